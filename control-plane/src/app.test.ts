@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "./app.js";
+import { loadControlPlaneConfig } from "./config.js";
+
+describe("control plane HTTP app", () => {
+  const app = createApp();
+
+  it("answers /health", async () => {
+    const res = await app.request("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("serves the hardware target catalog with published figures", async () => {
+    const res = await app.request("/api/hardware-targets");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hardware_targets: { id: string; clockMhz: number }[] };
+    expect(body.hardware_targets.map((t) => `${t.id}@${t.clockMhz}`)).toEqual([
+      "cortex-m4@84",
+      "cortex-m7@216",
+      "riscv@100",
+      "esp32@240",
+      "stm32@168",
+      "cortex-a@1000",
+    ]);
+  });
+
+  it("serves the frameworks", async () => {
+    const body = (await (await app.request("/api/model-frameworks")).json()) as { model_frameworks: { id: string }[] };
+    expect(body.model_frameworks.map((f) => f.id)).toEqual(["tensorflow", "pytorch", "onnx", "tflite"]);
+  });
+
+  it("answers an unknown route with a JSON 404 naming it", async () => {
+    const res = await app.request("/api/nope", { method: "POST" });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: "NOT_FOUND", message: "no route POST /api/nope" } });
+  });
+});
+
+describe("loadControlPlaneConfig", () => {
+  it("defaults to port 5000 on loopback and refuses a bad port", () => {
+    expect(loadControlPlaneConfig({})).toEqual({ PORT: 5000, HOST: "127.0.0.1" });
+    expect(() => loadControlPlaneConfig({ PORT: "http" })).toThrow(/PORT/);
+  });
+});

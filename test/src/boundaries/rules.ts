@@ -1,0 +1,81 @@
+/**
+ * The "may import" column of ../shared/ARCHITECTURE.md, as data. Checked by `pnpm boundaries` in CI.
+ *
+ * - `mayImport`: the workspace packages (by public entry) a package may import at run time.
+ * - `mayImportTypes`: workspace packages it may import with `import type` / `export type` only.
+ * - `forbidden`: external modules it must never import (non-test files): the engine is a pure library, so
+ *   no Temporal, ORM, database or HTTP code.
+ * - `onlyExternal`: when set, the only external modules its non-test files may import.
+ * Every package: no deep import into another package (only `@tinyml/<name>` and `@tinyml/workflows/contracts`
+ * are public entries) and no relative import out of its own folder.
+ */
+export interface PackageRule {
+  name: string;
+  dir: string;
+  mayImport: string[];
+  mayImportTypes?: string[];
+  forbidden?: RegExp[];
+  onlyExternal?: RegExp[];
+}
+
+/** Public entries of the workspace packages. */
+export const PUBLIC_ENTRIES = new Set([
+  "@tinyml/workflows",
+  "@tinyml/workflows/contracts",
+  "@tinyml/engine",
+  "@tinyml/workers",
+  "@tinyml/farm-agent",
+  "@tinyml/control-plane",
+  "@tinyml/sdk",
+  "@tinyml/test",
+]);
+
+const TEMPORAL_ORM_DB_HTTP: RegExp[] = [
+  /^@temporalio\//,
+  /^@mikro-orm\//,
+  /^(pg|postgres|better-sqlite3|sqlite3|mysql2?|knex|typeorm|prisma|@prisma\/.*)$/,
+  /^(hono|@hono\/.*|@trpc\/.*|express|fastify|koa|undici|axios|node-fetch|ws)$/,
+  /^(node:)?(http|https|http2|net|tls|dgram)$/,
+  /^@aws-sdk\//,
+];
+
+export const PACKAGE_RULES: PackageRule[] = [
+  {
+    name: "@tinyml/workflows",
+    dir: "workflows",
+    mayImport: [],
+    onlyExternal: [/^@temporalio\/workflow$/, /^zod$/],
+  },
+  {
+    name: "@tinyml/engine",
+    dir: "workers/engine",
+    mayImport: ["@tinyml/workflows/contracts"],
+    forbidden: TEMPORAL_ORM_DB_HTTP,
+  },
+  {
+    name: "@tinyml/workers",
+    dir: "workers/service",
+    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts", "@tinyml/engine"],
+  },
+  {
+    name: "@tinyml/farm-agent",
+    dir: "hardware-farm/agent",
+    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts"],
+  },
+  {
+    name: "@tinyml/control-plane",
+    dir: "control-plane",
+    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts"],
+  },
+  {
+    name: "@tinyml/sdk",
+    dir: "sdk/client",
+    mayImport: [],
+    mayImportTypes: ["@tinyml/control-plane"],
+  },
+  {
+    name: "@tinyml/test",
+    dir: "test",
+    mayImport: [...PUBLIC_ENTRIES].filter((e) => e !== "@tinyml/test"),
+  },
+];

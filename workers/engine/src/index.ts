@@ -1,0 +1,2 @@
+export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isEngineError } from "./errors.js";
+export { detectModelFormat } from "./model-format.js";
