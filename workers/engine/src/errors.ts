@@ -2,7 +2,24 @@
  * The engine's one error type. `code` is stable (callers and the API branch on it); `message` says what is
  * wrong and what to do, in words a user can act on.
  */
-export const ENGINE_ERROR_CODES = ["UNRECOGNIZED_MODEL_FORMAT", "EMPTY_MODEL_FILE", "FILE_NOT_FOUND", "USAGE"] as const;
+export const ENGINE_ERROR_CODES = [
+  "UNRECOGNIZED_MODEL_FORMAT",
+  "EMPTY_MODEL_FILE",
+  "FILE_NOT_FOUND",
+  "USAGE",
+  /** The file claims a format but its bytes are not a valid instance of it (truncated, corrupted). */
+  "CORRUPT_MODEL",
+  /** The model uses ops (or op variants) the engine does not support; `details.ops` lists them all. */
+  "UNSUPPORTED_OPS",
+  /** A valid model with a feature outside what the engine handles (e.g. a legacy opset, dynamic shapes). */
+  "UNSUPPORTED_MODEL",
+  /** A graph broke an IR invariant (a bug in an importer or pass, or a malformed model). */
+  "INVALID_GRAPH",
+  /** A dataset file is missing a key, or has the wrong shape or dtype for the model. */
+  "INVALID_DATASET",
+  /** The requested optimization cannot be met (e.g. a size budget below the smallest precision). */
+  "UNSATISFIABLE",
+] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 
 export class EngineError extends Error {

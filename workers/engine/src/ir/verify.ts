@@ -1,0 +1,130 @@
+import { EngineError } from "../errors.js";
+import { DTYPES } from "./dtype.js";
+import type { Graph } from "./graph.js";
+import { FUSABLE_ACTIVATION_OPS, OP_TYPES, type OpType } from "./ops.js";
+import { elementCount } from "./tensor.js";
+
+/** Inputs each op takes: [required, maximum] (Concat: at least one, any number). */
+const ARITY: Record<OpType, [number, number]> = {
+  Conv2D: [2, 3],
+  DepthwiseConv2D: [2, 3],
+  FullyConnected: [2, 3],
+  MatMul: [2, 2],
+  AveragePool2D: [1, 1],
+  MaxPool2D: [1, 1],
+  Mean: [1, 1],
+  Reshape: [1, 1],
+  Transpose: [1, 1],
+  Softmax: [1, 1],
+  Add: [2, 2],
+  Sub: [2, 2],
+  Mul: [2, 2],
+  Concat: [1, Number.POSITIVE_INFINITY],
+  Pad: [1, 1],
+  Relu: [1, 1],
+  Relu6: [1, 1],
+  ReluN1To1: [1, 1],
+  Clip: [1, 1],
+  Logistic: [1, 1],
+  Tanh: [1, 1],
+  BatchNorm: [5, 5],
+  Quantize: [1, 1],
+  Dequantize: [1, 1],
+  Identity: [1, 1],
+};
+
+/**
+ * Checks the IR's invariants and throws one INVALID_GRAPH error listing every broken one:
+ * - node names are unique, ops are in the vocabulary, input counts match the op;
+ * - every named input exists and is a graph input, a constant, or the output of an earlier node (order);
+ * - every tensor is produced at most once; graph outputs are produced; graph inputs are not constants;
+ * - constant data holds exactly one element per element of the shape; dtypes are known;
+ * - quantization parameters have matching scale/zero-point lengths, equal to the quantized axis's size.
+ * Run between passes: a pass that breaks the graph is caught where it happened.
+ */
+export function verifyGraph(graph: Graph): void {
+  const problems: string[] = [];
+  const ops = new Set<string>(OP_TYPES);
+  const available = new Set<string>(graph.inputs);
+  const produced = new Set<string>();
+  const nodeNames = new Set<string>();
+
+  for (const [name, t] of graph.tensors) {
+    if (name !== t.name) problems.push(`tensor key "${name}" holds a tensor named "${t.name}"`);
+    if (!(DTYPES as readonly string[]).includes(t.dtype))
+      problems.push(`tensor "${name}" has unknown dtype ${t.dtype}`);
+    if (t.shape.some((d) => !Number.isInteger(d) || d < 0)) problems.push(`tensor "${name}" has shape [${t.shape}]`);
+    if (t.data) {
+      available.add(name);
+      if (t.data.length !== elementCount(t.shape)) {
+        problems.push(`constant "${name}" holds ${t.data.length} elements for shape [${t.shape.join(", ")}]`);
+      }
+    }
+    if (t.quant) {
+      const q = t.quant;
+      if (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length) {
+        problems.push(`tensor "${name}" has ${q.scale.length} scales and ${q.zeroPoint.length} zero points`);
+      } else if (q.scale.length > 1) {
+        const axis = q.axis ?? 0;
+        if (t.shape[axis] !== q.scale.length) {
+          problems.push(`tensor "${name}" has ${q.scale.length} scales for axis ${axis} of size ${t.shape[axis]}`);
+        }
+      }
+      if (q.scale.some((s) => !(s > 0) || !Number.isFinite(s)))
+        problems.push(`tensor "${name}" has a non-positive scale`);
+    }
+  }
+  for (const input of graph.inputs) {
+    const t = graph.tensors.get(input);
+    if (!t) problems.push(`graph input "${input}" is not a tensor`);
+    else if (t.data) problems.push(`graph input "${input}" is a constant`);
+  }
+
+  for (const node of graph.nodes) {
+    if (nodeNames.has(node.name)) problems.push(`two nodes are named "${node.name}"`);
+    nodeNames.add(node.name);
+    if (!ops.has(node.op)) {
+      problems.push(`node "${node.name}" has unknown op ${node.op}`);
+      continue;
+    }
+    const [min, max] = ARITY[node.op];
+    const given = node.inputs.filter((i) => i !== "").length;
+    if (given < min || node.inputs.length > max) {
+      problems.push(`${node.op} "${node.name}" takes ${min}..${max} inputs, has ${node.inputs.length}`);
+    }
+    for (const [slot, input] of node.inputs.entries()) {
+      if (input === "") {
+        if (slot < min) problems.push(`${node.op} "${node.name}" misses required input ${slot}`);
+        continue;
+      }
+      if (!graph.tensors.has(input)) problems.push(`${node.op} "${node.name}" reads missing tensor "${input}"`);
+      else if (!available.has(input)) {
+        problems.push(`${node.op} "${node.name}" reads "${input}" before it is computed (nodes out of order?)`);
+      }
+    }
+    if (node.outputs.length === 0) problems.push(`${node.op} "${node.name}" has no output`);
+    for (const output of node.outputs) {
+      const t = graph.tensors.get(output);
+      if (!t) problems.push(`${node.op} "${node.name}" writes missing tensor "${output}"`);
+      else if (t.data) problems.push(`${node.op} "${node.name}" writes constant "${output}"`);
+      if (produced.has(output) || graph.inputs.includes(output)) problems.push(`tensor "${output}" is written twice`);
+      produced.add(output);
+      available.add(output);
+    }
+    const activation = (node.attrs as { activation?: string }).activation;
+    if (activation !== undefined && activation !== "none" && !FUSABLE_ACTIVATION_OPS.has(node.op)) {
+      problems.push(`${node.op} "${node.name}" cannot carry a fused activation`);
+    }
+  }
+  for (const output of graph.outputs) {
+    if (!available.has(output)) problems.push(`graph output "${output}" is never computed`);
+  }
+
+  if (problems.length > 0) {
+    throw new EngineError(
+      "INVALID_GRAPH",
+      `graph "${graph.name}" is invalid:\n  - ${problems.slice(0, 20).join("\n  - ")}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ""}`,
+      { problems },
+    );
+  }
+}
