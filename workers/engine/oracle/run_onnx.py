@@ -46,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    session = ort.InferenceSession(str(args.model), options, providers=["CPUExecutionProvider"])
+    if not args.model.is_file():
+        raise SystemExit(f"{args.model}: no such model file")
+    try:
+        session = ort.InferenceSession(str(args.model), options, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime's own exception classes (Fail, InvalidGraph, ...) share no base
+        raise SystemExit(f"onnxruntime could not load {args.model}: {e}") from None
     inputs = session.get_inputs()
     if len(inputs) != 1:
         raise SystemExit(f"{args.model}: {len(inputs)} inputs; the oracle feeds models with one input")
