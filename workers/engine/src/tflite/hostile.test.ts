@@ -1,0 +1,230 @@
+import { Builder } from "flatbuffers";
+import { describe, expect, it } from "vitest";
+import { EngineError } from "../errors.js";
+import { importTflite } from "./import.js";
+import { readTflite } from "./reader.js";
+import { BUFFER, MODEL, OPERATOR, OPERATOR_CODE, SUBGRAPH, TENSOR, TENSOR_TYPE } from "./schema.js";
+
+/** A hand-written model: what a converter would never write, built field by field. */
+interface Sketch {
+  version?: number;
+  codes: { code: number; custom?: string }[];
+  tensors: { shape: number[]; type?: number; buffer?: number }[];
+  operators: { opcode: number; inputs: number[]; outputs: number[] }[];
+  /** How many times the subgraph's operator vector repeats the first operator's offset. */
+  repeatFirstOperator?: number;
+  inputs: number[];
+  outputs: number[];
+  buffers: { data?: number[]; offset?: bigint; size?: bigint }[];
+  extraSubgraphs?: number;
+}
+
+function build(s: Sketch): Uint8Array {
+  const b = new Builder(1024);
+  const ints = (v: number[]) => {
+    b.startVector(4, v.length, 4);
+    for (let i = v.length - 1; i >= 0; i--) b.addInt32(v[i] as number);
+    return b.endVector();
+  };
+  const offsets = (v: number[]) => {
+    b.startVector(4, v.length, 4);
+    for (let i = v.length - 1; i >= 0; i--) b.addOffset(v[i] as number);
+    return b.endVector();
+  };
+  const buffers = s.buffers.map((buf) => {
+    const data = buf.data ? b.createByteVector(Uint8Array.from(buf.data)) : 0;
+    b.startObject(3);
+    if (data) b.addFieldOffset(BUFFER.data, data, 0);
+    if (buf.offset !== undefined) b.addFieldInt64(BUFFER.offset, buf.offset, 0n);
+    if (buf.size !== undefined) b.addFieldInt64(BUFFER.size, buf.size, 0n);
+    return b.endObject();
+  });
+  const tensors = s.tensors.map((t, i) => {
+    const name = b.createString(`t${i}`);
+    const shape = ints(t.shape);
+    b.startObject(8);
+    b.addFieldOffset(TENSOR.shape, shape, 0);
+    b.addFieldInt8(TENSOR.type, t.type ?? TENSOR_TYPE.FLOAT32, 0);
+    b.addFieldInt32(TENSOR.buffer, t.buffer ?? 0, 0);
+    b.addFieldOffset(TENSOR.name, name, 0);
+    return b.endObject();
+  });
+  const operators = s.operators.map((op) => {
+    const inputs = ints(op.inputs);
+    const outputs = ints(op.outputs);
+    b.startObject(3);
+    b.addFieldInt32(OPERATOR.opcodeIndex, op.opcode, 0);
+    b.addFieldOffset(OPERATOR.inputs, inputs, 0);
+    b.addFieldOffset(OPERATOR.outputs, outputs, 0);
+    return b.endObject();
+  });
+  const operatorList = s.repeatFirstOperator
+    ? new Array<number>(s.repeatFirstOperator).fill(operators[0] as number)
+    : operators;
+  const subgraph = () => {
+    const t = offsets(tensors);
+    const o = offsets(operatorList);
+    const i = ints(s.inputs);
+    const out = ints(s.outputs);
+    b.startObject(5);
+    b.addFieldOffset(SUBGRAPH.tensors, t, 0);
+    b.addFieldOffset(SUBGRAPH.inputs, i, 0);
+    b.addFieldOffset(SUBGRAPH.outputs, out, 0);
+    b.addFieldOffset(SUBGRAPH.operators, o, 0);
+    return b.endObject();
+  };
+  const subgraphs = [subgraph(), ...Array.from({ length: s.extraSubgraphs ?? 0 }, subgraph)];
+  const codes = s.codes.map((c) => {
+    const custom = c.custom ? b.createString(c.custom) : 0;
+    b.startObject(4);
+    b.addFieldInt8(OPERATOR_CODE.deprecatedBuiltinCode, Math.min(c.code, 127), null);
+    if (custom) b.addFieldOffset(OPERATOR_CODE.customCode, custom, 0);
+    b.addFieldInt32(OPERATOR_CODE.builtinCode, c.code, null);
+    return b.endObject();
+  });
+  const codeVector = offsets(codes);
+  const subgraphVector = offsets(subgraphs);
+  const bufferVector = offsets(buffers);
+  b.startObject(5);
+  b.addFieldInt32(MODEL.version, s.version ?? 3, 0);
+  b.addFieldOffset(MODEL.operatorCodes, codeVector, 0);
+  b.addFieldOffset(MODEL.subgraphs, subgraphVector, 0);
+  b.addFieldOffset(MODEL.buffers, bufferVector, 0);
+  b.finish(b.endObject(), "TFL3");
+  return b.asUint8Array().slice();
+}
+
+/** x + c, where c = [1, 2] is a constant: the smallest valid model. */
+const addModel = (over: Partial<Sketch> = {}): Sketch => ({
+  codes: [{ code: 0 }],
+  tensors: [{ shape: [1, 2] }, { shape: [1, 2], buffer: 1 }, { shape: [1, 2] }],
+  operators: [{ opcode: 0, inputs: [0, 1], outputs: [2] }],
+  inputs: [0],
+  outputs: [2],
+  buffers: [{}, { data: [...new Uint8Array(Float32Array.of(1, 2).buffer)] }],
+  ...over,
+});
+
+const errorOf = (bytes: Uint8Array): EngineError => {
+  try {
+    importTflite(bytes, "sketch");
+  } catch (e) {
+    if (e instanceof EngineError) return e;
+    throw e;
+  }
+  throw new Error("imported");
+};
+
+describe("importTflite on hand-written models", () => {
+  it("imports the smallest valid model: x + constant", () => {
+    const g = importTflite(build(addModel()), "sketch");
+    expect(g.nodes.map((n) => n.op)).toEqual(["Add"]);
+    expect(Array.from(g.tensors.get("t1")?.data as Float32Array)).toEqual([1, 2]);
+  });
+
+  it("refuses an empty file and a root offset past the end as CORRUPT_MODEL", () => {
+    expect(errorOf(new Uint8Array(0)).code).toBe("CORRUPT_MODEL");
+    const bytes = build(addModel());
+    new DataView(bytes.buffer).setUint32(0, bytes.length + 100, true);
+    expect(errorOf(bytes).code).toBe("CORRUPT_MODEL");
+  });
+
+  it("refuses a vector claiming 4 billion elements without allocating them", () => {
+    const bytes = build(addModel());
+    // The shape vector of tensor 0 is [1, 2]: find its length prefix (2) followed by 1, 2 and make it huge.
+    const view = new DataView(bytes.buffer);
+    let patched = 0;
+    for (let p = 0; p + 12 <= bytes.length; p += 4) {
+      if (view.getUint32(p, true) === 2 && view.getInt32(p + 4, true) === 1 && view.getInt32(p + 8, true) === 2) {
+        view.setUint32(p, 0xffffffff, true);
+        patched++;
+      }
+    }
+    expect(patched).toBeGreaterThan(0);
+    const e = errorOf(bytes);
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain("4294967295 elements");
+  });
+
+  it("refuses offsets shared far more than a model's (a small file decoding to a huge object graph)", () => {
+    // 100 000 operator offsets to one operator whose inputs vector holds 2 000 entries: 2e8 reads if followed.
+    const inputs = new Array<number>(2000).fill(0);
+    const bytes = build(addModel({ operators: [{ opcode: 0, inputs, outputs: [2] }], repeatFirstOperator: 100_000 }));
+    expect(bytes.length).toBeLessThan(500_000);
+    const started = performance.now();
+    expect(() => readTflite(bytes)).toThrow(/refer to each other far more/);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("refuses data stored outside the flatbuffer (the >2 GB layout) as UNSUPPORTED_MODEL", () => {
+    const e = errorOf(build(addModel({ buffers: [{}, { offset: 4096n, size: 8n }] })));
+    expect(e.code).toBe("UNSUPPORTED_MODEL");
+    expect(e.message).toContain("outside its flatbuffer");
+  });
+
+  it("refuses a constant whose buffer does not match its shape", () => {
+    const e = errorOf(build(addModel({ buffers: [{}, { data: [0, 0, 128, 63] }] })));
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain("holds 4 bytes, not 8");
+  });
+
+  it("refuses schema versions other than 3", () => {
+    const e = errorOf(build(addModel({ version: 2 })));
+    expect(e.code).toBe("UNSUPPORTED_MODEL");
+    expect(e.message).toContain("schema version 2");
+  });
+
+  it("imports the primary subgraph of a multi-subgraph model, and refuses control flow by name", () => {
+    expect(importTflite(build(addModel({ extraSubgraphs: 2 })), "sketch").nodes).toHaveLength(1);
+    const e = errorOf(
+      build(
+        addModel({
+          codes: [{ code: 0 }, { code: 119 }],
+          operators: [
+            { opcode: 0, inputs: [0, 1], outputs: [2] },
+            { opcode: 1, inputs: [2], outputs: [2] },
+          ],
+          extraSubgraphs: 2,
+        }),
+      ),
+    );
+    expect(e.code).toBe("UNSUPPORTED_OPS");
+    expect(e.details.ops).toEqual(["WHILE"]);
+    expect(e.message).toContain("control flow");
+  });
+
+  it("reads the builtin code as the larger of its two fields, and names codes newer than the schema", () => {
+    // builtin_code 150 (GELU) with deprecated_builtin_code 127 (PLACEHOLDER_FOR_GREATER_OP_CODES); 250 unknown.
+    const e = errorOf(
+      build(
+        addModel({
+          codes: [{ code: 150 }, { code: 250 }],
+          operators: [
+            { opcode: 0, inputs: [0], outputs: [2] },
+            { opcode: 1, inputs: [2], outputs: [2] },
+          ],
+        }),
+      ),
+    );
+    expect(e.details.ops).toEqual(["GELU", "BUILTIN_250"]);
+  });
+
+  it("refuses an operator that reads a tensor index out of range, or a tensor nothing computes", () => {
+    const outOfRange = errorOf(build(addModel({ operators: [{ opcode: 0, inputs: [0, 7], outputs: [2] }] })));
+    expect(outOfRange.code).toBe("CORRUPT_MODEL");
+    expect(outOfRange.message).toContain("tensor index 7");
+    const dangling = errorOf(
+      build(addModel({ tensors: [{ shape: [1, 2] }, { shape: [1, 2] }, { shape: [1, 2] }], buffers: [{}] })),
+    );
+    expect(dangling.code).toBe("CORRUPT_MODEL");
+    expect(dangling.message).toContain("before it is computed");
+  });
+
+  it("refuses shapes that disagree with what the op computes", () => {
+    const e = errorOf(
+      build(addModel({ tensors: [{ shape: [1, 2] }, { shape: [1, 2], buffer: 1 }, { shape: [1, 3] }] })),
+    );
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain("the file says [1,3]");
+  });
+});
