@@ -1,0 +1,272 @@
+import { EngineError } from "../errors.js";
+import { allocData, type DType, type TensorData, toNumbers } from "../ir/dtype.js";
+import type { Graph } from "../ir/graph.js";
+import type { QuantParams, Tensor } from "../ir/tensor.js";
+import { ATTR, attribute, ONNX_DTYPE, type OnnxAttribute, type OnnxNode, type OnnxTensor } from "./schema.js";
+import { tensorProtoOf } from "./tensor-proto.js";
+
+/**
+ * The ONNX graph under construction, and the ONNX values that stand for each IR tensor ("views").
+ *
+ * An IR activation may be needed in several forms: as float32 (what every float ONNX op reads), as its
+ * quantized integers (a quantized graph output, the input of an IR Dequantize), and, for NHWC graphs, in
+ * NCHW order (what ONNX's Conv and pools read). Each form is made on first request and remembered:
+ * float from integers by DequantizeLinear, NCHW from NHWC by a Transpose and back. So a chain of NHWC
+ * convolutions passes NCHW tensors straight from one to the next, and the Transpose pairs that would
+ * cancel are never emitted.
+ *
+ * The primary view of a tensor (its integers when quantized, its float values otherwise, in the IR's own
+ * layout) carries the IR tensor's name, so graph inputs and outputs keep their names.
+ */
+export interface Views {
+  float?: string;
+  int?: string;
+  floatNchw?: string;
+  intNchw?: string;
+}
+
+export const TO_NCHW = [0, 3, 1, 2];
+export const TO_NHWC = [0, 2, 3, 1];
+
+const QUANTIZED: ReadonlySet<DType> = new Set(["int8", "uint8", "int16", "int32", "int64"]);
+
+/** A tensor whose values are integers on a quantized grid (its real value is scale · (q − zero point)). */
+export const isQuantized = (t: Tensor): boolean => t.quant !== undefined && QUANTIZED.has(t.dtype);
+
+export class OnnxGraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxTensor[] = [];
+  private readonly taken = new Set<string>();
+  private readonly views = new Map<string, Views>();
+  private nodeCount = 0;
+
+  constructor(
+    readonly graph: Graph,
+    readonly opset: number,
+  ) {
+    for (const t of graph.tensors.keys()) this.taken.add(t);
+  }
+
+  /** A fresh ONNX value name derived from `base`. */
+  fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.taken.has(name); i++) name = `${base}_${i}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  tensor(name: string): Tensor {
+    const t = this.graph.tensors.get(name);
+    if (!t) throw new EngineError("INVALID_GRAPH", `graph "${this.graph.name}" has no tensor "${name}"`);
+    return t;
+  }
+
+  node(opType: string, inputs: string[], outputs: string[], attributes: OnnxAttribute[] = [], base?: string): void {
+    this.nodes.push({ name: `${base ?? opType}_${this.nodeCount++}`, opType, domain: "", inputs, outputs, attributes });
+  }
+
+  /** Emits one node with one output named from `base`; returns the output's name. */
+  op(opType: string, inputs: string[], base: string, attributes: OnnxAttribute[] = []): string {
+    const out = this.fresh(base);
+    this.node(opType, inputs, [out], attributes);
+    return out;
+  }
+
+  /** A constant initializer; returns its name. */
+  constant(base: string, dtype: DType, shape: readonly number[], data: TensorData): string {
+    const name = this.fresh(base);
+    this.initializers.push(tensorProtoOf(name, dtype, shape, data));
+    return name;
+  }
+
+  floatScalar(base: string, v: number): string {
+    return this.constant(base, "float32", [], Float32Array.of(v));
+  }
+
+  int64s(base: string, values: readonly number[]): string {
+    return this.constant(
+      base,
+      "int64",
+      [values.length],
+      BigInt64Array.from(values, (v) => BigInt(v)),
+    );
+  }
+
+  /** Scale and zero-point initializers of quantization parameters (per-tensor scalars or per-axis vectors). */
+  quantInputs(
+    base: string,
+    q: QuantParams,
+    dtype: DType,
+  ): { scale: string; zeroPoint: string; attrs: OnnxAttribute[] } {
+    const perAxis = q.scale.length > 1;
+    const shape = perAxis ? [q.scale.length] : [];
+    const scale = this.constant(`${base}_scale`, "float32", shape, Float32Array.from(q.scale));
+    const zp = allocData(dtype, q.zeroPoint.length);
+    q.zeroPoint.forEach((z, i) => {
+      if (zp instanceof BigInt64Array) zp[i] = BigInt(z);
+      else (zp as Exclude<TensorData, BigInt64Array>)[i] = z;
+    });
+    const zeroPoint = this.constant(`${base}_zero_point`, dtype, shape, zp);
+    const attrs = perAxis ? [intAttr("axis", q.axis ?? 0)] : [];
+    return { scale, zeroPoint, attrs };
+  }
+
+  viewsOf(name: string): Views {
+    let v = this.views.get(name);
+    if (!v) {
+      v = {};
+      this.views.set(name, v);
+    }
+    return v;
+  }
+
+  /** Records the float32 result of the op that computes IR tensor `name` (in the IR's layout, or NCHW). */
+  produced(name: string, value: string, nchw = false): void {
+    const t = this.tensor(name);
+    const v = this.viewsOf(name);
+    if (!isQuantized(t)) {
+      if (nchw) v.floatNchw = value;
+      else v.float = value;
+      return;
+    }
+    // A quantized tensor: its values are rounded to the grid here, as the quantized kernel's output is.
+    const { scale, zeroPoint, attrs } = this.quantInputs(name, t.quant as QuantParams, t.dtype);
+    const out = nchw ? this.fresh(`${name}_nchw_q`) : this.claimPrimary(name, "_q");
+    this.node("QuantizeLinear", [value, scale, zeroPoint], [out], attrs);
+    if (nchw) v.intNchw = out;
+    else v.int = out;
+  }
+
+  /** The name an op should give its float result for IR tensor `name` (the IR name when that is the primary view). */
+  resultName(name: string, nchw = false): string {
+    if (!nchw && !isQuantized(this.tensor(name))) return this.claimPrimary(name, "_f");
+    return this.fresh(`${name}${nchw ? "_nchw" : ""}_f`);
+  }
+
+  private readonly primaryClaimed = new Set<string>();
+
+  /** The IR tensor's own name for its primary view, unless taken already (then a fresh name). */
+  private claimPrimary(name: string, suffix: string): string {
+    if (this.primaryClaimed.has(name)) return this.fresh(`${name}${suffix}`);
+    this.primaryClaimed.add(name);
+    return name;
+  }
+
+  /** The IR tensor as float32 in its own layout. */
+  float(name: string): string {
+    const v = this.viewsOf(name);
+    if (v.float) return v.float;
+    const t = this.tensor(name);
+    if (t.data) {
+      v.float = this.constantFloat(t);
+      return v.float;
+    }
+    if (isQuantized(t)) {
+      v.float = this.dequantize(t, this.int(name), t.quant as QuantParams, `${name}_dq`);
+      return v.float;
+    }
+    if (t.dtype !== "float32") {
+      v.float = this.op("Cast", [this.primary(name)], `${name}_f32`, [intAttr("to", ONNX_DTYPE.FLOAT)]);
+      return v.float;
+    }
+    if (v.floatNchw) {
+      v.float = this.claimPrimary(name, "_nhwc");
+      this.node("Transpose", [v.floatNchw], [v.float], [intsAttr("perm", TO_NHWC)]);
+      return v.float;
+    }
+    throw new EngineError("INVALID_GRAPH", `tensor "${name}" is read before it is computed`);
+  }
+
+  /** The IR tensor (NHWC in the IR) as float32 in NCHW order, for ONNX's Conv and pools. */
+  floatNchw(name: string): string {
+    const v = this.viewsOf(name);
+    if (v.floatNchw) return v.floatNchw;
+    const t = this.tensor(name);
+    if (v.intNchw && isQuantized(t)) {
+      v.floatNchw = this.dequantize(t, v.intNchw, t.quant as QuantParams, `${name}_nchw_dq`);
+      return v.floatNchw;
+    }
+    v.floatNchw = this.op("Transpose", [this.float(name)], `${name}_nchw`, [intsAttr("perm", TO_NCHW)]);
+    return v.floatNchw;
+  }
+
+  /** The quantized integers of a quantized IR tensor, in its own layout. */
+  int(name: string): string {
+    const v = this.viewsOf(name);
+    if (v.int) return v.int;
+    const t = this.tensor(name);
+    if (t.data) {
+      v.int = this.constant(name, t.dtype, t.shape, t.data);
+      return v.int;
+    }
+    if (v.intNchw) {
+      v.int = this.claimPrimary(name, "_nhwc");
+      this.node("Transpose", [v.intNchw], [v.int], [intsAttr("perm", TO_NHWC)]);
+      return v.int;
+    }
+    throw new EngineError("INVALID_GRAPH", `quantized tensor "${name}" is read before it is computed`);
+  }
+
+  /** The primary view: the integers of a quantized tensor, the values of any other. */
+  primary(name: string): string {
+    const t = this.tensor(name);
+    if (isQuantized(t)) return this.int(name);
+    const v = this.viewsOf(name);
+    if (t.dtype !== "float32" && !t.data) {
+      if (v.int) return v.int;
+      throw new EngineError("INVALID_GRAPH", `tensor "${name}" is read before it is computed`);
+    }
+    return this.float(name);
+  }
+
+  /** Marks a graph input: its primary view is the input itself. */
+  input(name: string): void {
+    const t = this.tensor(name);
+    const v = this.viewsOf(name);
+    this.primaryClaimed.add(name);
+    if (isQuantized(t) || t.dtype !== "float32") v.int = name;
+    else v.float = name;
+  }
+
+  private dequantize(t: Tensor, value: string, q: QuantParams, base: string): string {
+    const { scale, zeroPoint, attrs } = this.quantInputs(t.name, q, t.dtype);
+    return this.op("DequantizeLinear", [value, scale, zeroPoint], base, attrs);
+  }
+
+  /**
+   * A constant as float32. Quantized int8/int16/int32 constants stay integers in the file, dequantized by a
+   * DequantizeLinear node (per axis where the IR has per-axis parameters): that is how QDQ models carry
+   * weights and biases. int64 (16×8 biases, which DequantizeLinear does not take) and float16 are written
+   * as the float32 values they stand for.
+   */
+  constantFloat(
+    t: Tensor,
+    data: TensorData = t.data as TensorData,
+    shape: readonly number[] = t.shape,
+    quant = t.quant,
+  ): string {
+    if (quant && QUANTIZED.has(t.dtype) && t.dtype !== "int64") {
+      const ints = this.constant(`${t.name}_q`, t.dtype, shape, data);
+      return this.dequantize(t, ints, quant, `${t.name}_dq`);
+    }
+    const values = toNumbers(data);
+    let floats: Float32Array;
+    if (quant) {
+      const axis = quant.axis ?? 0;
+      const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const size = shape[axis] ?? 1;
+      floats = Float32Array.from(values, (q, i) => {
+        const c = quant.scale.length > 1 ? Math.floor(i / inner) % size : 0;
+        return (quant.scale[c] as number) * (q - (quant.zeroPoint[c] as number));
+      });
+    } else {
+      floats = Float32Array.from(values);
+    }
+    return this.constant(t.name, "float32", shape, floats);
+  }
+}
+
+export const intAttr = (name: string, i: number): OnnxAttribute => attribute(name, ATTR.INT, { i });
+export const intsAttr = (name: string, ints: readonly number[]): OnnxAttribute =>
+  attribute(name, ATTR.INTS, { ints: [...ints] });
+export const floatAttr = (name: string, f: number): OnnxAttribute => attribute(name, ATTR.FLOAT, { f });
