@@ -38,8 +38,27 @@ describe("control plane HTTP app", () => {
 });
 
 describe("loadControlPlaneConfig", () => {
-  it("defaults to port 5000 on loopback and refuses a bad port", () => {
-    expect(loadControlPlaneConfig({})).toEqual({ PORT: 5000, HOST: "127.0.0.1" });
+  it("defaults to port 5000 on loopback, an SQLite file and a local blob folder, and refuses a bad port", () => {
+    expect(loadControlPlaneConfig({})).toMatchObject({
+      PORT: 5000,
+      HOST: "127.0.0.1",
+      DATA_DIR: ".data",
+      BLOB_STORE: "local",
+      TEMPORAL_ADDRESS: "127.0.0.1:7233",
+    });
+    expect(loadControlPlaneConfig({}).DATABASE_URL).toBeUndefined();
     expect(() => loadControlPlaneConfig({ PORT: "http" })).toThrow(/PORT/);
+  });
+
+  it("names every missing S3 setting and a production deployment without JWT_SECRET", () => {
+    expect(() => loadControlPlaneConfig({ BLOB_STORE: "s3", S3_BUCKET: "models" })).toThrow(
+      "invalid control plane configuration: S3_ENDPOINT: required when BLOB_STORE=s3; S3_ACCESS_KEY_ID: required when BLOB_STORE=s3; S3_SECRET_ACCESS_KEY: required when BLOB_STORE=s3",
+    );
+    expect(() => loadControlPlaneConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET: required in production/);
+    expect(() => loadControlPlaneConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL: must start with/);
+    expect(loadControlPlaneConfig({ OPERATOR_EMAILS: " Ops@Example.com , b@c.d" }).OPERATOR_EMAILS).toEqual([
+      "ops@example.com",
+      "b@c.d",
+    ]);
   });
 });

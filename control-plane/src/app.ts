@@ -1,21 +1,86 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
-import { catalogRoutes } from "./routes/catalog.js";
+import { authenticate } from "./http/authenticate.js";
+import type { AppEnv } from "./http/env.js";
+import { errorResponse } from "./http/error-response.js";
+import { rateLimit } from "./http/rate-limit.js";
+import { requestMetrics } from "./http/request-metrics.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { docsPage } from "./openapi/docs-page.js";
+import { openApiDocument } from "./openapi/openapi-document.js";
+import { REST_ROUTES } from "./openapi/rest-routes.js";
+import { catalogRoutes } from "./rest/catalog.js";
+import { jobRoutes } from "./rest/jobs.js";
+import { projectRoutes } from "./rest/projects.js";
+import { subscriptionRoutes } from "./rest/subscription.js";
+import { appRouter } from "./routers/_app.js";
+import { API_VERSION, SERVICE_NAME } from "./service-info.js";
+import type { Services } from "./services/index.js";
+import { createContextInner } from "./trpc/context.js";
 
-export const SERVICE_NAME = "TinyML optimization service";
-export const API_VERSION = "0.1.0";
+export { API_VERSION, SERVICE_NAME };
 
-/** Builds the HTTP application. Dependencies come in here as the control plane grows. */
-export function createApp(): Hono {
-  const app = new Hono();
+export interface AppOptions {
+  /** The services behind the stateful routes; without them only the catalog, health, docs and metrics answer. */
+  services?: Services;
+  /** Requests per minute per credential and per IP (default 600). */
+  rateLimitPerMinute?: number;
+  trustProxy?: boolean;
+}
+
+/** Routes that are never rate limited: probes and the metrics scraper. */
+const UNLIMITED = new Set(["/health", "/metrics"]);
+
+/**
+ * The HTTP application: the public REST API of the original specification and tRPC at /trpc over the same
+ * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: metrics → rate limit → authentication.
+ */
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+  const { services } = options;
+  const metrics: Metrics = services?.deps.metrics ?? createMetrics();
+  const limiter = rateLimit({
+    limit: options.rateLimitPerMinute ?? 600,
+    windowMs: 60_000,
+    trustProxy: options.trustProxy ?? false,
+    metrics,
+  });
+  const app = new Hono<AppEnv>();
+  app.use(requestMetrics(metrics));
+  app.use((c, next) => (UNLIMITED.has(c.req.path) ? next() : limiter(c, next)));
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
   app.get("/", (c) =>
     c.json({
       name: SERVICE_NAME,
       version: API_VERSION,
-      endpoints: ["/health", "/api/hardware-targets", "/api/model-frameworks", "/api/tiers"],
+      endpoints: REST_ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path}`),
     }),
   );
   app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+  );
+  app.get("/api/docs/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
+  app.get("/api/docs", (c) => {
+    const doc = openApiDocument(new URL(c.req.url).origin);
+    return (c.req.header("accept") ?? "").includes("text/html") ? c.html(docsPage(doc)) : c.json(doc);
+  });
   app.route("/", catalogRoutes);
-  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  if (services) {
+    app.use(authenticate(services));
+    app.route("/", projectRoutes(services));
+    app.route("/", jobRoutes(services));
+    app.route("/", subscriptionRoutes(services));
+    app.all("/trpc/*", (c) =>
+      fetchRequestHandler({
+        endpoint: "/trpc",
+        req: c.req.raw,
+        router: appRouter,
+        createContext: () => createContextInner({ services, caller: c.get("caller") }),
+      }),
+    );
+  }
   return app;
 }

@@ -1,11 +1,82 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
-/** The control plane's configuration, read once from the environment and validated. */
-export const ControlPlaneConfig = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(5000),
-  HOST: z.string().min(1).default("127.0.0.1"),
-});
-export type ControlPlaneConfig = z.infer<typeof ControlPlaneConfig>;
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1")
+  .optional();
+
+/**
+ * The control plane's configuration, read once from the environment and validated. Every default is the
+ * embedded one: an SQLite file and a local blob folder under DATA_DIR, Temporal on its usual loopback port.
+ */
+export const ControlPlaneConfig = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    /** Where the embedded defaults keep their state (SQLite file, blob folder). */
+    DATA_DIR: z.string().min(1).default(".data"),
+    /** `postgresql://…` selects PostgreSQL; `sqlite:PATH` (or unset: DATA_DIR/control-plane.sqlite) SQLite. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|sqlite:)/, "must start with postgresql:// or sqlite:")
+      .optional(),
+    BLOB_STORE: z.enum(["local", "s3"]).default("local"),
+    /** Folder of the local blob store (default DATA_DIR/blobs). */
+    BLOB_DIR: z.string().min(1).optional(),
+    S3_ENDPOINT: z.url().optional(),
+    S3_BUCKET: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default("us-east-1"),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    TEMPORAL_ADDRESS: z.string().min(1).default("127.0.0.1:7233"),
+    TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
+    /** How long a job submission waits for Temporal before answering 503. */
+    TEMPORAL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+    /** HMAC secret of access tokens; required in production, a random one per process otherwise. */
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    ACCESS_TOKEN_TTL_S: z.coerce.number().int().positive().default(900),
+    REFRESH_TOKEN_TTL_S: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(30 * 24 * 3600),
+    PASSWORD_RESET_TTL_S: z.coerce.number().int().positive().default(3600),
+    /** Requests per minute per API key (or access token's user) and per IP. */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    /** Comma-separated e-mail addresses that sign up as operators (may set the Enterprise tier). */
+    OPERATOR_EMAILS: z
+      .string()
+      .default("")
+      .transform((s) =>
+        s
+          .split(",")
+          .map((e) => e.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    /** Print outbox messages (password reset mails) to the console; on by default outside production. */
+    OUTBOX_PRINT: bool,
+    /** Trust X-Forwarded-For for the client IP (behind a reverse proxy only). */
+    TRUST_PROXY: bool,
+  })
+  .superRefine((c, ctx) => {
+    if (c.BLOB_STORE === "s3") {
+      for (const key of ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+        if (!c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when BLOB_STORE=s3" });
+      }
+    }
+    if (c.NODE_ENV === "production" && !c.JWT_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required in production" });
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    JWT_SECRET: c.JWT_SECRET ?? randomBytes(32).toString("hex"),
+    OUTBOX_PRINT: c.OUTBOX_PRINT ?? c.NODE_ENV !== "production",
+    TRUST_PROXY: c.TRUST_PROXY ?? false,
+  }));
+export type ControlPlaneConfig = z.output<typeof ControlPlaneConfig>;
 
 export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
   const parsed = ControlPlaneConfig.safeParse(env);

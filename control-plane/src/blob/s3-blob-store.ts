@@ -1,0 +1,100 @@
+import { Readable } from "node:stream";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { assertBlobKey, BlobNotFoundError, type BlobStore, type PutOptions, type StoredBlob } from "./blob-store.js";
+import { MeteredStream } from "./metered-stream.js";
+
+export interface S3BlobStoreOptions {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Key prefix inside the bucket (e.g. one per test run). */
+  prefix?: string;
+}
+
+/**
+ * Blobs as objects of one S3 bucket. Puts stream through a multipart upload (`@aws-sdk/lib-storage`): the
+ * first part is sent only once 5 MiB have arrived, and a failed or oversized upload aborts the multipart
+ * upload, so nothing is left in the bucket.
+ */
+export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
+  const client = new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+  });
+  const Bucket = options.bucket;
+  const base = options.prefix ? `${options.prefix.replace(/\/+$/, "")}/` : "";
+  const objectKey = (key: string) => {
+    assertBlobKey(key);
+    return `${base}${key}`;
+  };
+  const absent = (e: unknown) =>
+    e instanceof NoSuchKey || e instanceof NotFound || (e as { name?: string }).name === "NotFound";
+
+  return {
+    kind: "s3",
+    async put(key: string, body: Readable, putOptions: PutOptions = {}): Promise<StoredBlob> {
+      const meter = new MeteredStream(putOptions.maxBytes);
+      body.on("error", (e) => meter.destroy(e));
+      body.pipe(meter);
+      const upload = new Upload({ client, params: { Bucket, Key: objectKey(key), Body: meter } });
+      try {
+        await upload.done();
+      } catch (e) {
+        await upload.abort().catch(() => {});
+        body.destroy();
+        throw meter.errored ?? e;
+      }
+      return { key, bytes: meter.bytes, sha256: meter.sha256() };
+    },
+    async get(key: string): Promise<Readable> {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket, Key: objectKey(key) }));
+        if (!(out.Body instanceof Readable)) throw new Error("S3 answered without a body stream");
+        return out.Body;
+      } catch (e) {
+        if (absent(e)) throw new BlobNotFoundError(key);
+        throw e;
+      }
+    },
+    async stat(key: string) {
+      try {
+        const out = await client.send(new HeadObjectCommand({ Bucket, Key: objectKey(key) }));
+        return { bytes: out.ContentLength ?? 0 };
+      } catch (e) {
+        if (absent(e)) return null;
+        throw e;
+      }
+    },
+    async list(prefix: string): Promise<string[]> {
+      const keys: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const out = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: `${base}${prefix}`, ContinuationToken }),
+        );
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key.slice(base.length));
+        ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      return keys.sort();
+    },
+    async delete(key: string): Promise<void> {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: objectKey(key) }));
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { MikroORM } from "@mikro-orm/core";
+import type { Hono } from "hono";
+import { createApp } from "./app.js";
+import type { BlobStore } from "./blob/blob-store.js";
+import { createBlobStore } from "./blob/create-blob-store.js";
+import type { ControlPlaneConfig } from "./config.js";
+import { databaseTarget } from "./db/dialect.js";
+import { openDatabase } from "./db/orm.js";
+import type { AppEnv } from "./http/env.js";
+import { createMetrics } from "./metrics/metrics.js";
+import { createServices, type Services } from "./services/index.js";
+import { createTemporalOrchestrator, type Orchestrator } from "./services/orchestrator.js";
+import { deliverOutbox, printMessage } from "./services/outbox.js";
+
+export interface ControlPlane {
+  app: Hono<AppEnv>;
+  services: Services;
+  orm: MikroORM;
+  blobStore: BlobStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Assembles the control plane from its configuration: opens the database (running pending migrations), the
+ * blob store and the Temporal client, builds the services and the HTTP app. `orchestrator` may be given to
+ * point job submission elsewhere. In development the outbox is printed every few seconds.
+ */
+export async function createControlPlane(
+  config: ControlPlaneConfig,
+  overrides: { orchestrator?: Orchestrator } = {},
+): Promise<ControlPlane> {
+  const orm = await openDatabase(databaseTarget(config));
+  const blobStore = createBlobStore(config);
+  const orchestrator =
+    overrides.orchestrator ??
+    createTemporalOrchestrator({
+      address: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      timeoutMs: config.TEMPORAL_TIMEOUT_MS,
+    });
+  const services = createServices({ orm, blobStore, orchestrator, metrics: createMetrics(), config });
+  const app = createApp({ services, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, trustProxy: config.TRUST_PROXY });
+  const outbox = config.OUTBOX_PRINT
+    ? setInterval(() => void deliverOutbox(orm, printMessage).catch((e) => console.error("[outbox]", e)), 2000)
+    : null;
+  outbox?.unref();
+  return {
+    app,
+    services,
+    orm,
+    blobStore,
+    async close() {
+      if (outbox) clearInterval(outbox);
+      await orchestrator.close();
+      await blobStore.close();
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { EntitySchema } from "@mikro-orm/core";
+
+/**
+ * What a finished job produced: its figures (each with its `source`: measured, emulated or estimated) and the
+ * optimized model's blob.
+ */
+export interface JobResult {
+  id: string;
+  jobId: string;
+  organizationId: string;
+  metrics: Record<string, unknown>;
+  artifactBlobKey?: string | null;
+  artifactFileName?: string | null;
+  createdAt: Date;
+}
+
+export const JobResultSchema = new EntitySchema<JobResult>({
+  name: "JobResult",
+  tableName: "job_results",
+  properties: {
+    id: { type: "uuid", primary: true },
+    jobId: { type: "uuid", unique: true },
+    organizationId: { type: "uuid", index: true },
+    metrics: { type: "json" },
+    artifactBlobKey: { type: "string", length: 300, nullable: true },
+    artifactFileName: { type: "string", length: 300, nullable: true },
+    createdAt: { type: "datetime" },
+  },
+});

@@ -1,0 +1,27 @@
+import { createMiddleware } from "hono/factory";
+import type { Services } from "../services/index.js";
+import type { AppEnv } from "./env.js";
+
+/**
+ * Resolves `Authorization: Bearer <access token | API key>` into `c.var.caller` (`null` when absent). A
+ * credential that is present but invalid is refused at once with 401, never treated as anonymous.
+ */
+export function authenticate(services: Services) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header("authorization");
+    if (!header) {
+      c.set("caller", null);
+      return next();
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const caller = bearer ? await services.auth.authenticate(bearer) : null;
+    if (!caller) {
+      return c.json(
+        { error: { code: "UNAUTHORIZED", message: "the bearer token or API key is invalid, expired or revoked" } },
+        401,
+      );
+    }
+    c.set("caller", caller);
+    return next();
+  });
+}

@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import { createMiddleware } from "hono/factory";
+import type { Metrics } from "../metrics/metrics.js";
+import { clientIp } from "./client-ip.js";
+import type { AppEnv } from "./env.js";
+
+export interface RateLimitOptions {
+  /** Requests allowed per window, per credential and per IP. */
+  limit: number;
+  windowMs: number;
+  trustProxy: boolean;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+/**
+ * Fixed-window rate limiting, counted twice: per credential (API key or access token, when one is sent) and
+ * per client IP. A request over either budget gets 429 with `Retry-After` (seconds until its window ends).
+ * Counters live in this process; windows that ended are swept as new ones start.
+ */
+export function rateLimit(options: RateLimitOptions) {
+  const { limit, windowMs, metrics } = options;
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, { start: number; count: number }>();
+  let lastSweep = now();
+
+  const hit = (key: string, at: number) => {
+    const start = Math.floor(at / windowMs) * windowMs;
+    const w = windows.get(key);
+    if (!w || w.start !== start) {
+      windows.set(key, { start, count: 1 });
+      return { over: false, retryAfter: 0 };
+    }
+    w.count++;
+    return { over: w.count > limit, retryAfter: Math.max(1, Math.ceil((start + windowMs - at) / 1000)) };
+  };
+
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const at = now();
+    if (at - lastSweep > windowMs) {
+      for (const [key, w] of windows) if (w.start + windowMs <= at) windows.delete(key);
+      lastSweep = at;
+    }
+    const ip = clientIp(c, options.trustProxy);
+    c.set("clientIp", ip);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const checks: [scope: string, key: string][] = [["ip", `ip:${ip}`]];
+    if (bearer) {
+      const scope = bearer.startsWith("tml_") ? "api_key" : "user";
+      checks.unshift([scope, `${scope}:${createHash("sha256").update(bearer).digest("hex")}`]);
+    }
+    for (const [scope, key] of checks) {
+      const { over, retryAfter } = hit(key, at);
+      if (over) {
+        metrics.rateLimited.inc({ scope });
+        c.header("Retry-After", String(retryAfter));
+        return c.json(
+          {
+            error: {
+              code: "TOO_MANY_REQUESTS",
+              message: `rate limit: more than ${limit} requests in ${windowMs / 1000} s for this ${scope === "ip" ? "address" : "credential"}; retry in ${retryAfter} s`,
+            },
+          },
+          429,
+        );
+      }
+    }
+    return next();
+  });
+}

@@ -1,0 +1,63 @@
+import { Client, Connection } from "@temporalio/client";
+import { OPTIMIZE_MODEL_WORKFLOW, TASK_QUEUES } from "@tinyml/workflows/contracts";
+
+/** Starts the grid's workflows. The only code of the control plane that talks to Temporal. */
+export interface Orchestrator {
+  /** Starts `optimizeModel(jobId)` on the optimize task queue; rejects with `OrchestratorUnavailableError`. */
+  startOptimizeModel(jobId: string, workflowId: string): Promise<{ workflowId: string; runId: string }>;
+  close(): Promise<void>;
+}
+
+export class OrchestratorUnavailableError extends Error {
+  override readonly name = "OrchestratorUnavailableError";
+}
+
+export interface TemporalOrchestratorOptions {
+  address: string;
+  namespace: string;
+  /** How long to wait for the server (connection and the start call) before giving up. */
+  timeoutMs: number;
+}
+
+/**
+ * A Temporal client connected on first use. A failed connection is forgotten, so the next submission tries
+ * again: the control plane keeps serving while Temporal is down and recovers when it is back.
+ */
+export function createTemporalOrchestrator(options: TemporalOrchestratorOptions): Orchestrator {
+  let connecting: Promise<{ connection: Connection; client: Client }> | null = null;
+
+  const connect = () => {
+    connecting ??= Connection.connect({ address: options.address, connectTimeout: options.timeoutMs })
+      .then((connection) => ({ connection, client: new Client({ connection, namespace: options.namespace }) }))
+      .catch((e: unknown) => {
+        connecting = null;
+        throw e;
+      });
+    return connecting;
+  };
+
+  return {
+    async startOptimizeModel(jobId, workflowId) {
+      try {
+        const { connection, client } = await connect();
+        const handle = await connection.withDeadline(Date.now() + options.timeoutMs, () =>
+          client.workflow.start(OPTIMIZE_MODEL_WORKFLOW, {
+            taskQueue: TASK_QUEUES.optimize,
+            args: [jobId],
+            workflowId,
+          }),
+        );
+        return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+      } catch (e) {
+        throw new OrchestratorUnavailableError(
+          `the orchestrator (Temporal at ${options.address}) is unreachable: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    },
+    async close() {
+      const pending = connecting;
+      connecting = null;
+      if (pending) await pending.then(({ connection }) => connection.close()).catch(() => {});
+    },
+  };
+}

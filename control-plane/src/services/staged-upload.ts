@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { ModelFileFormat, Tier } from "@tinyml/workflows/contracts";
+import { type BlobStore, BlobTooLargeError } from "../blob/blob-store.js";
+import { AppError } from "../errors.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { recognizeModelFormat } from "../recognize/model-format.js";
+import { ModelSampler } from "../recognize/model-sample.js";
+import { zipEntryNames } from "../recognize/zip-entries.js";
+
+/** A file streamed into the blob store before the job that uses it exists. */
+export interface StagedFile {
+  field: "model_file" | "dataset_file";
+  fileName: string;
+  blobKey: string;
+  bytes: number;
+  sha256: string;
+  /** For a model: its recognised container format (`null`: none the service reads). */
+  format: ModelFileFormat | null;
+}
+
+const safeName = (name: string) =>
+  name
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .replace(/^[._-]+/, "")
+    .slice(0, 100) || "file";
+
+const formatBytes = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000} MB` : `${n} bytes`);
+
+/**
+ * Streams one uploaded file into the blob store under the organization's staging prefix: the tier's size
+ * limit is enforced while the bytes arrive (the upload stops and nothing is kept), and the content is sampled
+ * on the way so the model's format is known without reading it again.
+ */
+export async function stageUpload(deps: {
+  blobStore: BlobStore;
+  metrics: Metrics;
+  organizationId: string;
+  tier: Tier;
+  field: StagedFile["field"];
+  fileName: string;
+  stream: Readable;
+}): Promise<StagedFile> {
+  const { blobStore, tier, field } = deps;
+  const blobKey = `orgs/${deps.organizationId}/uploads/${randomUUID()}/${safeName(deps.fileName)}`;
+  const kind = field === "model_file" ? "model" : "dataset";
+  const sampler = new ModelSampler((n) => deps.metrics.uploadBytes.inc({ kind }, n));
+  deps.stream.on("error", (e) => sampler.destroy(e));
+  deps.stream.pipe(sampler);
+  try {
+    const stored = await blobStore.put(blobKey, sampler, { maxBytes: tier.maxModelBytes });
+    const sample = sampler.sample();
+    let format: ModelFileFormat | null = null;
+    if (field === "model_file") {
+      format = recognizeModelFormat(sample);
+    } else if (!(zipEntryNames(sample.tail, sample.size) ?? []).some((n) => n.endsWith(".npy"))) {
+      await blobStore.delete(blobKey);
+      throw new AppError(
+        "BAD_REQUEST",
+        `dataset_file "${deps.fileName}" is not a NumPy .npz archive (a zip of .npy arrays, as numpy.savez writes it)`,
+      );
+    }
+    return { field, fileName: deps.fileName, blobKey, bytes: stored.bytes, sha256: stored.sha256, format };
+  } catch (e) {
+    deps.stream.resume();
+    if (e instanceof BlobTooLargeError) {
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `${field} "${deps.fileName}" is larger than the ${tier.name} tier allows (${formatBytes(e.maxBytes)}): send a smaller file or upgrade the subscription`,
+      );
+    }
+    throw e;
+  }
+}

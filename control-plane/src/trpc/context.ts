@@ -1,0 +1,21 @@
+import type { Caller } from "../services/caller.js";
+import type { Services } from "../services/index.js";
+
+export interface Context {
+  services: Services;
+  /** `null` for an anonymous request. */
+  caller: Caller | null;
+}
+
+/** The context without HTTP: tests call routers through `createCaller(createContextInner(...))`. */
+export const createContextInner = (deps: { services: Services; caller?: Caller | null }): Context => ({
+  services: deps.services,
+  caller: deps.caller ?? null,
+});
+
+/** The context of an HTTP request: resolves `Authorization: Bearer …` into a caller. */
+export async function createContextFromRequest(services: Services, request: Request): Promise<Context> {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+  const caller = bearer ? await services.auth.authenticate(bearer) : null;
+  return createContextInner({ services, caller });
+}
