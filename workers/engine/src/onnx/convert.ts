@@ -179,15 +179,24 @@ const gemm: Converter = (ctx, node, attrs) => {
   const beta = attrs.float("beta", 1);
   const transA = attrs.int("transA", 0) !== 0;
   const transB = attrs.int("transB", 0) !== 0;
-  const b = ctx.requireConstant(node, 1, "B operand");
-  if (b.shape.length !== 2) throw invalid(node, `B has shape [${b.shape.join(", ")}]`);
-  // FullyConnected computes x · Wᵀ with W [out, in]: W = alpha · (transB ? B : Bᵀ).
-  const w0 = transB ? b : transposeConst(b, [1, 0]);
-  const w: ConstValue = { ...w0, values: alpha === 1 ? w0.values : w0.values.map((v) => Math.fround(alpha * v)) };
-  const units = w.shape[0] as number;
+  const b = ctx.constant(node, 1);
   let x = ctx.tensorName(node, 0);
   if (transA) x = ctx.emit(node, "Transpose", [x], { perm: [1, 0] }, { base: `${ctx.outName(node)}_at` });
-  const inputs = [x, fcWeights(ctx, w, `${node.inputs[1]}_fc`)];
+  let weights: string;
+  if (b) {
+    if (b.shape.length !== 2) throw invalid(node, `B has shape [${b.shape.join(", ")}]`);
+    // FullyConnected computes x · Wᵀ with W [out, in]: W = alpha · (transB ? B : Bᵀ).
+    const w0 = transB ? b : transposeConst(b, [1, 0]);
+    const w: ConstValue = { ...w0, values: alpha === 1 ? w0.values : w0.values.map((v) => Math.fround(alpha * v)) };
+    weights = fcWeights(ctx, w, `${node.inputs[1]}_fc`);
+  } else {
+    // Run-time weights (a DequantizeLinear of quantized weights in QDQ models).
+    if (alpha !== 1) throw ctx.unsupported(node, "Gemm with alpha ≠ 1 and run-time weights");
+    weights = ctx.tensorName(node, 1);
+    if (!transB) weights = ctx.emit(node, "Transpose", [weights], { perm: [1, 0] }, { base: `${node.inputs[1]}_t` });
+  }
+  const units = ctx.tensor(weights).shape[0] as number;
+  const inputs = [x, weights];
   const c = node.inputs[2] ? ctx.input(node, 2) : undefined;
   let addAfter: string | undefined;
   if (
@@ -200,6 +209,8 @@ const gemm: Converter = (ctx, node, attrs) => {
       Math.fround(beta * (c.value.values[c.value.values.length === 1 ? 0 : i] as number)),
     );
     inputs.push(ctx.addConstant(`${node.inputs[2]}_bias`, "float32", [units], bias));
+  } else if (c?.kind === "tensor" && beta === 1 && samePads(ctx.tensor(c.name).shape, [units])) {
+    inputs.push(c.name); // a run-time bias: DequantizeLinear of an int32 bias in QDQ models
   } else if (c) {
     if (beta !== 1) throw ctx.unsupported(node, "Gemm with beta ≠ 1 and a full-matrix C");
     addAfter = ctx.tensorName(node, 2);
