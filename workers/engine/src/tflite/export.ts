@@ -1,9 +1,9 @@
 import { Builder } from "flatbuffers";
 import { EngineError } from "../errors.js";
 import { bytesOfData, type DType, type TensorData } from "../ir/dtype.js";
-import type { Graph } from "../ir/graph.js";
+import { cloneGraph, type Graph, tensorOf } from "../ir/graph.js";
 import type { Activation, Node, NodeOf, OpType, Padding, PoolAttrs } from "../ir/ops.js";
-import { samePadding } from "../ir/shape-inference.js";
+import { inferShapes, samePadding } from "../ir/shape-inference.js";
 import type { QuantParams, Tensor } from "../ir/tensor.js";
 import { verifyGraph } from "../ir/verify.js";
 import { opVersion } from "./op-version.js";
@@ -365,6 +365,28 @@ function padValueData(x: Tensor, value: number): TensorData {
   }
 }
 
+/** The shapes a TFLite runtime will compute must be the graph's: a mismatch would give a file that fails to load. */
+function checkShapes(graph: Graph): void {
+  const inferred = cloneGraph(graph);
+  inferShapes(inferred);
+  const wrong = graph.nodes.flatMap((n) =>
+    n.outputs
+      .filter((o) => tensorOf(inferred, o).shape.join(",") !== tensorOf(graph, o).shape.join(","))
+      .map(
+        (o) => `"${o}" is [${tensorOf(graph, o).shape}] but ${n.op} "${n.name}" gives [${tensorOf(inferred, o).shape}]`,
+      ),
+  );
+  if (wrong.length > 0) {
+    throw new EngineError(
+      "INVALID_GRAPH",
+      `graph "${graph.name}" has shapes its ops do not produce: ${wrong.join("; ")}`,
+      {
+        problems: wrong,
+      },
+    );
+  }
+}
+
 /** Why a node cannot be written as TFLite (undefined when it can). */
 function unexportable(node: Node, graph: Graph): string | undefined {
   if (!EXPORTERS[node.op]) return node.op;
@@ -580,6 +602,7 @@ export function exportTflite(graph: Graph): Uint8Array {
       { ops: refused },
     );
   }
+  checkShapes(graph);
   const plan = new ExportPlan(graph);
   for (const name of graph.inputs) plan.index(name);
   for (const node of graph.nodes) {
