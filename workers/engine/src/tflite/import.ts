@@ -1,6 +1,6 @@
 import { EngineError } from "../errors.js";
 import { DTYPE_BYTES, type DType, dataFromBytes, type TensorData, toNumbers } from "../ir/dtype.js";
-import { cloneGraph, type Graph } from "../ir/graph.js";
+import { cloneGraph, type Graph, removeDeadNodes } from "../ir/graph.js";
 import type { Activation, Node, NodeOf, OpType, Padding } from "../ir/ops.js";
 import { inferShapes } from "../ir/shape-inference.js";
 import { elementCount, type QuantParams, type Tensor } from "../ir/tensor.js";
@@ -109,12 +109,19 @@ class OpContext {
     return toNumbers(data);
   }
 
-  /** A scalar constant input as a real number (dequantized when quantized). */
+  /**
+   * A scalar constant input as a real number (dequantized when quantized). A constant the converter stored in
+   * float16 reaches the op through a DEQUANTIZE of a constant: followed through it.
+   */
   constantReal(slot: number): number | undefined {
-    const i = this.inputIndex(slot);
+    let i = this.inputIndex(slot);
+    if (i < 0) return undefined;
+    const producer = this.importer.producerOf(i);
+    if (producer && builtinName(this.importer.builtinCodeOf(producer)) === "DEQUANTIZE") i = producer.inputs[0] ?? -1;
     if (i < 0) return undefined;
     const data = this.importer.constantData(i);
-    if (!data || data.length !== 1) return undefined;
+    if (!data) return this.unsupported("takes a value from a tensor computed at run time");
+    if (data.length !== 1) this.fail(`takes a scalar but input ${slot} holds ${data.length} values`);
     const q = this.importer.fileTensor(i).quantization;
     const v = toNumbers(data)[0] as number;
     return q && q.scale.length === 1 ? (q.scale[0] as number) * (v - (q.zeroPoint[0] ?? 0)) : v;
@@ -223,6 +230,13 @@ const padImporter: OpImporter = (ctx) => {
   if (flat.some((p) => p < 0)) ctx.fail("has negative paddings");
   const pads: [number, number][] = [];
   for (let i = 0; i < rank; i++) pads.push([flat[2 * i] as number, flat[2 * i + 1] as number]);
+  const fill = ctx.tensor(2);
+  if (fill && fill.type !== ctx.tensor(0)?.type) {
+    // The 16x8 converter writes a float32 fill value for int16 input; TFLite refuses that file too.
+    ctx.fail(
+      `fills a ${TENSOR_TYPE_NAMES[ctx.tensor(0)?.type ?? -1]} tensor with a ${TENSOR_TYPE_NAMES[fill.type]} value`,
+    );
+  }
   return ctx.node("Pad", [ctx.input(0)], { pads, value: ctx.constantReal(2) ?? 0 });
 };
 
@@ -315,7 +329,6 @@ export const TFLITE_IMPORTABLE_OPS: ReadonlySet<string> = new Set(Object.keys(IM
 class TfliteImporter {
   readonly graph: Graph;
   private readonly names = new Map<number, string>();
-  private readonly nodeNames = new Set<string>();
   private readonly usedNames = new Set<string>();
   private copiedBytes = 0;
   private readonly copyBudget: number;
@@ -328,6 +341,17 @@ class TfliteImporter {
   ) {
     this.graph = { name, tensors: new Map(), nodes: [], inputs: [], outputs: [] };
     this.copyBudget = 4 * fileSize + (1 << 20);
+  }
+
+  private readonly producers = new Map<number, TfliteOperator>();
+
+  /** The operator that computes tensor `index`, if any. */
+  producerOf(index: number): TfliteOperator | undefined {
+    return this.producers.get(index);
+  }
+
+  builtinCodeOf(op: TfliteOperator): number {
+    return this.model.operatorCodes[op.opcodeIndex]?.builtinCode ?? -1;
   }
 
   corrupt(why: string): never {
@@ -344,17 +368,14 @@ class TfliteImporter {
     return t;
   }
 
+  /** A provisional node name: nodes are named by their final position once the graph is complete. */
   nodeName(op: string): string {
-    let name = `${op}_${this.nodeNames.size}`;
-    for (let i = 1; this.nodeNames.has(name) || this.usedNames.has(name); i++)
-      name = `${op}_${this.nodeNames.size}_${i}`;
-    this.nodeNames.add(name);
-    return name;
+    return op;
   }
 
   private uniqueTensorName(base: string): string {
     let name = base;
-    for (let i = 1; this.usedNames.has(name) || this.nodeNames.has(name); i++) name = `${base}_${i}`;
+    for (let i = 1; this.usedNames.has(name); i++) name = `${base}_${i}`;
     this.usedNames.add(name);
     return name;
   }
@@ -482,6 +503,7 @@ class TfliteImporter {
   run(): Graph {
     const { subgraph, graph } = this;
     graph.inputs = subgraph.inputs.map((i) => this.tensorName(i));
+    for (const op of subgraph.operators) for (const o of op.outputs) this.producers.set(o, op);
     for (const [index, op] of subgraph.operators.entries()) {
       const code = this.model.operatorCodes[op.opcodeIndex];
       const opName = builtinName(code?.builtinCode ?? -1);
@@ -492,6 +514,16 @@ class TfliteImporter {
       graph.nodes.push(...ctx.before, node);
     }
     graph.outputs = subgraph.outputs.map((i) => this.tensorName(i));
+    // Ops whose results became attributes (a DEQUANTIZE of a float16 pad value) compute nothing anymore.
+    removeDeadNodes(graph);
+    // Nodes are named <op>_<position>, never the name of a tensor (files name tensors like "Reshape_1").
+    const taken = new Set(graph.tensors.keys());
+    for (const [i, node] of graph.nodes.entries()) {
+      let name = `${node.op}_${i}`;
+      for (let k = 1; taken.has(name); k++) name = `${node.op}_${i}_${k}`;
+      taken.add(name);
+      node.name = name;
+    }
     this.check();
     return graph;
   }
