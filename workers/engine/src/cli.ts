@@ -1,11 +1,36 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import { TargetId } from "@tinyml/workflows/contracts";
+import { analyzeGraph } from "./analysis/analyze.js";
+import { CALIBRATION_METHODS, type CalibrationMethod } from "./calibration/calibrators.js";
 import { EngineError, isEngineError } from "./errors.js";
 import { detectModelFormat } from "./model-format.js";
+import { importModel } from "./model-io.js";
+import { optimize, PRECISIONS, type Precision } from "./optimize.js";
+import { runPasses } from "./passes/pipeline.js";
 
 const USAGE = `usage: tinyml-engine <command> [options]
 
 commands:
-  detect MODEL    print the model's container format (tflite, onnx, keras-h5, savedmodel-zip, pytorch-zip)`;
+  detect MODEL
+      print the model's container format (tflite, onnx, keras-h5, savedmodel-zip, pytorch-zip)
+  analyze MODEL [--json]
+      ops, parameters, MACs per layer, activation sizes, peak activation memory, weight bytes per precision
+  optimize MODEL --dataset D.npz --target TARGET --quantize int8|int16x8|fp16|mixed --out DIR
+           [--size-budget-kb N] [--calibration minmax|percentile|mse] [--calibration-samples N]
+           [--no-bias-correction] [--eval-limit N] [--json]
+      writes DIR/model.tflite, DIR/model.onnx and DIR/report.json`;
+
+const usage = (why: string): never => {
+  throw new EngineError("USAGE", `${why}\n\n${USAGE}`);
+};
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  return readFile(path).catch((e: NodeJS.ErrnoException) => {
+    throw new EngineError("FILE_NOT_FOUND", `cannot read ${what} ${path}: ${e.code ?? e.message}`);
+  });
+}
 
 /** Runs the CLI; returns the process exit code. Errors are printed once, here. */
 export async function main(argv: string[]): Promise<number> {
@@ -14,13 +39,17 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "detect":
         return await detect(rest);
+      case "analyze":
+        return await analyze(rest);
+      case "optimize":
+        return await optimizeCommand(rest);
       case undefined:
       case "help":
       case "--help":
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new EngineError("USAGE", `unknown command "${command}"\n\n${USAGE}`);
+        return usage(`unknown command "${command}"`);
     }
   } catch (e) {
     if (isEngineError(e)) {
@@ -33,10 +62,125 @@ export async function main(argv: string[]): Promise<number> {
 
 async function detect(args: string[]): Promise<number> {
   const [path] = args;
-  if (!path) throw new EngineError("USAGE", `detect needs a MODEL path\n\n${USAGE}`);
-  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new EngineError("FILE_NOT_FOUND", `cannot read ${path}: ${e.code ?? e.message}`);
+  if (!path) return usage("detect needs a MODEL path");
+  console.log(detectModelFormat(await readInput(path, "model")));
+  return 0;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+async function analyze(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
+  const [path] = positionals;
+  if (!path) return usage("analyze needs a MODEL path");
+  const { graph, format } = importModel(await readInput(path, "model"), basename(path));
+  runPasses(graph);
+  const a = analyzeGraph(graph);
+  if (values.json) {
+    console.log(JSON.stringify({ format, ...a }, null, 2));
+    return 0;
+  }
+  console.log(
+    `${a.name} (${format}): ${a.nodes} ops, ${a.params.toLocaleString("en")} parameters, ${a.macs.toLocaleString("en")} MACs`,
+  );
+  console.log(
+    `ops: ${Object.entries(a.ops)
+      .map(([op, n]) => `${op} ×${n}`)
+      .join(", ")}`,
+  );
+  console.log("\n  layer                                    op                 MACs    params  output");
+  for (const l of a.layers) {
+    console.log(
+      `  ${l.name.slice(0, 40).padEnd(40)} ${l.op.padEnd(16)} ${String(l.macs).padStart(9)} ${String(l.params).padStart(9)}  [${l.outputShape.join("×")}] ${l.outputBytes} B`,
+    );
+  }
+  console.log(`\npeak activation memory (graph order, no buffer sharing): ${a.peakActivationBytes} B at ${a.peakAt}`);
+  const w = a.weightBytes;
+  console.log(
+    `weights: float32 ${kb(w.float32)}, float16 ${kb(w.float16)}, int8 ${kb(w.int8)}, int16x8 ${kb(w.int16x8)}`,
+  );
+  return 0;
+}
+
+async function optimizeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      dataset: { type: "string" },
+      target: { type: "string" },
+      quantize: { type: "string" },
+      out: { type: "string" },
+      "size-budget-kb": { type: "string" },
+      calibration: { type: "string" },
+      "calibration-samples": { type: "string" },
+      "no-bias-correction": { type: "boolean" },
+      "eval-limit": { type: "string" },
+      json: { type: "boolean" },
+    },
   });
-  console.log(detectModelFormat(bytes));
+  const [modelPath] = positionals;
+  if (!modelPath) return usage("optimize needs a MODEL path");
+  if (!values.dataset) return usage("optimize needs --dataset D.npz");
+  if (!values.out) return usage("optimize needs --out DIR");
+  const target = TargetId.safeParse(values.target);
+  if (!target.success) return usage(`--target must be one of ${TargetId.options.join(", ")}`);
+  const precision = values.quantize as Precision;
+  if (!PRECISIONS.includes(precision)) return usage(`--quantize must be one of ${PRECISIONS.join(", ")}`);
+  const calibration = (values.calibration ?? "minmax") as CalibrationMethod;
+  if (!CALIBRATION_METHODS.includes(calibration))
+    return usage(`--calibration must be one of ${CALIBRATION_METHODS.join(", ")}`);
+  const positive = (v: string | undefined, flag: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!(n > 0)) usage(`${flag} must be a positive number`);
+    return n;
+  };
+  const budgetKb = positive(values["size-budget-kb"], "--size-budget-kb");
+  const calibrationSamples = positive(values["calibration-samples"], "--calibration-samples");
+  const evaluationLimit = positive(values["eval-limit"], "--eval-limit");
+
+  const started = performance.now();
+  const result = await optimize({
+    model: await readInput(modelPath, "model"),
+    modelName: basename(modelPath),
+    dataset: await readInput(values.dataset, "dataset"),
+    target: target.data,
+    precision,
+    ...(budgetKb ? { sizeBudgetBytes: Math.floor(budgetKb * 1024) } : {}),
+    calibration,
+    ...(calibrationSamples ? { calibrationSamples: Math.floor(calibrationSamples) } : {}),
+    biasCorrection: !values["no-bias-correction"],
+    ...(evaluationLimit ? { evaluationLimit: Math.floor(evaluationLimit) } : {}),
+    onProgress: values.json ? undefined : (stage, message) => console.error(`[${stage}] ${message}`),
+  });
+  // Outputs are written only once everything succeeded: a failed run leaves nothing behind.
+  await mkdir(values.out, { recursive: true });
+  await writeFile(join(values.out, "model.tflite"), result.tflite);
+  await writeFile(join(values.out, "model.onnx"), result.onnx);
+  await writeFile(join(values.out, "report.json"), `${JSON.stringify(result.report, null, 2)}\n`);
+  const r = result.report;
+  if (values.json) {
+    console.log(JSON.stringify(r));
+    return 0;
+  }
+  const q = (quality: typeof r.baseline.quality) =>
+    quality
+      ? quality.metric === "top1"
+        ? `top-1 ${(quality.value * 100).toFixed(2)} %`
+        : `${quality.metric} ${quality.value.toPrecision(5)}`
+      : "n/a";
+  console.log(`\n${r.model.name} → ${r.target.id}, ${r.optimized.precision}`);
+  console.log(
+    `  quality  ${q(r.baseline.quality)} → ${q(r.optimized.quality)}  (${r.evaluation.samples} samples, ${r.evaluation.executor})`,
+  );
+  console.log(`  size     ${kb(r.baseline.sizeBytes)} → ${kb(r.optimized.sizeBytes)}`);
+  console.log(
+    `  fidelity top-1 agreement ${(r.optimized.fidelity.top1Agreement * 100).toFixed(2)} %, SQNR ${r.optimized.fidelity.sqnrDb.toFixed(1)} dB`,
+  );
+  if (r.mixed) console.log(`  mixed    int16 layers: ${r.mixed.promoted.join(", ") || "(none)"}`);
+  console.log(
+    `  written  ${join(values.out, "model.tflite")}, model.onnx, report.json (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
   return 0;
 }

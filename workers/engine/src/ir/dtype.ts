@@ -42,7 +42,8 @@ export function dataFromBytes(dtype: DType, bytes: Uint8Array): TensorData {
   if (bytes.length % size !== 0) {
     throw new RangeError(`${bytes.length} bytes is not a whole number of ${dtype} elements`);
   }
-  const copy = bytes.slice();
+  // A copy at offset 0 of its own buffer (Buffer#slice would share memory, so copy explicitly).
+  const copy = new Uint8Array(bytes);
   const n = bytes.length / size;
   switch (dtype) {
     case "float32":

@@ -1,0 +1,1 @@
+export { analyzeGraph, type LayerAnalysis, type ModelAnalysis, macsOf, peakActivationMemory } from "./analyze.js";

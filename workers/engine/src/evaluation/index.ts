@@ -1,0 +1,2 @@
+export { type Executor, onnxRuntimeExecutor, referenceExecutor } from "./executors.js";
+export { argmax, type Fidelity, fidelityOf, type Quality, qualityOf } from "./metrics.js";

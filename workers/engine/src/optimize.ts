@@ -1,0 +1,215 @@
+import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
+import { analyzeGraph } from "./analysis/analyze.js";
+import { type CalibrationMethod, calibratorFor } from "./calibration/calibrators.js";
+import { collectStatistics } from "./calibration/statistics.js";
+import { type Dataset, datasetFromNpz } from "./dataset/dataset.js";
+import { EngineError } from "./errors.js";
+import { onnxRuntimeExecutor } from "./evaluation/executors.js";
+import { fidelityOf, qualityOf } from "./evaluation/metrics.js";
+import type { Graph } from "./ir/graph.js";
+import type { Tensor } from "./ir/tensor.js";
+import { importModel } from "./model-io.js";
+import { exportOnnx } from "./onnx/index.js";
+import { runPasses } from "./passes/pipeline.js";
+import { correctBiases } from "./quantize/bias-correction.js";
+import { quantizeFloat16 } from "./quantize/fp16.js";
+import { type PrecisionPlan, quantizeInteger } from "./quantize/integer.js";
+import { type MixedPlan, planMixedPrecision } from "./quantize/mixed.js";
+import type { OptimizationReport } from "./report.js";
+import { exportTflite } from "./tflite/index.js";
+import { ENGINE_VERSION } from "./version.js";
+
+export const PRECISIONS = ["int8", "int16x8", "fp16", "mixed"] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+export interface OptimizeRequest {
+  model: Uint8Array;
+  modelName: string;
+  dataset: Uint8Array;
+  target: TargetId;
+  precision: Precision;
+  /** Largest acceptable model.tflite, in bytes (drives `mixed`; an error for the others when exceeded). */
+  sizeBudgetBytes?: number;
+  calibration?: CalibrationMethod;
+  /** Calibration subset size (spread evenly over the dataset). */
+  calibrationSamples?: number;
+  biasCorrection?: boolean;
+  /** Evaluate on at most this many samples (all by default). */
+  evaluationLimit?: number;
+  onProgress?: (stage: string, message: string) => void;
+}
+
+export interface OptimizeResult {
+  float: Graph;
+  optimized: Graph;
+  tflite: Uint8Array;
+  onnx: Uint8Array;
+  report: OptimizationReport;
+}
+
+/** `count` samples spread evenly over the dataset (deterministic). */
+export function spreadSubset(data: Dataset, count: number): Dataset {
+  if (count >= data.count) return data;
+  const size = data.x.length / data.count;
+  const x = new Float32Array(count * size);
+  for (let i = 0; i < count; i++) {
+    const src = Math.floor((i * data.count) / count);
+    x.set(data.x.subarray(src * size, (src + 1) * size), i * size);
+  }
+  return { count, sampleShape: data.sampleShape, x };
+}
+
+const isQuantizedGraph = (g: Graph) =>
+  g.nodes.some((n) => n.outputs.some((o) => (g.tensors.get(o) as Tensor).quant !== undefined));
+
+/**
+ * The engine's main job: import → passes → calibrate → quantize → export (TFLite and ONNX) → evaluate the
+ * float and the optimized model with ONNX Runtime on the dataset → report. Pure: bytes in, bytes out.
+ */
+export async function optimize(request: OptimizeRequest): Promise<OptimizeResult> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(stage: string, message: string, fn: () => T | Promise<T>): Promise<T> => {
+    request.onProgress?.(stage, message);
+    const t0 = performance.now();
+    const result = await fn();
+    timings[stage] = Math.round(performance.now() - t0);
+    return result;
+  };
+  const target = HARDWARE_TARGETS[request.target];
+  if (!target) throw new EngineError("USAGE", `unknown target "${request.target}"`);
+
+  const { graph: float, format } = await timed("import", "importing the model", () => {
+    const imported = importModel(request.model, request.modelName);
+    runPasses(imported.graph);
+    return imported;
+  });
+  if (isQuantizedGraph(float)) {
+    throw new EngineError(
+      "UNSUPPORTED_MODEL",
+      `${request.modelName} is already quantized (its activations are integers): upload the float model to optimize it`,
+    );
+  }
+  if (float.inputs.length !== 1) {
+    throw new EngineError(
+      "UNSUPPORTED_MODEL",
+      `the engine optimizes single-input models; ${request.modelName} has ${float.inputs.length}`,
+    );
+  }
+  const inputShape = (float.tensors.get(float.inputs[0] as string) as Tensor).shape;
+  const data = datasetFromNpz(request.dataset, inputShape);
+  const evalData = request.evaluationLimit ? spreadSubset(data, request.evaluationLimit) : data;
+  const evalSet: Dataset = request.evaluationLimit
+    ? { ...evalData, ...subsetTargets(data, request.evaluationLimit) }
+    : data;
+
+  const floatOnnx = exportOnnx(float);
+  const floatOutputs = await timed("baseline", "evaluating the float model", async () =>
+    (await onnxRuntimeExecutor(floatOnnx, "onnxruntime (float)")).runAll(evalSet),
+  );
+  const analysis = analyzeGraph(float);
+
+  const calibrationSamples = Math.min(request.calibrationSamples ?? 200, data.count);
+  const calibrationSet = spreadSubset(data, calibrationSamples);
+  const method = request.calibration ?? "minmax";
+  const biasCorrection = request.biasCorrection ?? true;
+  let optimized: Graph;
+  let mixed: MixedPlan | undefined;
+  if (request.precision === "fp16") {
+    optimized = await timed("quantize", "converting weights to float16", () => quantizeFloat16(float));
+  } else {
+    const stats = await timed("calibrate", `calibrating on ${calibrationSamples} samples (${method})`, () =>
+      collectStatistics(float, calibrationSet),
+    );
+    const calibrator = calibratorFor(method);
+    const ranges = new Map<string, [number, number]>();
+    for (const [name, s] of stats) {
+      const bits = request.precision === "int16x8" ? 65536 : 256;
+      ranges.set(name, calibrator.range(s, bits));
+    }
+    let plan: PrecisionPlan = { defaultBits: request.precision === "int16x8" ? 16 : 8 };
+    if (request.precision === "mixed") {
+      const budget = request.sizeBudgetBytes;
+      if (!budget) throw new EngineError("USAGE", "--quantize mixed needs --size-budget-kb N");
+      const sensitivitySet = spreadSubset(data, Math.min(100, data.count));
+      mixed = await timed("sensitivity", "per-layer sensitivity analysis", () =>
+        planMixedPrecision(float, ranges, sensitivitySet, budget, (g) => exportTflite(g).length),
+      );
+      plan = mixed.plan;
+    }
+    optimized = await timed("quantize", `quantizing (${request.precision})`, () => {
+      const q = quantizeInteger(float, ranges, plan);
+      if (biasCorrection) correctBiases(float, q, spreadSubset(data, Math.min(100, data.count)));
+      return q;
+    });
+  }
+  const tflite = await timed("export", "writing model.tflite and model.onnx", () => exportTflite(optimized));
+  const onnx = exportOnnx(optimized);
+  if (request.sizeBudgetBytes !== undefined && tflite.length > request.sizeBudgetBytes) {
+    throw new EngineError(
+      "UNSATISFIABLE",
+      `the ${request.precision} model is ${(tflite.length / 1024).toFixed(1)} KB, over the ${(request.sizeBudgetBytes / 1024).toFixed(1)} KB budget`,
+      { sizeBytes: tflite.length, budgetBytes: request.sizeBudgetBytes },
+    );
+  }
+  const optimizedOutputs = await timed("evaluate", "evaluating the optimized model", async () =>
+    (await onnxRuntimeExecutor(onnx, "onnxruntime (optimized)")).runAll(evalSet),
+  );
+
+  const layerPrecision = (g: Graph, name: string) => {
+    const node = g.nodes.find((n) => n.name === name);
+    const out = node ? (g.tensors.get(node.outputs[0] as string) as Tensor) : undefined;
+    if (request.precision === "fp16") return "float16" as const;
+    return out?.dtype === "int16"
+      ? ("int16x8" as const)
+      : out?.dtype === "int8"
+        ? ("int8" as const)
+        : ("float32" as const);
+  };
+  const report: OptimizationReport = {
+    engineVersion: ENGINE_VERSION,
+    createdAt: new Date().toISOString(),
+    model: {
+      name: request.modelName,
+      format,
+      params: analysis.params,
+      macs: analysis.macs,
+      ops: analysis.ops,
+      peakActivationBytes: analysis.peakActivationBytes,
+    },
+    target: { id: target.id, name: target.name, ramBytes: target.ramBytes, flashBytes: target.flashBytes },
+    dataset: {
+      samples: data.count,
+      labels: data.labels !== undefined,
+      calibrationSamples: request.precision === "fp16" ? 0 : calibrationSamples,
+    },
+    baseline: { sizeBytes: request.model.length, quality: qualityOf(floatOutputs, evalSet) ?? null },
+    optimized: {
+      precision: request.precision,
+      sizeBytes: tflite.length,
+      quality: qualityOf(optimizedOutputs, evalSet) ?? null,
+      fidelity: fidelityOf(floatOutputs, optimizedOutputs),
+      peakActivationBytes: analyzeGraph(optimized).peakActivationBytes,
+      layers: float.nodes.map((n) => ({ name: n.name, op: n.op, precision: layerPrecision(optimized, n.name) })),
+      sizeBudgetBytes: request.sizeBudgetBytes ?? null,
+    },
+    calibration: request.precision === "fp16" ? null : { method, samples: calibrationSamples, biasCorrection },
+    mixed: mixed
+      ? { baselineSqnrDb: mixed.baselineSqnrDb, promoted: mixed.promoted, sensitivities: mixed.sensitivities }
+      : null,
+    evaluation: { executor: "onnxruntime-node", samples: evalSet.count },
+    timings,
+  };
+  return { float, optimized, tflite, onnx, report };
+}
+
+function subsetTargets(data: Dataset, count: number): Partial<Dataset> {
+  const pick = (i: number) => Math.floor((i * data.count) / count);
+  if (data.labels) return { labels: Int32Array.from({ length: count }, (_, i) => data.labels?.[pick(i)] as number) };
+  if (data.values) {
+    const per = data.values.length / data.count;
+    const values = new Float32Array(count * per);
+    for (let i = 0; i < count; i++) values.set(data.values.subarray(pick(i) * per, (pick(i) + 1) * per), i * per);
+    return { values };
+  }
+  return {};
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/** A quality figure: top-1 accuracy, mean squared error (regression or reconstruction), or AUC. */
+export const QualitySchema = z.object({
+  metric: z.enum(["top1", "mse", "auc"]),
+  value: z.number(),
+  samples: z.number().int().positive(),
+});
+
+export const LayerPrecisionSchema = z.object({
+  name: z.string(),
+  op: z.string(),
+  /** float32, float16 (weights), int8, or int16x8 (int16 activations, int8 weights). */
+  precision: z.enum(["float32", "float16", "int8", "int16x8"]),
+});
+
+/** `report.json`: what was optimized, for which target, and what it kept. Every figure is computed. */
+export const OptimizationReportSchema = z.object({
+  engineVersion: z.string(),
+  createdAt: z.string(),
+  model: z.object({
+    name: z.string(),
+    format: z.string(),
+    params: z.number().int(),
+    macs: z.number().int(),
+    ops: z.record(z.string(), z.number().int()),
+    peakActivationBytes: z.number().int(),
+  }),
+  target: z.object({ id: z.string(), name: z.string(), ramBytes: z.number(), flashBytes: z.number() }),
+  dataset: z.object({ samples: z.number().int(), labels: z.boolean(), calibrationSamples: z.number().int() }),
+  baseline: z.object({ sizeBytes: z.number().int(), quality: QualitySchema.nullable() }),
+  optimized: z.object({
+    precision: z.enum(["int8", "int16x8", "fp16", "mixed"]),
+    sizeBytes: z.number().int(),
+    quality: QualitySchema.nullable(),
+    fidelity: z.object({ top1Agreement: z.number(), sqnrDb: z.number() }),
+    peakActivationBytes: z.number().int(),
+    layers: z.array(LayerPrecisionSchema),
+    sizeBudgetBytes: z.number().int().nullable(),
+  }),
+  calibration: z.object({ method: z.string(), samples: z.number().int(), biasCorrection: z.boolean() }).nullable(),
+  mixed: z
+    .object({
+      baselineSqnrDb: z.number(),
+      promoted: z.array(z.string()),
+      sensitivities: z.array(z.object({ name: z.string(), op: z.string(), sqnrDb: z.number(), gainDb: z.number() })),
+    })
+    .nullable(),
+  evaluation: z.object({ executor: z.string(), samples: z.number().int() }),
+  timings: z.record(z.string(), z.number()),
+});
+export type OptimizationReport = z.infer<typeof OptimizationReportSchema>;
