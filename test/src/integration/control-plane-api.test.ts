@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { Client, Connection } from "@temporalio/client";
 import {
+  appRouter,
   type Caller,
   type ControlPlane,
   createCaller,
@@ -183,13 +184,19 @@ describe.each(DATABASES)("control plane on $name", (db) => {
     });
 
     it("rotates refresh tokens and revokes the family when a spent one is reused", async () => {
-      const { session } = await signup("Cy");
+      const { session, caller, password } = await signup("Cy");
       const second = await trpc().auth.refresh({ refreshToken: session.refreshToken });
       expect(second.refreshToken).not.toBe(session.refreshToken);
       expect(await cp.services.auth.authenticate(second.accessToken)).not.toBeNull();
       await expect(trpc().auth.refresh({ refreshToken: session.refreshToken })).rejects.toThrow(/already used/);
       // The reuse revoked the newer token of the same family too.
       await expect(trpc().auth.refresh({ refreshToken: second.refreshToken })).rejects.toMatchObject({
+        code: "UNAUTHORIZED",
+      });
+      // Logging out revokes a session's refresh token.
+      const other = await trpc().auth.login({ email: (await trpc(caller).users.me()).email, password });
+      await trpc().auth.logout({ refreshToken: other.refreshToken });
+      await expect(trpc().auth.refresh({ refreshToken: other.refreshToken })).rejects.toMatchObject({
         code: "UNAUTHORIZED",
       });
     });
@@ -715,6 +722,28 @@ describe.each(DATABASES)("control plane on $name", (db) => {
         seen[who] = res.status;
       }
       expect(seen).toEqual(expected);
+    });
+
+    it("every tRPC procedure outside auth.* and the catalogs answers 401 to an anonymous caller over HTTP", async () => {
+      const PUBLIC = /^(auth\.|targets\.|frameworks\.|tiers\.)/;
+      const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { type: string } }>);
+      expect(procedures.length).toBeGreaterThan(25);
+      const seen: Record<string, number> = {};
+      for (const [path, procedure] of procedures) {
+        const res =
+          procedure._def.type === "query"
+            ? await request(`/trpc/${path}?input=${encodeURIComponent("{}")}`)
+            : await request(`/trpc/${path}`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: "{}",
+              });
+        seen[path] = res.status;
+      }
+      for (const [path, status] of Object.entries(seen)) {
+        if (PUBLIC.test(path)) expect([200, 400], path).toContain(status);
+        else expect(status, path).toBe(401);
+      }
     });
 
     it("returns a finished job's results and its optimized model to members only", async () => {
