@@ -30,6 +30,8 @@ export interface FoldInput {
   shapes: number[][];
   /** The dtype of each input. */
   dtypes: (DType | undefined)[];
+  /** Whether each input slot names a value (an optional input may be absent). */
+  present: boolean[];
   opset: number;
 }
 
@@ -113,6 +115,7 @@ function variadic(fn: (a: number, b: number) => number): Evaluator {
       node,
       cs.map((c) => c.shape),
     );
+    elementsOf(shape, describeNode(node));
     const out = Float64Array.from(broadcastTo(first, shape));
     for (const c of cs.slice(1)) {
       const v = broadcastTo(c, shape);
@@ -142,7 +145,7 @@ function reduce(
   finish?: (acc: number, n: number) => number,
 ): FoldRule {
   return {
-    needs: (input) => input.consts[0] !== undefined && (input.shapes[1]?.length === 0 || input.consts[1] !== undefined),
+    needs: (input) => input.consts[0] !== undefined && (!input.present[1] || input.consts[1] !== undefined),
     evaluate: (node, attrs, input) => {
       const x = arg(node, input, 0);
       const rank = x.shape.length;
@@ -349,7 +352,7 @@ export const FOLD_RULES: Record<string, FoldRule> = {
     },
   },
   Reshape: {
-    needs: (input) => input.consts[0] !== undefined && (input.consts[1] !== undefined || input.shapes.length === 1),
+    needs: (input) => input.consts[0] !== undefined && (!input.present[1] || input.consts[1] !== undefined),
     evaluate: (node, attrs, input) => {
       const x = arg(node, input, 0);
       const spec = input.opset < 5 ? attrs.ints("shape", []) : (ints(input.consts[1]) ?? []);
@@ -487,6 +490,7 @@ export const FOLD_RULES: Record<string, FoldRule> = {
     evaluate: (node, _attrs, input) => {
       const [c, a, b] = [arg(node, input, 0), arg(node, input, 1), arg(node, input, 2)];
       const shape = broadcastShapes(node, [c.shape, a.shape, b.shape]);
+      elementsOf(shape, describeNode(node));
       const [cv, av, bv] = [broadcastTo(c, shape), broadcastTo(a, shape), broadcastTo(b, shape)];
       return [
         make(

@@ -211,6 +211,7 @@ function convertNode(ctx: ImportContext, node: OnnxNode): void {
       consts,
       shapes: node.inputs.map((_, i) => ctx.shape(node, i)),
       dtypes: node.inputs.map((_, i) => ctx.dtype(node, i)),
+      present: node.inputs.map((i) => i !== ""),
       opset: ctx.opset,
     };
     const ready = fold.needs ? fold.needs(input) : node.inputs.every((i, k) => !i || consts[k] !== undefined);

@@ -1,6 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { floatToHalf, halfToFloat } from "../ir/dtype.js";
 import type { Graph } from "../ir/graph.js";
 import type { Node } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
@@ -265,5 +266,46 @@ describe("QDQ export of quantized IR graphs runs in ONNX Runtime and matches the
   it("int16 activations need opset 21: an older opset is refused", () => {
     expect(() => exportOnnx(buildGraph("int16"), { opset: 19 })).toThrow(EngineError);
     expect(() => exportOnnx(buildGraph("int8"), { opset: 19 })).not.toThrow();
+  });
+});
+
+describe("float16 weights", () => {
+  it("a Dequantize of float16 weights exports as Cast and computes with the half-precision values", async () => {
+    const w = Array.from({ length: 3 * 4 }, (_, i) => Math.sin(i) / 3);
+    const half = Uint16Array.from(w, (v) => floatToHalf(v));
+    const graph: Graph = {
+      name: "fp16",
+      inputs: ["x"],
+      outputs: ["y"],
+      tensors: new Map<string, Tensor>([
+        ["x", { name: "x", dtype: "float32", shape: [1, 4] }],
+        ["w16", { name: "w16", dtype: "float16", shape: [3, 4], data: half }],
+        ["w", { name: "w", dtype: "float32", shape: [3, 4] }],
+        ["y", { name: "y", dtype: "float32", shape: [1, 3] }],
+      ]),
+      nodes: [
+        { name: "dq", op: "Dequantize", inputs: ["w16"], outputs: ["w"], attrs: {} },
+        {
+          name: "fc",
+          op: "FullyConnected",
+          inputs: ["x", "w"],
+          outputs: ["y"],
+          attrs: { activation: "relu", keepNumDims: false },
+        },
+      ],
+    };
+    const model = exportOnnx(graph);
+    expect(opTypes(model)).toEqual(["Cast", "Gemm", "Relu"]);
+    const x = Float32Array.of(1.5, -2, 0.25, 3);
+    const session = await ort.InferenceSession.create(model);
+    const y = (await session.run({ x: new ort.Tensor("float32", x, [1, 4]) })).y?.data as Float32Array;
+    await session.release();
+    for (let o = 0; o < 3; o++) {
+      let acc = 0;
+      for (let i = 0; i < 4; i++) acc += (x[i] as number) * halfToFloat(half[o * 4 + i] as number);
+      expect(Math.abs((y[o] as number) - Math.max(acc, 0))).toBeLessThan(1e-6);
+    }
+    // The half-precision rounding is visible: computing with the float32 weights would differ.
+    expect(half.some((h, i) => halfToFloat(h) !== Math.fround(w[i] as number))).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { cloneGraph, type Graph, tensorOf } from "../ir/graph.js";
 import { inferShapes } from "../ir/shape-inference.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
+import { decodeModel } from "./schema.js";
 import { readTensorProto } from "./tensor-proto.js";
 
 const FIXTURES =
@@ -68,6 +69,22 @@ function expectShapesInferred(g: Graph): void {
     for (const o of n.outputs) expect(tensorOf(inferred, o).shape, o).toEqual(tensorOf(g, o).shape);
 }
 
+/** The IR's shapes agree with every shape the ONNX file declares (value_info, outputs); returns how many. */
+function expectDeclaredShapes(bytes: Uint8Array, g: Graph): number {
+  const onnx = decodeModel(bytes).graph;
+  let compared = 0;
+  for (const v of [...(onnx?.valueInfo ?? []), ...(onnx?.outputs ?? [])]) {
+    const t = g.tensors.get(v.name);
+    if (!t || !v.shape) continue;
+    expect(t.shape.length, v.name).toBe(v.shape.length);
+    v.shape.forEach((d, i) => {
+      if ("value" in d && d.value > 0) expect(t.shape[i], `${v.name}[${i}]`).toBe(d.value);
+    });
+    compared++;
+  }
+  return compared;
+}
+
 async function run(model: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(model);
   try {
@@ -90,6 +107,7 @@ describe("ONNX import → export round trip under ONNX Runtime", () => {
     const original = readFileSync(`${FIXTURES}/onnx/mnist-2018-opset1/model.onnx`);
     const g = importOnnx(original, "mnist");
     expectShapesInferred(g);
+    expect(expectDeclaredShapes(original, g)).toBeGreaterThanOrEqual(5);
     expect(g.nodes.map((n) => n.op)).toEqual([
       "Conv2D",
       "Relu",
@@ -133,6 +151,7 @@ describe("ONNX import → export round trip under ONNX Runtime", () => {
       const original = readFileSync(`${DERIVED}kws.onnx`);
       const g = importOnnx(original, "kws");
       expectShapesInferred(g);
+      expectDeclaredShapes(original, g);
       expect(g.nodes.filter((n) => n.op === "DepthwiseConv2D")).toHaveLength(4);
       const exported = exportOnnx(g);
       const x = readNpz(`${DERIVED}kws_eembc.npz`).get("x") as Npy;

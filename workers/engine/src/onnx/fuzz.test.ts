@@ -1,0 +1,265 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { EngineError } from "../errors.js";
+import { importOnnx } from "./import.js";
+import { ProtoWriter } from "./proto.js";
+import { ATTR, attribute, decodeTensorBytes, emptyTensor, encodeModel, ONNX_DTYPE, type OnnxNode } from "./schema.js";
+
+const FIXTURES =
+  process.env.TINYML_FIXTURES ?? fileURLToPath(new URL("../../../../../shared/fixtures/", import.meta.url));
+const DERIVED = fileURLToPath(new URL("../../../../.tmp/fixtures/", import.meta.url));
+
+/** A deterministic generator, so a failure reproduces. */
+function lcg(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.floor((s / 2 ** 32) * n);
+  };
+}
+
+/** Truncations, byte flips, overwritten runs, inserted varints of huge lengths, spliced duplicates. */
+function* variants(original: Uint8Array, count: number, seed: number): Generator<[string, Uint8Array]> {
+  const bytes = new Uint8Array(original); // a copy: Buffer.slice would share memory with the file's bytes
+  const r = lcg(seed);
+  for (let i = 0; i < count; i++) {
+    const kind = i % 5;
+    if (kind === 0) {
+      const at = r(bytes.length);
+      yield [`truncated at ${at}`, bytes.slice(0, at)];
+      continue;
+    }
+    const b = bytes.slice();
+    if (kind === 1) {
+      const flips = 1 + r(8);
+      for (let k = 0; k < flips; k++) b[r(b.length)] = r(256);
+      yield [`${flips} random bytes`, b];
+    } else if (kind === 2) {
+      const at = r(b.length);
+      const len = 1 + r(16);
+      for (let k = at; k < Math.min(at + len, b.length); k++) b[k] = 0xff;
+      yield [`0xff run at ${at}`, b];
+    } else if (kind === 3) {
+      // A length prefix that claims far more than the file holds, or a 10-byte varint.
+      const at = r(b.length);
+      const huge = [0xff, 0xff, 0xff, 0xff, 0x0f];
+      const out = new Uint8Array(b.length + huge.length);
+      out.set(b.subarray(0, at));
+      out.set(huge, at);
+      out.set(b.subarray(at), at + huge.length);
+      yield [`huge varint inserted at ${at}`, out];
+    } else {
+      const from = r(b.length);
+      const len = 1 + r(64);
+      const to = r(b.length);
+      b.copyWithin(to, from, from + len);
+      yield [`bytes ${from}+${len} copied to ${to}`, b];
+    }
+  }
+}
+
+/** Each variant imports or fails with an EngineError: nothing else escapes. */
+function fuzz(
+  name: string,
+  bytes: Uint8Array,
+  count: number,
+  seed: number,
+): { imported: number; refused: Map<string, number> } {
+  let imported = 0;
+  const refused = new Map<string, number>();
+  for (const [what, variant] of variants(bytes, count, seed)) {
+    try {
+      importOnnx(variant, name);
+      imported++;
+    } catch (e) {
+      if (!(e instanceof EngineError)) {
+        throw new Error(`${name}, ${what}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      }
+      refused.set(e.code, (refused.get(e.code) ?? 0) + 1);
+    }
+  }
+  return { imported, refused };
+}
+
+/**
+ * A model that is almost all structure (tf2onnx-style shape arithmetic, many ops, tiny weights), so that
+ * damage lands in nodes, attributes and shapes rather than in weight bytes.
+ */
+function structureDenseModel(): Uint8Array {
+  const ints = (name: string, v: number[]) => attribute(name, ATTR.INTS, { ints: v });
+  const int = (name: string, i: number) => attribute(name, ATTR.INT, { i });
+  const node = (
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    attributes = [] as ReturnType<typeof int>[],
+  ): OnnxNode => ({
+    name: outputs[0] as string,
+    opType,
+    domain: "",
+    inputs,
+    outputs,
+    attributes,
+  });
+  const i64 = (name: string, values: number[], dims = [values.length]) => {
+    const t = emptyTensor(name, ONNX_DTYPE.INT64, dims);
+    t.int64Data = values.map(BigInt);
+    return t;
+  };
+  const f32 = (name: string, dims: number[]) => {
+    const t = emptyTensor(name, ONNX_DTYPE.FLOAT, dims);
+    t.floatData = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
+    return t;
+  };
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    producerName: "fuzz",
+    producerVersion: "",
+    functionCount: 0,
+    graph: {
+      name: "dense",
+      initializers: [
+        i64("zero", [0], []),
+        i64("one", [1], []),
+        i64("three", [3], []),
+        i64("minus_one", [-1]),
+        i64("starts", [1]),
+        i64("ends", [3]),
+        i64("ax0", [0]),
+        f32("w", [4, 2, 3, 3]),
+        f32("b", [4]),
+        f32("fc", [4, 3]),
+      ],
+      inputs: [
+        {
+          name: "x",
+          elemType: ONNX_DTYPE.FLOAT,
+          shape: [{ param: "N" }, { value: 2 }, { value: 6 }, { value: 6 }],
+          isTensor: true,
+        },
+      ],
+      outputs: [{ name: "y", elemType: ONNX_DTYPE.FLOAT, shape: [{ param: "N" }, { value: 3 }], isTensor: true }],
+      valueInfo: [],
+      sparseInitializerCount: 0,
+      nodes: [
+        node(
+          "Conv",
+          ["x", "w", "b"],
+          ["c"],
+          [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 2])],
+        ),
+        node("Relu", ["c"], ["r"]),
+        node("MaxPool", ["r"], ["p"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]),
+        node("Shape", ["p"], ["shape"]),
+        node("Gather", ["shape", "zero"], ["n"], [int("axis", 0)]),
+        node("Unsqueeze", ["n", "ax0"], ["n1"]),
+        node("Slice", ["shape", "starts", "ends", "ax0"], ["mid"]),
+        node("ReduceProd", ["mid"], ["prod"], [int("keepdims", 1)]),
+        node("Concat", ["n1", "minus_one"], ["target"], [int("axis", 0)]),
+        node("Range", ["zero", "three", "one"], ["rng"]),
+        node("Shape", ["rng"], ["rng_shape"]),
+        node("ConstantOfShape", ["rng_shape"], ["ones"]),
+        node("Reshape", ["p", "target"], ["flat"]),
+        node("MatMul", ["flat", "fc"], ["m"]),
+        node("Add", ["m", "ones"], ["a"]),
+        node("Softmax", ["a"], ["y"], [int("axis", -1)]),
+      ],
+    },
+  });
+}
+
+describe("importOnnx on truncated and corrupted ONNX files", () => {
+  it("4,000 variants of a structure-dense model (shape arithmetic, many ops, tiny weights)", () => {
+    const bytes = structureDenseModel();
+    importOnnx(bytes, "dense"); // the undamaged model imports
+    const { imported, refused } = fuzz("dense", bytes, 4000, 3);
+    expect(imported + [...refused.values()].reduce((a, b) => a + b, 0)).toBe(4000);
+    expect(refused.size).toBeGreaterThan(1);
+  });
+
+  it("4,000 variants of the MNIST model: each imports or throws an EngineError", () => {
+    const bytes = readFileSync(`${FIXTURES}/onnx/mnist-2018-opset1/model.onnx`);
+    const started = performance.now();
+    const { imported, refused } = fuzz("mnist", bytes, 4000, 1);
+    const seconds = (performance.now() - started) / 1000;
+    expect(imported + [...refused.values()].reduce((a, b) => a + b, 0)).toBe(4000);
+    // Most damage is caught by the protobuf reader; some lands in weights and still imports.
+    expect(refused.get("CORRUPT_MODEL") ?? 0).toBeGreaterThan(1000);
+    expect(imported).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(15);
+  });
+
+  it.runIf(existsSync(`${DERIVED}kws.onnx`))("2,000 variants of the tf2onnx KWS model", () => {
+    const { imported, refused } = fuzz("kws", readFileSync(`${DERIVED}kws.onnx`), 2000, 2);
+    expect(imported + [...refused.values()].reduce((a, b) => a + b, 0)).toBe(2000);
+  });
+
+  it("hostile hand-made files: huge declared sizes, deep nesting, a varint that does not end", () => {
+    const expectCode = (bytes: Uint8Array, code: string) => {
+      let got = "ok";
+      try {
+        importOnnx(bytes, "hostile");
+      } catch (e) {
+        if (!(e instanceof EngineError)) throw e;
+        got = e.code;
+      }
+      expect(got).toBe(code);
+    };
+    // ModelProto.graph claiming 4 GiB.
+    expectCode(Uint8Array.of(0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00), "CORRUPT_MODEL");
+    // A varint of 11 continuation bytes.
+    expectCode(Uint8Array.of(0x08, ...new Array(11).fill(0x80), 0x01), "CORRUPT_MODEL");
+    // An end-group wire type.
+    expectCode(Uint8Array.of(0x0c), "CORRUPT_MODEL");
+    // Graph attributes nested 100 deep (If bodies): refused before the stack is at risk.
+    let g = new ProtoWriter().finish();
+    for (let i = 0; i < 100; i++) {
+      const inner = g;
+      const node = new ProtoWriter();
+      node.string(4, "If");
+      node.message(5, (a) => {
+        a.string(1, "then_branch");
+        a.bytes(6, inner);
+        a.int(20, 5);
+      });
+      const graph = new ProtoWriter();
+      graph.bytes(1, node.finish());
+      g = graph.finish();
+    }
+    const m = new ProtoWriter();
+    m.int(1, 8);
+    m.bytes(7, g);
+    m.message(8, (o) => o.int(2, 17));
+    expectCode(m.finish(), "CORRUPT_MODEL");
+    // An initializer declaring 2^40 elements with no data: refused without allocating them.
+    const t = new ProtoWriter();
+    t.packedInts(1, [1 << 20, 1 << 20]);
+    t.int(2, 1);
+    t.string(8, "w");
+    const graph = new ProtoWriter();
+    graph.bytes(5, t.finish());
+    const model = new ProtoWriter();
+    model.int(1, 8);
+    model.bytes(7, graph.finish());
+    model.message(8, (o) => o.int(2, 17));
+    expectCode(model.finish(), "UNSUPPORTED_MODEL");
+  });
+
+  it("TensorProto files: the model zoo's input_0.pb reads, its truncations are refused", () => {
+    const bytes = readFileSync(`${FIXTURES}/onnx/mnist-8-test-data-set-0/input_0.pb`);
+    const t = decodeTensorBytes(bytes);
+    expect(t.dims).toEqual([1, 1, 28, 28]);
+    let refused = 0;
+    for (let at = 1; at < bytes.length; at += 7) {
+      try {
+        decodeTensorBytes(bytes.subarray(0, at));
+      } catch (e) {
+        expect(e).toBeInstanceOf(EngineError);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(400);
+  });
+});
