@@ -209,6 +209,25 @@ describe("importTflite on hand-written models", () => {
     expect(e.details.ops).toEqual(["GELU", "BUILTIN_250"]);
   });
 
+  it("refuses int16 ADD with power-of-two scaling (no options: the schema's default) as an unsupported variant", () => {
+    const int16 = TENSOR_TYPE.INT16;
+    const e = errorOf(
+      build(
+        addModel({
+          tensors: [
+            { shape: [1, 2], type: int16 },
+            { shape: [1, 2], type: int16, buffer: 1 },
+            { shape: [1, 2], type: int16 },
+          ],
+          buffers: [{}, { data: [1, 0, 2, 0] }],
+        }),
+      ),
+    );
+    expect(e.code).toBe("UNSUPPORTED_OPS");
+    expect(e.details.ops).toEqual(["ADD (int16 with power-of-two scaling)"]);
+    expect(e.message).toContain("16x8 mode");
+  });
+
   it("refuses an operator that reads a tensor index out of range, or a tensor nothing computes", () => {
     const outOfRange = errorOf(build(addModel({ operators: [{ opcode: 0, inputs: [0, 7], outputs: [2] }] })));
     expect(outOfRange.code).toBe("CORRUPT_MODEL");

@@ -1,6 +1,6 @@
 import { EngineError } from "../errors.js";
 import type { TfliteModel, TfliteSubGraph } from "./reader.js";
-import { BUILTIN, builtinName, CONTROL_FLOW_OPS, FC_WEIGHTS_FORMAT } from "./schema.js";
+import { BUILTIN, builtinName, CONTROL_FLOW_OPS, FC_WEIGHTS_FORMAT, TENSOR_TYPE } from "./schema.js";
 
 /** How a user can get past each family of unsupported ops, keyed by a test on the op's name. */
 const ADVICE: { test: (name: string) => boolean; advice: string }[] = [
@@ -19,6 +19,10 @@ const ADVICE: { test: (name: string) => boolean; advice: string }[] = [
   {
     test: (n) => CONTROL_FLOW_OPS.has(n),
     advice: "control flow (IF, WHILE, CALL_ONCE) is not supported: export a model without tf.cond or loops",
+  },
+  {
+    test: (n) => n.endsWith("(int16 with power-of-two scaling)"),
+    advice: "re-convert the model in the converter's 16x8 mode, which writes ADD and SUB with general int16 scaling",
   },
   {
     test: (n) => n.startsWith("FULLY_CONNECTED ("),
@@ -52,6 +56,13 @@ export function findUnsupportedOps(
       (op.builtinOptions?.weightsFormat ?? FC_WEIGHTS_FORMAT.DEFAULT) !== FC_WEIGHTS_FORMAT.DEFAULT
     ) {
       name = "FULLY_CONNECTED (shuffled 4x16 int8 weights)";
+    } else if (
+      (code.builtinCode === BUILTIN.ADD || code.builtinCode === BUILTIN.SUB) &&
+      subgraph.tensors[op.inputs[0] ?? -1]?.type === TENSOR_TYPE.INT16 &&
+      op.builtinOptions?.potScaleInt16 !== false
+    ) {
+      // The power-of-two int16 kernel: the IR keeps no flag for it, and the general kernel rounds differently.
+      name = `${builtinName(code.builtinCode)} (int16 with power-of-two scaling)`;
     }
     if (name !== undefined) counts[name] = (counts[name] ?? 0) + 1;
   }
