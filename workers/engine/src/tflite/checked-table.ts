@@ -8,7 +8,9 @@ import { vtableSlot } from "./schema.js";
  * buffer, so a truncated, corrupted or hostile file gives a CORRUPT_MODEL error instead of a RangeError, a
  * garbage read or a huge allocation. Flatbuffers may share sub-objects (several offsets to one table), so a
  * hostile file could make a small buffer decode into an enormous object graph: an element budget
- * proportional to the file's size bounds the total work (legitimate models decode to far less than it).
+ * proportional to the file's size bounds the total work (legitimate models decode to far less than it). The
+ * reader follows the schema's fixed nesting (Model → SubGraph → Tensor → QuantizationParameters), never the
+ * file's, so its depth is bounded too.
  */
 export class CheckedBuffer {
   readonly bb: ByteBuffer;

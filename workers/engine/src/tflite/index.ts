@@ -1,3 +1,9 @@
+/**
+ * TensorFlow Lite in and out of the IR: `readTflite` decodes a .tflite with bounds checks (schema.ts describes
+ * the parts of the schema used), `importTflite` maps the primary subgraph to IR nodes (refusing every unsupported
+ * op in one error), `exportTflite` writes a graph back as a file TFLite and TFLite Micro run, with the TF
+ * converter's operator versions (op-version.ts).
+ */
 export { exportTflite } from "./export.js";
 export { importTflite, TFLITE_IMPORTABLE_OPS } from "./import.js";
 export { type OpSignature, opVersion } from "./op-version.js";
