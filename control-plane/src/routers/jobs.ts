@@ -19,6 +19,12 @@ export const jobsRouter = router({
   list: authedProcedure
     .input(z.object({ projectId: z.string() }))
     .query(({ ctx, input }) => ctx.services.jobs.listForProject(ctx.caller, input.projectId)),
+  /** Status, stage and progress as they change, until the job ends (server-sent events over HTTP). */
+  progress: authedProcedure
+    .input(z.object({ id: z.string(), intervalMs: z.number().int().min(100).max(60_000).optional() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      yield* ctx.services.jobs.watch(ctx.caller, input.id, { intervalMs: input.intervalMs, signal });
+    }),
   results: authedProcedure
     .input(z.object({ id: z.string() }))
     .query(({ ctx, input }) => ctx.services.jobs.results(ctx.caller, input.id)),

@@ -76,6 +76,17 @@ export function modelFormatProblem(
   return `model_file "${file.fileName}" is ${ARTICLE(FORMAT_NAMES[file.format])} ${FORMAT_NAMES[file.format]}, but model_framework "${framework}" takes ${acceptedNames}: set model_framework to match the file`;
 }
 
+const FINAL_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"]);
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((done) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+
 /** Turns a zod failure into one sentence naming each bad field. */
 function specProblem(error: ZodError): string {
   return `invalid job spec: ${error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ")}`;
@@ -244,6 +255,24 @@ export function createJobService(deps: {
         artifact: result.artifactFileName ?? null,
         completed_at: job.completedAt?.toISOString() ?? null,
       };
+    },
+    /**
+     * Follows a job: yields its view now and each time its status, stage or progress changes (the rows the
+     * control-plane activities write), until it reaches a final status or `signal` aborts.
+     */
+    async *watch(caller: Caller, id: string, options: { intervalMs?: number; signal?: AbortSignal | undefined } = {}) {
+      const interval = options.intervalMs ?? 1000;
+      let last = "";
+      while (!options.signal?.aborted) {
+        const job = jobView(await findJobOf(fork(), caller, id));
+        const key = `${job.status}/${job.stage}/${job.progress}`;
+        if (key !== last) {
+          last = key;
+          yield job;
+        }
+        if (FINAL_STATUSES.has(job.status)) return;
+        await sleep(interval, options.signal);
+      }
     },
     /** The optimized model's file name and content stream. */
     async download(caller: Caller, id: string) {

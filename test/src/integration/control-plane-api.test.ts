@@ -345,6 +345,47 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       ).rejects.toThrow(/model_framework "onnx" takes ONNX model/);
     });
 
+    it("follows a job's progress through the tRPC subscription until it ends (createCaller and SSE)", async () => {
+      const { session, caller } = await signup("Hope");
+      const project = await createProject(session.accessToken);
+      const res = await request(`/api/projects/${project.id}/optimize`, {
+        method: "POST",
+        token: session.accessToken,
+        body: optimizeForm(new Blob([kws]), "kws.tflite"),
+      });
+      const { id } = (await res.json()) as { id: string };
+      const events = (await trpc(caller).jobs.progress({ id, intervalMs: 100 }))[Symbol.asyncIterator]();
+      const next = async () => {
+        const r = await events.next();
+        return r.done ? "end" : `${r.value.status}/${r.value.stage}/${r.value.progress}`;
+      };
+      const em = cp.orm.em.fork();
+      const set = (status: string, stage: string, progress: number) =>
+        em
+          .getConnection()
+          .execute("update jobs set status = ?, stage = ?, progress = ? where id = ?", [status, stage, progress, id]);
+      expect(await next()).toBe("queued/submitted/0");
+      await set("running", "quantize", 0.4);
+      expect(await next()).toBe("running/quantize/0.4");
+
+      // Over HTTP the same subscription is a stream of server-sent events.
+      const sse = await request(
+        `/trpc/jobs.progress?input=${encodeURIComponent(JSON.stringify({ id, intervalMs: 100 }))}`,
+        {
+          token: session.accessToken,
+        },
+      );
+      expect(sse.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      while (!text.includes('"stage":"quantize"')) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+
+      await set("completed", "done", 1);
+      expect(await next()).toBe("completed/done/1");
+      expect(await next()).toBe("end");
+    });
+
     it("refuses an unknown target, a NAS request on Free and a framework mismatch with 400/403, storing nothing", async () => {
       const { session, caller } = await signup("Ida");
       const project = await createProject(session.accessToken);
@@ -731,7 +772,7 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       const seen: Record<string, number> = {};
       for (const [path, procedure] of procedures) {
         const res =
-          procedure._def.type === "query"
+          procedure._def.type !== "mutation"
             ? await request(`/trpc/${path}?input=${encodeURIComponent("{}")}`)
             : await request(`/trpc/${path}`, {
                 method: "POST",
@@ -739,6 +780,18 @@ describe.each(DATABASES)("control plane on $name", (db) => {
                 body: "{}",
               });
         seen[path] = res.status;
+        if (procedure._def.type === "subscription") {
+          // Subscriptions answer as an event stream (200) whose first event is the error.
+          const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+          let text = "";
+          while (!text.includes("UNAUTHORIZED") && text.length < 10_000) {
+            const chunk = await reader.read();
+            if (chunk.done) break;
+            text += new TextDecoder().decode(chunk.value);
+          }
+          await reader.cancel();
+          if (text.includes('"code":"UNAUTHORIZED"') || text.includes('"UNAUTHORIZED"')) seen[path] = 401;
+        }
       }
       for (const [path, status] of Object.entries(seen)) {
         if (PUBLIC.test(path)) expect([200, 400], path).toContain(status);
