@@ -228,6 +228,38 @@ describe("importTflite on hand-written models", () => {
     expect(e.message).toContain("16x8 mode");
   });
 
+  it("refuses PADV2 whose fill value's type differs from its input's (TFLite refuses that file too)", () => {
+    const le = (a: ArrayLike<number>, T: typeof Int32Array | typeof Float32Array) => [
+      ...new Uint8Array(T.from(a).buffer),
+    ];
+    const sketch = (fillType: number, fill: number[]) =>
+      build({
+        codes: [{ code: 60 }],
+        tensors: [
+          { shape: [1, 2], type: TENSOR_TYPE.INT16 },
+          { shape: [2, 2], type: TENSOR_TYPE.INT32, buffer: 1 },
+          { shape: [], type: fillType, buffer: 2 },
+          { shape: [1, 4], type: TENSOR_TYPE.INT16 },
+        ],
+        operators: [{ opcode: 0, inputs: [0, 1, 2], outputs: [3] }],
+        inputs: [0],
+        outputs: [3],
+        buffers: [{}, { data: le([0, 0, 1, 1], Int32Array) }, { data: fill }],
+      });
+    const e = errorOf(sketch(TENSOR_TYPE.FLOAT32, le([0.5], Float32Array)));
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain("fills its INT16 input with a FLOAT32 value");
+    // The same op with an int16 fill imports, its value read as a real number.
+    const g = importTflite(sketch(TENSOR_TYPE.INT16, [7, 0]), "sketch");
+    expect(g.nodes[0]?.attrs).toEqual({
+      pads: [
+        [0, 0],
+        [1, 1],
+      ],
+      value: 7,
+    });
+  });
+
   it("refuses an operator that reads a tensor index out of range, or a tensor nothing computes", () => {
     const outOfRange = errorOf(build(addModel({ operators: [{ opcode: 0, inputs: [0, 7], outputs: [2] }] })));
     expect(outOfRange.code).toBe("CORRUPT_MODEL");

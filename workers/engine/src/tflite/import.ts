@@ -234,7 +234,7 @@ const padImporter: OpImporter = (ctx) => {
   if (fill && fill.type !== ctx.tensor(0)?.type) {
     // The 16x8 converter writes a float32 fill value for int16 input; TFLite refuses that file too.
     ctx.fail(
-      `fills a ${TENSOR_TYPE_NAMES[ctx.tensor(0)?.type ?? -1]} tensor with a ${TENSOR_TYPE_NAMES[fill.type]} value`,
+      `fills its ${TENSOR_TYPE_NAMES[ctx.tensor(0)?.type ?? -1]} input with a ${TENSOR_TYPE_NAMES[fill.type]} value`,
     );
   }
   return ctx.node("Pad", [ctx.input(0)], { pads, value: ctx.constantReal(2) ?? 0 });
