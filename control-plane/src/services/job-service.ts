@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/knex";
 import {
-  type FrameworkId,
+  HARDWARE_TARGETS,
   JobSpec,
-  MODEL_FRAMEWORKS,
   type ModelFileFormat,
   optimizeModelWorkflowId,
   TIERS,
@@ -21,7 +20,7 @@ import {
 } from "../db/entities/index.js";
 import { AppError, badRequest, notFound } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { FORMAT_NAMES } from "../recognize/model-format.js";
+import { modelFormatProblem } from "../recognize/format-problem.js";
 import type { Caller } from "./caller.js";
 import { isUuid } from "./ids.js";
 import { modelView } from "./model-service.js";
@@ -47,34 +46,6 @@ export const jobView = (j: Job) => ({
   completed_at: j.completedAt?.toISOString() ?? null,
 });
 export type JobView = ReturnType<typeof jobView>;
-
-const EXTENSION_FORMATS: Readonly<Record<string, ModelFileFormat>> = {
-  ".tflite": "tflite",
-  ".onnx": "onnx",
-  ".h5": "keras-h5",
-  ".hdf5": "keras-h5",
-  ".keras": "keras-h5",
-  ".pt": "pytorch-zip",
-  ".pth": "pytorch-zip",
-  ".zip": "savedmodel-zip",
-};
-const ARTICLE = (name: string) => (/^[AEIOU]/.test(name) ? "an" : "a");
-
-/** Why a model file does not fit the declared framework, in words a user can act on; `null` if it fits. */
-export function modelFormatProblem(
-  file: Pick<StagedFile, "fileName" | "format">,
-  framework: FrameworkId,
-): string | null {
-  const accepted = MODEL_FRAMEWORKS[framework].fileFormats;
-  if (file.format && accepted.includes(file.format)) return null;
-  const extension = /\.[^.]+$/.exec(file.fileName.toLowerCase())?.[0] ?? "";
-  const expected = FORMAT_NAMES[EXTENSION_FORMATS[extension] ?? (accepted[0] as ModelFileFormat)];
-  const acceptedNames = accepted.map((f) => FORMAT_NAMES[f]).join(" or ");
-  if (!file.format) {
-    return `model_file "${file.fileName}" is not ${ARTICLE(expected)} ${expected}: its content is none of the formats the service reads (TensorFlow Lite, ONNX, Keras HDF5, SavedModel zip, PyTorch zip)`;
-  }
-  return `model_file "${file.fileName}" is ${ARTICLE(FORMAT_NAMES[file.format])} ${FORMAT_NAMES[file.format]}, but model_framework "${framework}" takes ${acceptedNames}: set model_framework to match the file`;
-}
 
 const FINAL_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"]);
 
@@ -128,6 +99,12 @@ export function createJobService(deps: {
     const spec = parsed.data;
     const org = await em.findOneOrFail(OrganizationSchema, { id: caller.organizationId });
     const tier = TIERS[org.tier];
+    const target = HARDWARE_TARGETS[spec.hardwareTarget];
+    if (spec.targetSizeKb * 1000 > target.flashBytes) {
+      throw badRequest(
+        `target_size_kb ${spec.targetSizeKb} is more than the flash of ${target.name} (${target.flashBytes / 1024} KB): ask for a size that fits the target`,
+      );
+    }
     if (spec.enableNas && !tier.nas) {
       throw new AppError(
         "FORBIDDEN",
@@ -204,7 +181,7 @@ export function createJobService(deps: {
     });
 
     try {
-      await orchestrator.startOptimizeModel(job.id, workflowId);
+      await orchestrator.startOptimizeModel(job.id, workflowId, { tier: org.tier, organizationId: org.id });
     } catch (e) {
       // Undo: no job, no new model row, quota given back. The caller removes the staged blobs.
       await fork().transactional(async (tx) => {

@@ -1,10 +1,17 @@
 import { Client, Connection } from "@temporalio/client";
-import { OPTIMIZE_MODEL_WORKFLOW, TASK_QUEUES } from "@tinyml/workflows/contracts";
+import { farmPriorityKey, OPTIMIZE_MODEL_WORKFLOW, TASK_QUEUES, type TierId } from "@tinyml/workflows/contracts";
 
 /** Starts the grid's workflows. The only code of the control plane that talks to Temporal. */
 export interface Orchestrator {
-  /** Starts `optimizeModel(jobId)` on the optimize task queue; rejects with `OrchestratorUnavailableError`. */
-  startOptimizeModel(jobId: string, workflowId: string): Promise<{ workflowId: string; runId: string }>;
+  /**
+   * Starts `optimizeModel(jobId)` on the optimize task queue with the tier's priority (Pro and Enterprise
+   * first; activities inherit it down to the farm); rejects with `OrchestratorUnavailableError`.
+   */
+  startOptimizeModel(
+    jobId: string,
+    workflowId: string,
+    context: { tier: TierId; organizationId: string },
+  ): Promise<{ workflowId: string; runId: string }>;
   close(): Promise<void>;
 }
 
@@ -37,7 +44,7 @@ export function createTemporalOrchestrator(options: TemporalOrchestratorOptions)
   };
 
   return {
-    async startOptimizeModel(jobId, workflowId) {
+    async startOptimizeModel(jobId, workflowId, context) {
       try {
         const { connection, client } = await connect();
         const handle = await connection.withDeadline(Date.now() + options.timeoutMs, () =>
@@ -45,6 +52,8 @@ export function createTemporalOrchestrator(options: TemporalOrchestratorOptions)
             taskQueue: TASK_QUEUES.optimize,
             args: [jobId],
             workflowId,
+            priority: { priorityKey: farmPriorityKey(context.tier) },
+            memo: { organizationId: context.organizationId, tier: context.tier },
           }),
         );
         return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };

@@ -324,6 +324,8 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       expect(description.type).toBe("optimizeModel");
       expect(description.taskQueue).toBe("optimize");
       expect(description.status.name).toBe("RUNNING");
+      expect(description.priority?.priorityKey).toBe(3); // Free: served after Pro and Enterprise
+      expect(await description.memo).toEqual({ organizationId: caller.organizationId, tier: "free" });
 
       const status = await request(`/api/jobs/${body.job_id}`, { token: session.accessToken });
       expect(await status.json()).toMatchObject({ id: body.job_id, status: "queued", stage: "submitted", progress: 0 });
@@ -392,6 +394,11 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       const cases: [Record<string, string>, number, RegExp][] = [
         [{ hardware_target: "avr" }, 400, /hardwareTarget: Invalid option: expected one of "cortex-m4"\|/],
         [{ pruning_sparsity: "lots" }, 400, /pruningSparsity/],
+        [
+          { hardware_target: "riscv", target_size_kb: "600" },
+          400,
+          /target_size_kb 600 is more than the flash of RISC-V \(512 KB\)/,
+        ],
         [{ enable_nas: "true" }, 403, /needs the Pro or Enterprise tier/],
         [
           { model_framework: "onnx" },
