@@ -37,6 +37,29 @@ describe("control plane HTTP app", () => {
   });
 });
 
+describe("request guards", () => {
+  it("refuses a JSON body over 1 MiB with 413 before any route reads it", async () => {
+    const res = await createApp().request("/api/tiers", { method: "POST", body: "x".repeat(1024 * 1024 + 1) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("answers CORS preflights for the configured origins only", async () => {
+    const app = createApp({ corsOrigins: ["https://app.tinyml.example"] });
+    const preflight = (origin: string) =>
+      app.request("/api/hardware-targets", {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+      });
+    const allowed = await preflight("https://app.tinyml.example");
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.tinyml.example");
+    expect(allowed.headers.get("access-control-allow-headers")).toBe("authorization,content-type");
+    expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+    const withoutCors = await createApp().request("/health", { headers: { origin: "https://app.tinyml.example" } });
+    expect(withoutCors.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
 describe("loadControlPlaneConfig", () => {
   it("defaults to port 5000 on loopback, an SQLite file and a local blob folder, and refuses a bad port", () => {
     expect(loadControlPlaneConfig({})).toMatchObject({

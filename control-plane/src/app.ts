@@ -1,5 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/env.js";
 import { errorResponse } from "./http/error-response.js";
@@ -26,7 +28,13 @@ export interface AppOptions {
   /** Requests per minute per credential and per IP (default 600). */
   rateLimitPerMinute?: number;
   trustProxy?: boolean;
+  /** Origins allowed to call the API from a browser. */
+  corsOrigins?: string[];
 }
+
+/** JSON bodies (everything but the streamed model upload) are small: refuse larger ones before reading them. */
+const JSON_BODY_LIMIT = 1024 * 1024;
+const isUpload = (method: string, path: string) => method === "POST" && /^\/api\/projects\/[^/]+\/optimize$/.test(path);
 
 /** Routes that are never rate limited: probes and the metrics scraper. */
 const UNLIMITED = new Set(["/health", "/metrics"]);
@@ -47,6 +55,29 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestMetrics(metrics));
   app.use((c, next) => (UNLIMITED.has(c.req.path) ? next() : limiter(c, next)));
+  if (options.corsOrigins?.length) {
+    app.use(
+      cors({
+        origin: options.corsOrigins,
+        allowHeaders: ["authorization", "content-type"],
+        exposeHeaders: ["retry-after"],
+      }),
+    );
+  }
+  const jsonLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: (c) =>
+      c.json(
+        {
+          error: {
+            code: "PAYLOAD_TOO_LARGE",
+            message: `request bodies are limited to ${JSON_BODY_LIMIT} bytes (model files go to the optimize route)`,
+          },
+        },
+        413,
+      ),
+  });
+  app.use((c, next) => (isUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 

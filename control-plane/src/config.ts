@@ -57,6 +57,16 @@ export const ControlPlaneConfig = z
       ),
     /** Print outbox messages (password reset mails) to the console; on by default outside production. */
     OUTBOX_PRINT: bool,
+    /** Comma-separated origins browsers may call the API from (CORS); none by default. */
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((s) =>
+        s
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean),
+      ),
     /** Trust X-Forwarded-For for the client IP (behind a reverse proxy only). */
     TRUST_PROXY: bool,
   })

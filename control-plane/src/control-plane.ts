@@ -39,7 +39,12 @@ export async function createControlPlane(
       timeoutMs: config.TEMPORAL_TIMEOUT_MS,
     });
   const services = createServices({ orm, blobStore, orchestrator, metrics: createMetrics(), config });
-  const app = createApp({ services, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, trustProxy: config.TRUST_PROXY });
+  const app = createApp({
+    services,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+  });
   const outbox = config.OUTBOX_PRINT
     ? setInterval(() => void deliverOutbox(orm, printMessage).catch((e) => console.error("[outbox]", e)), 2000)
     : null;

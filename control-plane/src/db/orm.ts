@@ -48,6 +48,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Orm> {
   if (target.dialect === "sqlite") {
     await orm.em.getConnection().execute("pragma journal_mode = wal", [], "run");
     await orm.em.getConnection().execute("pragma foreign_keys = on", [], "run");
+    // Another process on the same file (a CLI, a second server) waits for the lock instead of failing.
+    await orm.em.getConnection().execute("pragma busy_timeout = 5000", [], "run");
   }
   await orm.getMigrator().up();
   return orm;
