@@ -4,8 +4,8 @@ import { type CalibrationMethod, calibratorFor } from "./calibration/calibrators
 import { collectStatistics } from "./calibration/statistics.js";
 import { type Dataset, datasetFromNpz } from "./dataset/dataset.js";
 import { EngineError } from "./errors.js";
-import { onnxRuntimeExecutor } from "./evaluation/executors.js";
-import { fidelityOf, qualityOf } from "./evaluation/metrics.js";
+import { ioQuantizationOf, onnxRuntimeExecutor } from "./evaluation/executors.js";
+import { fidelityOf, type Quality, qualityOf } from "./evaluation/metrics.js";
 import type { Graph } from "./ir/graph.js";
 import type { Tensor } from "./ir/tensor.js";
 import { importModel } from "./model-io.js";
@@ -114,6 +114,7 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
   const biasCorrection = request.biasCorrection ?? true;
   let optimized: Graph;
   let mixed: MixedPlan | undefined;
+  let mixedInt8: Graph | undefined;
   if (request.precision === "fp16") {
     optimized = await timed("quantize", "converting weights to float16", () => quantizeFloat16(float));
   } else {
@@ -136,14 +137,17 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
       );
       plan = mixed.plan;
     }
-    optimized = await timed("quantize", `quantizing (${request.precision})`, () => {
-      const q = quantizeInteger(float, ranges, plan);
-      if (biasCorrection) correctBiases(float, q, spreadSubset(data, Math.min(100, data.count)));
+    const biasSet = spreadSubset(data, Math.min(100, data.count));
+    const quantizeWith = (p: PrecisionPlan) => {
+      const q = quantizeInteger(float, ranges, p);
+      if (biasCorrection) correctBiases(float, q, biasSet);
       return q;
-    });
+    };
+    optimized = await timed("quantize", `quantizing (${request.precision})`, () => quantizeWith(plan));
+    if (mixed) mixedInt8 = quantizeWith({ defaultBits: 8 });
   }
-  const tflite = await timed("export", "writing model.tflite and model.onnx", () => exportTflite(optimized));
-  const onnx = exportOnnx(optimized);
+  let tflite = await timed("export", "writing model.tflite and model.onnx", () => exportTflite(optimized));
+  let onnx = exportOnnx(optimized);
   if (request.sizeBudgetBytes !== undefined && tflite.length > request.sizeBudgetBytes) {
     throw new EngineError(
       "UNSATISFIABLE",
@@ -151,9 +155,24 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
       { sizeBytes: tflite.length, budgetBytes: request.sizeBudgetBytes },
     );
   }
-  const optimizedOutputs = await timed("evaluate", "evaluating the optimized model", async () =>
-    (await onnxRuntimeExecutor(onnx, "onnxruntime (optimized)")).runAll(evalSet),
+  let optimizedOutputs = await timed("evaluate", "evaluating the optimized model", async () =>
+    (await onnxRuntimeExecutor(onnx, "onnxruntime (optimized)", ioQuantizationOf(optimized))).runAll(evalSet),
   );
+  if (mixed && mixedInt8) {
+    // The all-int8 plan is a candidate too: keep whichever measures better on the evaluation set, so that
+    // `mixed` never does worse than `int8` under the same budget.
+    const int8Onnx = exportOnnx(mixedInt8);
+    const int8Outputs = await timed("evaluate-int8", "evaluating the all-int8 candidate", async () =>
+      (await onnxRuntimeExecutor(int8Onnx, "onnxruntime (int8)", ioQuantizationOf(mixedInt8 as Graph))).runAll(evalSet),
+    );
+    if (isWorse(qualityOf(optimizedOutputs, evalSet), qualityOf(int8Outputs, evalSet))) {
+      optimized = mixedInt8;
+      tflite = exportTflite(mixedInt8);
+      onnx = int8Onnx;
+      optimizedOutputs = int8Outputs;
+      mixed = { ...mixed, promoted: [], sizeBytes: tflite.length };
+    }
+  }
 
   const layerPrecision = (g: Graph, name: string) => {
     const node = g.nodes.find((n) => n.name === name);
@@ -200,6 +219,12 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
     timings,
   };
   return { float, optimized, tflite, onnx, report };
+}
+
+/** Whether quality `a` is worse than `b` (lower top-1 / AUC, higher MSE). */
+function isWorse(a: Quality | undefined, b: Quality | undefined): boolean {
+  if (!a || !b) return false;
+  return a.metric === "mse" ? a.value > b.value : a.value < b.value;
 }
 
 function subsetTargets(data: Dataset, count: number): Partial<Dataset> {

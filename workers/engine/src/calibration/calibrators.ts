@@ -54,8 +54,9 @@ export const mseCalibrator: Calibrator = {
       }
       return e;
     };
-    // Candidate ranges scale the negative and the positive extent independently by 1, 0.975, …, 0.5.
-    const fractions = Array.from({ length: 21 }, (_, i) => 1 - i * 0.025);
+    // Candidate ranges scale the negative and the positive extent independently by 1, 0.9, 0.81, … 0.9^40
+    // (down to 1.5 % of the observed extent, for tensors with far outliers).
+    const fractions = Array.from({ length: 41 }, (_, i) => 0.9 ** i);
     let best: [number, number] = [s.min, s.max];
     let bestError = Number.POSITIVE_INFINITY;
     for (const fl of s.min < 0 ? fractions : [1]) {

@@ -3,7 +3,7 @@ import type { Graph } from "../ir/graph.js";
 import type { Activation, Node, OpType } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { ReferenceInterpreter } from "../runtime/interpreter.js";
-import { realValues } from "../runtime/quant-math.js";
+import { realValues, roundHalfAway } from "../runtime/quant-math.js";
 import { type Kernel, REFERENCE_KERNELS, type Value } from "../runtime/reference-kernels.js";
 import { WEIGHTED_OPS } from "./integer.js";
 
@@ -55,7 +55,7 @@ export function correctBiases(float: Graph, quantized: Graph, data: Dataset): { 
       });
       const q = bias.data as Int32Array | BigInt64Array;
       for (let c = 0; c < channels; c++) {
-        const shift = Math.round(
+        const shift = roundHalfAway(
           (sum[c] as number) / rows / ((bias.quant?.scale[c] ?? bias.quant?.scale[0]) as number),
         );
         maxShift = Math.max(maxShift, Math.abs(shift));

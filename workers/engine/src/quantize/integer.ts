@@ -2,7 +2,7 @@ import { EngineError } from "../errors.js";
 import { addTensor, cloneGraph, type Graph, uniqueName } from "../ir/graph.js";
 import type { Node, OpType } from "../ir/ops.js";
 import type { QuantParams, Tensor } from "../ir/tensor.js";
-import { realValues } from "../runtime/quant-math.js";
+import { realValues, roundHalfAway } from "../runtime/quant-math.js";
 import { type ActivationBits, activationParams, fixedOutputParams, quantizeWeights } from "./params.js";
 
 /** Ops with weights: their weights become int8 and their bias int32 (int64 with 16-bit activations). */
@@ -208,7 +208,7 @@ export function quantizeInteger(
       const [qmin, qmax] = bits === 16 ? [-32768, 32767] : [-128, 127];
       const s = quant.scale[0] as number;
       const z = quant.zeroPoint[0] as number;
-      const q = Array.from(real, (v) => Math.min(qmax, Math.max(qmin, Math.round(v / s) + z)));
+      const q = Array.from(real, (v) => Math.min(qmax, Math.max(qmin, roundHalfAway(v / s) + z)));
       const qName = uniqueName(graph, `${name}_q`);
       graph.tensors.set(qName, {
         name: qName,

@@ -1,4 +1,5 @@
 import type { QuantParams } from "../ir/tensor.js";
+import { roundHalfAway } from "../runtime/quant-math.js";
 
 /** Activation bit width: 8 (int8, asymmetric) or 16 (int16, symmetric, zero point 0: TFLite's 16x8 mode). */
 export type ActivationBits = 8 | 16;
@@ -21,7 +22,7 @@ export function activationParams(min: number, max: number, bits: ActivationBits)
     return { scale: [scale], zeroPoint: [0] };
   }
   const scale = (hi - lo) / 255;
-  const zeroPoint = Math.min(127, Math.max(-128, Math.round(-128 - lo / scale)));
+  const zeroPoint = Math.min(127, Math.max(-128, roundHalfAway(-128 - lo / scale)));
   return { scale: [scale], zeroPoint: [zeroPoint] };
 }
 
@@ -38,7 +39,7 @@ export function fixedOutputParams(op: string, bits: ActivationBits): QuantParams
 
 /**
  * Symmetric int8 weights, one scale per slice along `axis` (or per tensor with axis undefined):
- * scale = max|w| / 127, values in [−127, 127], zero points 0.
+ * scale = max|w| / 127, values in [−127, 127] rounded half away from zero (as TFLite), zero points 0.
  */
 export function quantizeWeights(
   real: Float32Array,
@@ -57,7 +58,7 @@ export function quantizeWeights(
   const data = new Int8Array(real.length);
   for (let i = 0; i < real.length; i++) {
     const s = scale[channelOf(i)] as number;
-    const q = Math.round((real[i] as number) / s);
+    const q = roundHalfAway((real[i] as number) / s);
     data[i] = Math.min(127, Math.max(-127, q));
   }
   return {
