@@ -45,6 +45,29 @@ describe("authenticate (real services on SQLite)", () => {
     expect(viaKey).toMatchObject({ userId: session.user.id, organizationId: session.organizationId, via: "api-key" });
   });
 
+  it("refuses an access token once it has expired", async () => {
+    const shortLived = await createControlPlane(
+      loadControlPlaneConfig({
+        DATA_DIR: dir,
+        OUTBOX_PRINT: "false",
+        ACCESS_TOKEN_TTL_S: "1",
+        JWT_SECRET: "s".repeat(32),
+      }),
+    );
+    try {
+      const session = await shortLived.services.auth.signup({
+        email: "ttl@tinyml.test",
+        password: "ttl-password",
+        name: "T",
+      });
+      expect(await shortLived.services.auth.authenticate(session.accessToken)).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 2100));
+      expect(await shortLived.services.auth.authenticate(session.accessToken)).toBeNull();
+    } finally {
+      await shortLived.close();
+    }
+  });
+
   it("refuses a present but invalid credential with 401 instead of treating it as anonymous", async () => {
     for (const header of [
       "Bearer nonsense",

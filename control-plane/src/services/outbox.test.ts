@@ -42,4 +42,23 @@ describe("password reset outbox (SQLite)", () => {
       "Reset",
     );
   });
+
+  it("refuses a reset token after it has expired", async () => {
+    const quick = await createControlPlane(
+      loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false", PASSWORD_RESET_TTL_S: "1" }),
+    );
+    try {
+      await quick.services.auth.signup({ email: "late@tinyml.test", password: "first-password", name: "Late" });
+      await quick.services.auth.requestPasswordReset("late@tinyml.test");
+      const sent: OutboxMessage[] = [];
+      await deliverOutbox(quick.orm, async (m) => {
+        if (m.recipient === "late@tinyml.test") sent.push(m);
+      });
+      const token = sent[0]?.body.trim().split("\n").at(-1) as string;
+      await new Promise((r) => setTimeout(r, 1100));
+      await expect(quick.services.auth.resetPassword(token, "second-password")).rejects.toThrow(/expired/);
+    } finally {
+      await quick.close();
+    }
+  });
 });

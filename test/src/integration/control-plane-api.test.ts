@@ -265,6 +265,45 @@ describe.each(DATABASES)("control plane on $name", (db) => {
     });
   });
 
+  describe("organizations and roles", () => {
+    it("admins manage members and keys; members manage only their own keys; an organization keeps an owner", async () => {
+      const owner = await signup("Wes");
+      const admin = await memberOf(owner.caller, "admin", "Xia");
+      const member = await memberOf(owner.caller, "member", "Yan");
+      expect((await trpc(owner.caller).orgs.members()).map((m) => m.role)).toEqual(["owner", "admin", "member"]);
+
+      const memberKey = await trpc(member.caller).apiKeys.create({ name: "member key" });
+      const adminKey = await trpc(admin.caller).apiKeys.create({ name: "admin key" });
+      await expect(trpc(member.caller).apiKeys.revoke({ id: adminKey.id })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+      expect((await trpc(admin.caller).apiKeys.revoke({ id: memberKey.id })).revokedAt).not.toBeNull();
+
+      await expect(trpc(member.caller).orgs.addMember({ email: owner.email, role: "member" })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+      await expect(trpc(admin.caller).orgs.setRole({ userId: member.caller.userId, role: "owner" })).rejects.toThrow(
+        /needs the owner role/,
+      );
+      await trpc(admin.caller).orgs.setRole({ userId: member.caller.userId, role: "admin" });
+      await expect(trpc(owner.caller).orgs.removeMember({ userId: owner.caller.userId })).rejects.toThrow(
+        /keeps at least one owner/,
+      );
+      await trpc(admin.caller).orgs.removeMember({ userId: member.caller.userId });
+      expect((await trpc(owner.caller).orgs.members()).map((m) => m.userId)).toEqual([
+        owner.caller.userId,
+        admin.caller.userId,
+      ]);
+      // A removed member's token no longer authenticates in that organization.
+      expect(await cp.services.auth.authenticate(member.token)).toBeNull();
+      const mine = await trpc(admin.caller).orgs.mine();
+      expect(mine.map((o) => [o.role, o.current])).toEqual([
+        ["owner", false],
+        ["admin", true],
+      ]);
+    });
+  });
+
   describe("projects and jobs over REST (app.request)", () => {
     it("creates, lists and reads projects; bad input is a 400 that stores nothing", async () => {
       const { session, caller } = await signup("Gus");
