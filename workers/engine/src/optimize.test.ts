@@ -153,9 +153,9 @@ describe("other fixture models", () => {
     const { parseNpy } = await import("./dataset/npy.js");
     const { readFileSync } = await import("node:fs");
     const y = parseNpy(readFileSync(outputs)).data as Float32Array;
-    [0, 1, 3, 5].forEach((x, i) =>
-      expect(Math.abs(Math.sin(x) - (y[i] as number)), `x = ${x}`).toBeLessThanOrEqual(0.05),
-    );
+    [0, 1, 3, 5].forEach((x, i) => {
+      expect(Math.abs(Math.sin(x) - (y[i] as number)), `x = ${x}`).toBeLessThanOrEqual(0.05);
+    });
   }, 300_000);
 
   it("int16x8 (in TFLite Micro) and fp16 (in TFLite: TFLM has no float16 DEQUANTIZE) KWS models keep their quality", async () => {

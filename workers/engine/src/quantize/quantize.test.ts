@@ -92,7 +92,9 @@ describe("quantizeInteger", () => {
     const input = Float32Array.of(0.3, -0.7, 0.9, 0.1);
     const f = new ReferenceInterpreter(smallGraph()).run([input])[0] as Float32Array;
     const s = new ReferenceInterpreter(q).run([input], { fakeQuant: true })[0] as Float32Array;
-    f.forEach((v, i) => expect(Math.abs(v - (s[i] as number))).toBeLessThan(0.02));
+    f.forEach((v, i) => {
+      expect(Math.abs(v - (s[i] as number))).toBeLessThan(0.02);
+    });
   });
 
   it("int16x8: int16 activations with zero point 0 and int64 bias", () => {
@@ -133,6 +135,8 @@ describe("quantizeFloat16", () => {
     const input = Float32Array.of(0.3, -0.7, 0.9, 0.1);
     const f = new ReferenceInterpreter(smallGraph()).run([input])[0] as Float32Array;
     const h = new ReferenceInterpreter(q).run([input])[0] as Float32Array;
-    f.forEach((v, i) => expect(Math.abs(v - (h[i] as number))).toBeLessThan(1e-3));
+    f.forEach((v, i) => {
+      expect(Math.abs(v - (h[i] as number))).toBeLessThan(1e-3);
+    });
   });
 });
