@@ -18,6 +18,7 @@ import {
 import { AppError, badRequest, forbidden, unauthorized } from "../errors.js";
 import { recordAudit } from "./audit.js";
 import type { Caller } from "./caller.js";
+import { conflictOnDuplicate } from "./duplicates.js";
 import { enqueueMessage } from "./outbox.js";
 
 export interface Session {
@@ -97,33 +98,42 @@ export function createAuthService(deps: {
       }
       const now = new Date();
       const passwordHash = await hashPassword(input.password);
-      return em.transactional(async (tx) => {
-        const user = tx.create(UserSchema, {
-          id: randomUUID(),
-          email,
-          passwordHash,
-          name: input.name,
-          isOperator: config.OPERATOR_EMAILS.includes(email),
-          createdAt: now,
-          updatedAt: now,
-        });
-        const org = tx.create(OrganizationSchema, {
-          id: randomUUID(),
-          name: `${input.name}'s organization`,
-          tier: "free",
-          personal: true,
-          createdAt: now,
-        });
-        tx.create(MembershipSchema, {
-          id: randomUUID(),
-          organizationId: org.id,
-          userId: user.id,
-          role: "owner",
-          createdAt: now,
-        });
-        recordAudit(tx, { organizationId: org.id, actorUserId: user.id, action: "user.signup", details: { email } });
-        return issueSession(tx, user, org.id);
-      });
+      return conflictOnDuplicate(
+        () =>
+          em.transactional(async (tx) => {
+            const user = tx.create(UserSchema, {
+              id: randomUUID(),
+              email,
+              passwordHash,
+              name: input.name,
+              isOperator: config.OPERATOR_EMAILS.includes(email),
+              createdAt: now,
+              updatedAt: now,
+            });
+            const org = tx.create(OrganizationSchema, {
+              id: randomUUID(),
+              name: `${input.name}'s organization`,
+              tier: "free",
+              personal: true,
+              createdAt: now,
+            });
+            tx.create(MembershipSchema, {
+              id: randomUUID(),
+              organizationId: org.id,
+              userId: user.id,
+              role: "owner",
+              createdAt: now,
+            });
+            recordAudit(tx, {
+              organizationId: org.id,
+              actorUserId: user.id,
+              action: "user.signup",
+              details: { email },
+            });
+            return issueSession(tx, user, org.id);
+          }),
+        `an account already exists for ${email}`,
+      );
     },
 
     async login(input: { email: string; password: string; organizationId?: string | undefined }): Promise<Session> {

@@ -5,6 +5,7 @@ import { MembershipSchema, OrganizationSchema, type Role, UserSchema } from "../
 import { AppError, badRequest, notFound } from "../errors.js";
 import { recordAudit } from "./audit.js";
 import { type Caller, requireRole } from "./caller.js";
+import { conflictOnDuplicate } from "./duplicates.js";
 
 /** Organizations, their members and roles. Everything is scoped to the caller's organization. */
 export function createOrganizationService(deps: { orm: MikroORM }) {
@@ -92,7 +93,7 @@ export function createOrganizationService(deps: { orm: MikroORM }) {
         action: "membership.add",
         details: { userId: user.id, role: input.role },
       });
-      await em.flush();
+      await conflictOnDuplicate(() => em.flush(), `${user.email} is already a member`);
       return { userId: user.id, email: user.email, name: user.name, role: input.role };
     },
 

@@ -163,6 +163,18 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       await expect(trpc().auth.signup({ email, password: "another-password", name: "Ada" })).rejects.toThrow(
         /already exists/,
       );
+      // Concurrent sign-ups with one e-mail: one account, the others a clear conflict.
+      const racing = `race-${randomUUID()}@tinyml.test`;
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 4 }, () => trpc().auth.signup({ email: racing, password: "race-password", name: "Race" })),
+      );
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      for (const o of outcomes.filter((o) => o.status === "rejected")) {
+        expect((o as PromiseRejectedResult).reason).toMatchObject({
+          code: "CONFLICT",
+          message: `an account already exists for ${racing}`,
+        });
+      }
     });
 
     it("refuses a wrong password and a malformed e-mail, changing nothing", async () => {
