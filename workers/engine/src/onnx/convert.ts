@@ -4,7 +4,7 @@ import { samePadding } from "../ir/shape-inference.js";
 import type { QuantParams } from "../ir/tensor.js";
 import type { NodeAttributes } from "./attributes.js";
 import type { ImportContext } from "./context.js";
-import { transposeConst } from "./fold.js";
+import { castTarget, transposeConst } from "./fold.js";
 import {
   flattenShape,
   invalid,
@@ -555,11 +555,9 @@ const dequantizeLinear: Converter = (ctx, node, attrs) => {
 };
 
 const cast: Converter = (ctx, node, attrs) => {
-  const to = attrs.intOrString("to");
   const from = ctx.dtype(node, 0);
-  const target = typeof to === "number" ? dtypeOfOnnx(to, "Cast target") : undefined;
-  if (target === undefined || target !== from)
-    throw ctx.unsupported(node, `Cast of a run-time ${from} tensor to ${target ?? to}`);
+  const target = castTarget(node, attrs);
+  if (target !== from) throw ctx.unsupported(node, `Cast of a run-time ${from} tensor to ${target}`);
   simple("Identity")(ctx, node, attrs);
 };
 

@@ -177,7 +177,7 @@ function reduce(
   };
 }
 
-function castTarget(node: OnnxNode, attrs: NodeAttributes): DType {
+export function castTarget(node: OnnxNode, attrs: NodeAttributes): DType {
   const to = attrs.intOrString("to");
   if (to === undefined) throw invalid(node, "has no `to` attribute");
   if (typeof to === "number") return dtypeOfOnnx(to, describeNode(node));

@@ -394,6 +394,53 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
     ]);
   });
 
+  it("a legacy opset-4 model (broadcast attrs, Reshape/Pad/Clip attrs, string Cast, 2-D Softmax) equals its opset-13 twin", async () => {
+    const bias = floats("b", [3]);
+    const legacy = model({
+      opset: 4,
+      inputs: [["x", [1, 3, 4, 4]]],
+      outputs: ["y"],
+      initializers: [bias],
+      nodes: [
+        node("Add", ["x", "b"], ["a"], [int("broadcast", 1), int("axis", 1)]),
+        node("Cast", ["a"], ["c"], [str("to", "FLOAT")]),
+        node("Clip", ["c"], ["cl"], [float("min", 0), float("max", 2)]),
+        node("Pad", ["cl"], ["p"], [ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])]),
+        node("Reshape", ["p"], ["r"], [ints("shape", [1, 3, 36])]),
+        node("Softmax", ["r"], ["y"]),
+      ],
+    });
+    const modern = model({
+      opset: 13,
+      inputs: [["x", [1, 3, 4, 4]]],
+      outputs: ["y"],
+      initializers: [
+        { ...bias, dims: [3, 1, 1] },
+        floats("lo", [], [0]),
+        floats("hi", [], [2]),
+        int64s("pads", [0, 0, 1, 1, 0, 0, 1, 1]),
+        int64s("shape", [1, 3, 36]),
+        int64s("flat", [1, 108]),
+      ],
+      nodes: [
+        node("Add", ["x", "b"], ["a"]),
+        node("Clip", ["a", "lo", "hi"], ["cl"]),
+        node("Pad", ["cl", "pads"], ["p"]),
+        node("Reshape", ["p", "shape"], ["r"]),
+        node("Reshape", ["r", "flat"], ["f"]),
+        node("Softmax", ["f"], ["s"], [int("axis", -1)]),
+        node("Reshape", ["s", "shape"], ["y"]),
+      ],
+    });
+    const g = importOnnx(legacy, "legacy");
+    expectShapesInferred(g);
+    const [expected] = await runOrt(modern, [[1, 3, 4, 4]]);
+    const [actual] = await runOrt(exportOnnx(g), [[1, 3, 4, 4]]);
+    expect(actual?.length).toBe(108);
+    for (const [i, v] of (expected as Float32Array).entries())
+      expect(Math.abs((actual?.[i] as number) - v)).toBeLessThan(1e-6);
+  });
+
   it("QuantizeLinear / DequantizeLinear put scale and zero point on the integer tensors", async () => {
     const scale = floats("s", [], [0.05]);
     const zp = emptyTensor("zp", ONNX_DTYPE.INT8, []);
