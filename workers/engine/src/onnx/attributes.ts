@@ -72,11 +72,6 @@ export class NodeAttributes {
     if (!a) return undefined;
     return a.type === ATTR.INT ? a.i : utf8.decode(a.s ?? new Uint8Array());
   }
-
-  /** Any attribute by name (for attribute kinds the importer only checks for). */
-  raw(name: string): OnnxAttribute | undefined {
-    return this.byName.get(name);
-  }
 }
 
 export const describeNode = (node: OnnxNode): string =>

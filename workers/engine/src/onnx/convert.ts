@@ -226,6 +226,13 @@ const gemm: Converter = (ctx, node, attrs) => {
   ctx.setOutput(node, 0, out);
 };
 
+/** A 2-D tensor computed by an IR Dequantize of a constant (weights in QDQ models). */
+const isDequantizedConstant = (ctx: ImportContext, name: string): boolean => {
+  const producer = ctx.producers.get(name);
+  const source = producer?.op === "Dequantize" ? ctx.graph.tensors.get(producer.inputs[0] as string) : undefined;
+  return source?.data !== undefined && ctx.tensor(name).shape.length === 2;
+};
+
 const matMul: Converter = (ctx, node) => {
   const b = ctx.constant(node, 1);
   const as = ctx.shape(node, 0);
@@ -234,6 +241,19 @@ const matMul: Converter = (ctx, node) => {
     const inputs = [ctx.tensorName(node, 0), fcWeights(ctx, w, `${node.inputs[1]}_fc`)];
     const attrs = { activation: "none" as const, keepNumDims: as.length !== 2 };
     ctx.setOutput(node, 0, ctx.emit(node, "FullyConnected", inputs, attrs, { base: ctx.outName(node) }));
+    return;
+  }
+  const bv = ctx.input(node, 1);
+  if (bv?.kind === "tensor" && ctx.input(node, 0)?.kind === "tensor" && isDequantizedConstant(ctx, bv.name)) {
+    // QDQ weights (DequantizeLinear of an integer constant): a FullyConnected on the transposed weights,
+    // which constant folding turns into plain weights once the engine dequantizes them.
+    const w = ctx.emit(node, "Transpose", [bv.name], { perm: [1, 0] }, { base: `${node.inputs[1]}_t` });
+    const attrs = { activation: "none" as const, keepNumDims: as.length !== 2 };
+    ctx.setOutput(
+      node,
+      0,
+      ctx.emit(node, "FullyConnected", [ctx.tensorName(node, 0), w], attrs, { base: ctx.outName(node) }),
+    );
     return;
   }
   const inputs = [ctx.tensorName(node, 0), ctx.tensorName(node, 1)];

@@ -506,7 +506,10 @@ export const FOLD_RULES: Record<string, FoldRule> = {
   ReduceMin: reduce(Number.POSITIVE_INFINITY, Math.min),
   ReduceMax: reduce(Number.NEGATIVE_INFINITY, Math.max),
   QuantizeLinear: {
-    needs: (input) => input.consts[0] !== undefined && input.consts[1] !== undefined,
+    needs: (input) =>
+      input.consts[0] !== undefined &&
+      input.consts[1] !== undefined &&
+      (!input.present[2] || input.consts[2] !== undefined),
     evaluate: (node, attrs, input) => {
       // Constant activations are rare; fold only per-tensor quantization and keep the integer values.
       const x = arg(node, input, 0);
@@ -517,11 +520,11 @@ export const FOLD_RULES: Record<string, FoldRule> = {
           ops: ["QuantizeLinear (per-axis, on a constant)"],
         });
       }
-      const dtype = zp?.dtype ?? "uint8";
+      const declared = attrs.int("output_dtype", 0);
+      const dtype = zp?.dtype ?? (declared ? dtypeOfOnnx(declared, describeNode(node)) : "uint8");
       const [lo, hi] = dtype === "int8" ? [-128, 127] : dtype === "int16" ? [-32768, 32767] : [0, 255];
       const s = scale.values[0] as number;
       const z = zp?.values[0] ?? 0;
-      void attrs;
       return [
         make(
           dtype,

@@ -441,6 +441,37 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
       expect(Math.abs((actual?.[i] as number) - v)).toBeLessThan(1e-6);
   });
 
+  it("QDQ weights: MatMul and Gemm on DequantizeLinear of int8 constants become FullyConnected", async () => {
+    const weights = (name: string, dims: number[]) => {
+      const t = emptyTensor(name, ONNX_DTYPE.INT8, dims);
+      t.int32Data = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 37) % 255) - 127);
+      return t;
+    };
+    const bytes = model({
+      opset: 13,
+      inputs: [["x", [1, 6]]],
+      outputs: ["y"],
+      initializers: [
+        weights("w1", [6, 5]),
+        floats("s1", [5], [0.01, 0.02, 0.015, 0.03, 0.005]),
+        weights("w2", [4, 5]),
+        floats("s2", [], [0.02]),
+      ],
+      nodes: [
+        node("DequantizeLinear", ["w1", "s1"], ["w1f"], [int("axis", 1)]),
+        node("MatMul", ["x", "w1f"], ["h"]),
+        node("DequantizeLinear", ["w2", "s2"], ["w2f"]),
+        node("Gemm", ["h", "w2f"], ["y"], [int("transB", 1)]),
+      ],
+    });
+    const g = await expectSameUnderOrt(bytes, [[1, 6]]);
+    expect(ops(g).filter((o) => o === "FullyConnected")).toHaveLength(2);
+    const w1 = tensorOf(g, "w1");
+    expect(w1.dtype).toBe("int8");
+    expect(w1.quant?.axis).toBe(1);
+    expect(w1.quant?.scale).toHaveLength(5);
+  });
+
   it("QuantizeLinear / DequantizeLinear put scale and zero point on the integer tensors", async () => {
     const scale = floats("s", [], [0.05]);
     const zp = emptyTensor("zp", ONNX_DTYPE.INT8, []);

@@ -91,6 +91,7 @@ const opLabel = (node: OnnxNode): string =>
 function refuseUnsupportedOps(graph: OnnxGraph): void {
   const ops = new Set<string>();
   for (const node of graph.nodes) {
+    if (!node.opType) throw corrupt(`a node${node.name ? ` ("${node.name}")` : ""} has no op type`);
     const standard = node.domain === "" || node.domain === "ai.onnx";
     if (!standard || !SUPPORTED_OPS.has(node.opType)) ops.add(opLabel(node));
   }
