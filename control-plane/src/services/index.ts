@@ -5,6 +5,7 @@ import type { ControlPlaneConfig } from "../config.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createApiKeyService } from "./api-key-service.js";
 import { createAuthService } from "./auth-service.js";
+import { createJobRecorder } from "./job-recorder.js";
 import { createJobService } from "./job-service.js";
 import { createModelService } from "./model-service.js";
 import type { Orchestrator } from "./orchestrator.js";
@@ -34,6 +35,7 @@ export function createServices(deps: ServiceDeps) {
     projects: createProjectService(deps),
     models: createModelService(deps),
     jobs: createJobService(deps),
+    jobRecorder: createJobRecorder(deps),
     subscription: createSubscriptionService(deps),
     stats: createStatsService(deps),
   };

@@ -412,13 +412,9 @@ describe.each(DATABASES)("control plane on $name", (db) => {
         const r = await events.next();
         return r.done ? "end" : `${r.value.status}/${r.value.stage}/${r.value.progress}`;
       };
-      const em = cp.orm.em.fork();
-      const set = (status: string, stage: string, progress: number) =>
-        em
-          .getConnection()
-          .execute("update jobs set status = ?, stage = ?, progress = ? where id = ?", [status, stage, progress, id]);
+      const recorder = cp.services.jobRecorder;
       expect(await next()).toBe("queued/submitted/0");
-      await set("running", "quantize", 0.4);
+      await recorder.recordProgress(id, { stage: "quantize", progress: 0.4 });
       expect(await next()).toBe("running/quantize/0.4");
 
       // Over HTTP the same subscription is a stream of server-sent events.
@@ -434,9 +430,36 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       while (!text.includes('"stage":"quantize"')) text += new TextDecoder().decode((await reader.read()).value);
       await reader.cancel();
 
-      await set("completed", "done", 1);
+      await recorder.recordResult(id, { metrics: { accuracy: { value: 0.9, source: "emulated" } } });
       expect(await next()).toBe("completed/done/1");
       expect(await next()).toBe("end");
+      // A retried activity cannot move an ended job again.
+      expect(await recorder.recordProgress(id, { stage: "benchmark", progress: 0.9 })).toBe(false);
+      expect(await recorder.recordFailure(id, "late failure")).toBe(false);
+      expect(await trpc(caller).jobs.get({ id })).toMatchObject({ status: "completed", stage: "done", error: null });
+    });
+
+    it("shows a failed job's reason, and its results answer 409", async () => {
+      const { session, caller } = await signup("Ike");
+      const project = await createProject(session.accessToken);
+      const res = await request(`/api/projects/${project.id}/optimize`, {
+        method: "POST",
+        token: session.accessToken,
+        body: optimizeForm(new Blob([kws]), "kws.tflite"),
+      });
+      const { id } = (await res.json()) as { id: string };
+      await cp.services.jobRecorder.recordProgress(id, { stage: "compile", progress: 0.7 });
+      await cp.services.jobRecorder.recordFailure(id, "the model needs 300 KB of RAM; cortex-m4 has 256 KB");
+      expect(await trpc(caller).jobs.get({ id })).toMatchObject({
+        status: "failed",
+        stage: "compile",
+        error: "the model needs 300 KB of RAM; cortex-m4 has 256 KB",
+      });
+      const results = await request(`/api/jobs/${id}/results`, { token: session.accessToken });
+      expect(results.status).toBe(409);
+      expect(((await results.json()) as { error: { message: string } }).error.message).toBe(
+        `job ${id} is failed (stage compile): results exist once it has completed`,
+      );
     });
 
     it("refuses an unknown target, a NAS request on Free and a framework mismatch with 400/403, storing nothing", async () => {
@@ -685,30 +708,13 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       };
       jobId = await submit();
       doneJobId = await submit();
-      // Record a finished job the way the control-plane activities will: status, result row, artifact blob.
+      // Finish one job the way the control-plane activities will: artifact in the blob store, then the result.
       const artifactKey = `orgs/${owner.caller.organizationId}/artifacts/${doneJobId}/model_int8.tflite`;
       await cp.blobStore.put(artifactKey, Readable.from([kws]));
-      const em = cp.orm.em.fork();
-      await em
-        .getConnection()
-        .execute("update jobs set status = 'completed', stage = 'done', progress = 1, completed_at = ? where id = ?", [
-          new Date(),
-          doneJobId,
-        ]);
-      await em
-        .getConnection()
-        .execute(
-          "insert into job_results (id, job_id, organization_id, metrics, artifact_blob_key, artifact_file_name, created_at) values (?, ?, ?, ?, ?, ?, ?)",
-          [
-            randomUUID(),
-            doneJobId,
-            owner.caller.organizationId,
-            JSON.stringify({ flashBytes: { value: 53936, source: "emulated" } }),
-            artifactKey,
-            "model_int8.tflite",
-            new Date(),
-          ],
-        );
+      await cp.services.jobRecorder.recordResult(doneJobId, {
+        metrics: { flashBytes: { value: 53936, source: "emulated" } },
+        artifact: { blobKey: artifactKey, fileName: "model_int8.tflite" },
+      });
     });
 
     const json = (body: unknown): RequestInit => ({

@@ -165,26 +165,10 @@ describe("the original specification's curl examples against the running server"
     const [job] = await em.getConnection().execute("select organization_id from jobs where id = ?", [jobId]);
     const artifactKey = `orgs/${job?.organization_id}/artifacts/${jobId}/model_int8.tflite`;
     await cp.blobStore.put(artifactKey, Readable.from([Buffer.from("TFL3 artifact")]));
-    await em
-      .getConnection()
-      .execute("update jobs set status = 'completed', stage = 'done', progress = 1 where id = ?", [jobId]);
-    await em
-      .getConnection()
-      .execute(
-        "insert into job_results (id, job_id, organization_id, metrics, artifact_blob_key, artifact_file_name, created_at) values (?, ?, ?, ?, ?, ?, ?)",
-        [
-          randomUUID(),
-          jobId,
-          job?.organization_id,
-          JSON.stringify({
-            accuracy: { value: 0.84, source: "emulated" },
-            flashBytes: { value: 270000, source: "emulated" },
-          }),
-          artifactKey,
-          "model_int8.tflite",
-          new Date(),
-        ],
-      );
+    await cp.services.jobRecorder.recordResult(jobId, {
+      metrics: { accuracy: { value: 0.84, source: "emulated" }, flashBytes: { value: 270000, source: "emulated" } },
+      artifact: { blobKey: artifactKey, fileName: "model_int8.tflite" },
+    });
     const res = await fetch(`${base}/api/jobs/${jobId}/results`, { headers: { authorization: `Bearer ${apiKey}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({

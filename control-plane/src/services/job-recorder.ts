@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import type { MikroORM } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/knex";
+import { JobStage, JobStatus } from "@tinyml/workflows/contracts";
+import { z } from "zod";
+import { JobResultSchema, JobSchema } from "../db/entities/index.js";
+import { badRequest, notFound } from "../errors.js";
+import { isUuid } from "./ids.js";
+
+export const ProgressUpdate = z.object({
+  status: JobStatus.exclude(["completed", "failed", "cancelled"]).default("running"),
+  stage: JobStage,
+  progress: z.number().min(0).max(1),
+});
+export type ProgressUpdate = z.input<typeof ProgressUpdate>;
+
+export const JobOutcome = z.object({
+  /** Figures, each `{ value, unit?, source: "measured" | "emulated" | "estimated" }`. */
+  metrics: z.record(z.string(), z.unknown()),
+  artifact: z.object({ blobKey: z.string().min(1), fileName: z.string().min(1).max(300) }).optional(),
+});
+export type JobOutcome = z.input<typeof JobOutcome>;
+
+const FINAL: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"]);
+
+/**
+ * What the grid reports about a job, written by the control plane (the only process that writes the
+ * database): progress as it goes, then a result or a failure. The control-plane activities of
+ * `optimizeModel` call these; a job that has ended is not changed again (activities may be retried).
+ */
+export function createJobRecorder(deps: { orm: MikroORM }) {
+  const fork = () => deps.orm.em.fork() as EntityManager;
+
+  async function openJob(em: EntityManager, jobId: string) {
+    const job = isUuid(jobId) ? await em.findOne(JobSchema, { id: jobId }) : null;
+    if (!job) throw notFound(`job ${jobId}`);
+    return job;
+  }
+
+  return {
+    async recordProgress(jobId: string, update: ProgressUpdate) {
+      const parsed = ProgressUpdate.safeParse(update);
+      if (!parsed.success)
+        throw badRequest(`invalid progress: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+      const em = fork();
+      const job = await openJob(em, jobId);
+      if (FINAL.has(job.status)) return false;
+      const now = new Date();
+      job.status = parsed.data.status;
+      job.stage = parsed.data.stage;
+      job.progress = parsed.data.progress;
+      job.updatedAt = now;
+      if (parsed.data.status === "running") job.startedAt ??= now;
+      await em.flush();
+      return true;
+    },
+
+    async recordResult(jobId: string, outcome: JobOutcome) {
+      const parsed = JobOutcome.safeParse(outcome);
+      if (!parsed.success) throw badRequest(`invalid result: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+      const em = fork();
+      return em.transactional(async (tx) => {
+        const job = await openJob(tx, jobId);
+        if (FINAL.has(job.status)) return false;
+        const now = new Date();
+        Object.assign(job, { status: "completed", stage: "done", progress: 1, updatedAt: now, completedAt: now });
+        job.startedAt ??= now;
+        tx.create(JobResultSchema, {
+          id: randomUUID(),
+          jobId: job.id,
+          organizationId: job.organizationId,
+          metrics: parsed.data.metrics,
+          artifactBlobKey: parsed.data.artifact?.blobKey ?? null,
+          artifactFileName: parsed.data.artifact?.fileName ?? null,
+          createdAt: now,
+        });
+        return true;
+      });
+    },
+
+    async recordFailure(jobId: string, message: string) {
+      const em = fork();
+      const job = await openJob(em, jobId);
+      if (FINAL.has(job.status)) return false;
+      const now = new Date();
+      Object.assign(job, {
+        status: "failed",
+        errorMessage: message.slice(0, 10_000),
+        updatedAt: now,
+        completedAt: now,
+      });
+      await em.flush();
+      return true;
+    },
+  };
+}
+export type JobRecorder = ReturnType<typeof createJobRecorder>;
