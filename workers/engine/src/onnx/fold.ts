@@ -433,6 +433,30 @@ export const FOLD_RULES: Record<string, FoldRule> = {
       ];
     },
   },
+  Split: {
+    evaluate: (node, attrs, input) => {
+      const x = arg(node, input, 0);
+      const axis = normalizeAxis(node, attrs.int("axis", 0), x.shape.length);
+      const size = x.shape[axis] as number;
+      const outputs = node.outputs.length;
+      let parts = attrs.ints("split") ?? ints(input.consts[1]);
+      if (!parts) {
+        // Equal parts (the last one smaller when the size does not divide, as opset 18 allows).
+        const n = attrs.int("num_outputs", outputs);
+        const chunk = Math.ceil(size / n);
+        parts = Array.from({ length: n }, (_, i) => Math.max(Math.min(chunk, size - i * chunk), 0));
+      }
+      if (parts.length !== outputs || parts.reduce((a, b) => a + b, 0) !== size || parts.some((p) => p < 0)) {
+        throw invalid(node, `cannot split ${size} into [${parts.join(", ")}]`);
+      }
+      let start = 0;
+      return parts.map((p) => {
+        const piece = sliceConst(node, x, [start], [start + p], [axis], undefined);
+        start += p;
+        return piece;
+      });
+    },
+  },
   Expand: {
     evaluate: (node, _attrs, input) => {
       const x = arg(node, input, 0);

@@ -233,7 +233,7 @@ describe("importOnnx refuses what it cannot take, all at once and clearly", () =
 });
 
 describe("importOnnx folds shape arithmetic and maps ops to the IR (checked against ONNX Runtime)", () => {
-  it("folds a tf2onnx-style Shape → Gather → Unsqueeze → Concat → Reshape chain into one static Reshape", async () => {
+  it("folds a tf2onnx-style Shape → Gather → Unsqueeze → Concat → Split → Cast → Reshape chain into one static Reshape", async () => {
     const bytes = model({
       inputs: [["x", ["batch", 4, 6]]],
       outputs: ["y"],
@@ -243,7 +243,9 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
         node("Gather", ["shape", "zero"], ["n"], [int("axis", 0)]),
         node("Unsqueeze", ["n"], ["n1"], [ints("axes", [0])]),
         node("Concat", ["n1", "minus_one"], ["target"], [int("axis", 0)]),
-        node("Cast", ["target"], ["target64"], [int("to", ONNX_DTYPE.INT64)]),
+        node("Split", ["target"], ["t0", "t1"], [int("axis", 0)]),
+        node("Concat", ["t0", "t1"], ["target2"], [int("axis", 0)]),
+        node("Cast", ["target2"], ["target64"], [int("to", ONNX_DTYPE.INT64)]),
         node("Reshape", ["x", "target64"], ["flat"]),
         node("Relu", ["flat"], ["y"]),
       ],
