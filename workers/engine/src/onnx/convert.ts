@@ -121,12 +121,22 @@ function pool(op: "AveragePool2D" | "MaxPool2D"): Converter {
     const autoPad = attrs.string("auto_pad", "NOTSET");
     if (attrs.int("ceil_mode", 0) && (autoPad === "NOTSET" || autoPad === "")) {
       const p = explicitPads(padding, inHW, kernel, strides);
-      for (const d of [0, 1]) {
-        const span = (inHW[d] as number) + (p[d] as number) + (p[d + 2] as number) - kernel[d as 0 | 1];
-        if (Math.floor(span / strides[d as 0 | 1]) !== Math.ceil(span / strides[d as 0 | 1])) {
+      const extended = [...p] as [number, number, number, number];
+      for (const d of [0, 1] as const) {
+        const span = inHW[d] + p[d] + (p[d + 2] as number) - kernel[d];
+        if (Math.floor(span / strides[d]) === Math.ceil(span / strides[d])) continue;
+        // ceil_mode adds a last window that hangs over the end. A max pool ignores padding, so padding the
+        // end until that window fits gives the same output, as long as the window starts inside the input
+        // or its leading padding (ONNX drops it otherwise) and the padding stays shorter than the window.
+        let out = Math.ceil(span / strides[d]) + 1;
+        if ((out - 1) * strides[d] >= inHW[d] + p[d]) out--;
+        const extra = (out - 1) * strides[d] + kernel[d] - (inHW[d] + p[d] + (p[d + 2] as number));
+        extended[d + 2] = (p[d + 2] as number) + Math.max(extra, 0);
+        if (op !== "MaxPool2D" || (extended[d + 2] as number) >= kernel[d]) {
           throw ctx.unsupported(node, `${node.opType} with ceil_mode=1 where it changes the output size`);
         }
       }
+      padding = samePads(extended, p) ? padding : extended;
     }
     let x = ctx.tensorName(node, 0);
     if (op === "AveragePool2D" && attrs.int("count_include_pad", 0) && padding !== "valid") {

@@ -338,6 +338,20 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
     for (const n of g.nodes) if ("layout" in n.attrs) expect(n.attrs.layout).toBe("NCHW");
   });
 
+  it("MaxPool with ceil_mode=1 becomes a max pool padded at the end", async () => {
+    const bytes = model({
+      inputs: [["x", [1, 2, 8, 10]]],
+      outputs: ["y"],
+      nodes: [
+        node("MaxPool", ["x"], ["y"], [ints("kernel_shape", [3, 2]), ints("strides", [2, 3]), int("ceil_mode", 1)]),
+      ],
+    });
+    const g = await expectSameUnderOrt(bytes, [[1, 2, 8, 10]]);
+    // floor mode would give [3, 3]
+    expect(tensorOf(g, "y").shape).toEqual([1, 2, 4, 4]);
+    expect(g.nodes[0]?.attrs).toMatchObject({ padding: [0, 0, 1, 1] });
+  });
+
   it("Softmax before opset 13 normalizes over the flattened trailing axes; from 13 over one axis", async () => {
     const legacy = model({
       opset: 11,
