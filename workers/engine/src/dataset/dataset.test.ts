@@ -1,19 +1,8 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { generated } from "../testing/fixtures.js";
 import { datasetFromNpz, sampleOf } from "./dataset.js";
-
-const GENERATED =
-  process.env.TINYML_FIXTURES_OUT ?? fileURLToPath(new URL("../../../../.tmp/fixtures/", import.meta.url));
-const generated = (name: string) => {
-  try {
-    return readFileSync(`${GENERATED}/${name}`);
-  } catch {
-    throw new Error(`${GENERATED}/${name} is missing: run ops/fixtures first`);
-  }
-};
 
 /** A .npy file as NumPy writes it (format 1.0). */
 function npy(descr: string, shape: number[], data: ArrayBufferView): Buffer {

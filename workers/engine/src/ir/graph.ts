@@ -67,6 +67,15 @@ export function replaceUses(graph: Graph, from: string, to: string): void {
   graph.outputs = graph.outputs.map((o) => (o === from ? to : o));
 }
 
+/** Removes a single-input, single-output node whose output equals its input: readers read the input. */
+export function bypassNode(graph: Graph, node: Node): void {
+  const input = node.inputs[0] as string;
+  const output = node.outputs[0] as string;
+  graph.nodes = graph.nodes.filter((n) => n !== node);
+  replaceUses(graph, output, input);
+  graph.tensors.delete(output);
+}
+
 /** Drops tensors that no node, input or output refers to. */
 export function pruneUnusedTensors(graph: Graph): void {
   const used = new Set<string>([...graph.inputs, ...graph.outputs]);

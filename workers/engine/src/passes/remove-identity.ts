@@ -1,4 +1,4 @@
-import { replaceUses } from "../ir/graph.js";
+import { bypassNode } from "../ir/graph.js";
 import type { Pass } from "./pass.js";
 
 /** Removes Identity nodes (ONNX Identity, Dropout at inference): their readers read the input directly. */
@@ -12,9 +12,7 @@ export const removeIdentity: Pass = {
       const [output] = node.outputs as [string];
       // An identity from a graph input straight to a graph output is the whole path: keep it.
       if (graph.inputs.includes(input) && graph.outputs.includes(output)) continue;
-      graph.nodes = graph.nodes.filter((n) => n !== node);
-      replaceUses(graph, output, input);
-      graph.tensors.delete(output);
+      bypassNode(graph, node);
       changed = true;
     }
     return changed;

@@ -1,4 +1,4 @@
-import { consumerMap, type Graph, producerMap, pruneUnusedTensors, replaceUses } from "../ir/graph.js";
+import { bypassNode, consumerMap, type Graph, producerMap, pruneUnusedTensors } from "../ir/graph.js";
 import type { Node, NodeOf } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import type { Pass } from "./pass.js";
@@ -42,7 +42,7 @@ function step(graph: Graph): boolean {
     const inShape = (graph.tensors.get(input) as Tensor).shape;
     const outShape = (graph.tensors.get(output) as Tensor).shape;
     if (inShape.join() === outShape.join() && !graph.outputs.includes(output)) {
-      remove(graph, reshape, input);
+      bypassNode(graph, reshape);
       return true;
     }
     const prev = producers.get(input);
@@ -54,11 +54,4 @@ function step(graph: Graph): boolean {
     }
   }
   return false;
-}
-
-function remove(graph: Graph, node: Node, input: string): void {
-  const output = node.outputs[0] as string;
-  graph.nodes = graph.nodes.filter((n) => n !== node);
-  replaceUses(graph, output, input);
-  graph.tensors.delete(output);
 }

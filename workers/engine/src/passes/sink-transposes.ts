@@ -1,9 +1,9 @@
 import {
+  bypassNode,
   consumerMap,
   type Graph,
   producerMap,
   pruneUnusedTensors,
-  replaceUses,
   sortTopologically,
 } from "../ir/graph.js";
 import type { Node, NodeOf, OpType } from "../ir/ops.js";
@@ -55,7 +55,7 @@ function step(graph: Graph): boolean {
     const input = t.inputs[0] as string;
     // Identity permutation: drop it.
     if (isIdentity(t.attrs.perm) && !graph.outputs.includes(t.outputs[0] as string)) {
-      remove(graph, t, input);
+      bypassNode(graph, t);
       return true;
     }
     // Two Transposes in a row: merge into the second.
@@ -113,13 +113,6 @@ function step(graph: Graph): boolean {
     }
   }
   return false;
-}
-
-function remove(graph: Graph, node: Node, input: string): void {
-  const output = node.outputs[0] as string;
-  graph.nodes = graph.nodes.filter((n) => n !== node);
-  replaceUses(graph, output, input);
-  graph.tensors.delete(output);
 }
 
 /**

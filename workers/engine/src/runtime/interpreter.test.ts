@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { datasetFromNpz, sampleOf } from "../dataset/dataset.js";
@@ -7,17 +5,8 @@ import type { Tensor } from "../ir/tensor.js";
 import { verifyGraph } from "../ir/verify.js";
 import { importOnnx } from "../onnx/import.js";
 import { runPasses } from "../passes/pipeline.js";
+import { generated } from "../testing/fixtures.js";
 import { ReferenceInterpreter } from "./interpreter.js";
-
-const GENERATED =
-  process.env.TINYML_FIXTURES_OUT ?? fileURLToPath(new URL("../../../../.tmp/fixtures/", import.meta.url));
-const generated = (name: string) => {
-  try {
-    return readFileSync(`${GENERATED}/${name}`);
-  } catch {
-    throw new Error(`${GENERATED}/${name} is missing: run ops/fixtures first`);
-  }
-};
 
 async function ortOutputs(model: Uint8Array, inputs: Float32Array[], shape: number[]): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(model);
