@@ -1,6 +1,7 @@
 import { EngineError } from "../errors.js";
 import { allocData, type DType, type TensorData, toNumbers } from "../ir/dtype.js";
 import type { Graph } from "../ir/graph.js";
+import type { Node } from "../ir/ops.js";
 import type { QuantParams, Tensor } from "../ir/tensor.js";
 import { ATTR, attribute, ONNX_DTYPE, type OnnxAttribute, type OnnxNode, type OnnxTensor } from "./schema.js";
 import { tensorProtoOf } from "./tensor-proto.js";
@@ -186,8 +187,57 @@ export class OnnxGraphBuilder {
       v.floatNchw = this.dequantize(t, v.intNchw, t.quant as QuantParams, `${name}_nchw_dq`);
       return v.floatNchw;
     }
+    // The tensor is an IR Transpose NCHW → NHWC of an NCHW tensor: that tensor is the NCHW view.
+    const source = this.transposedFrom(name, TO_NHWC);
+    if (source !== undefined) {
+      v.floatNchw = this.float(source);
+      return v.floatNchw;
+    }
     v.floatNchw = this.op("Transpose", [this.float(name)], `${name}_nchw`, [intsAttr("perm", TO_NCHW)]);
     return v.floatNchw;
+  }
+
+  /**
+   * The input of the IR Transpose by `perm` that computes `name`, when its values are exactly the input's
+   * permuted (no change of quantization on the way); undefined otherwise.
+   */
+  transposedFrom(name: string, perm: readonly number[]): string | undefined {
+    const producer = this.producer(name);
+    if (producer?.op !== "Transpose" || !samePerm(producer.attrs.perm, perm)) return undefined;
+    const input = producer.inputs[0] as string;
+    return sameGrid(this.tensor(input), this.tensor(name)) ? input : undefined;
+  }
+
+  sameGridAs(a: string, b: string): boolean {
+    return sameGrid(this.tensor(a), this.tensor(b));
+  }
+
+  /**
+   * Drops nodes whose outputs nothing reads (views made and then bypassed, such as the Transpose of an IR
+   * Transpose pair that cancelled) and initializers no node reads.
+   */
+  pruneUnused(outputs: readonly string[]): void {
+    const used = new Set(outputs);
+    const kept: OnnxNode[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i] as OnnxNode;
+      if (!n.outputs.some((o) => used.has(o))) continue;
+      kept.push(n);
+      for (const input of n.inputs) used.add(input);
+    }
+    this.nodes.splice(0, this.nodes.length, ...kept.reverse());
+    const inits = this.initializers.filter((t) => used.has(t.name));
+    this.initializers.splice(0, this.initializers.length, ...inits);
+  }
+
+  private producers?: Map<string, Node>;
+
+  private producer(name: string): Node | undefined {
+    if (!this.producers) {
+      this.producers = new Map();
+      for (const n of this.graph.nodes) for (const o of n.outputs) this.producers.set(o, n);
+    }
+    return this.producers.get(name);
   }
 
   /** The quantized integers of a quantized IR tensor, in its own layout. */
@@ -264,6 +314,16 @@ export class OnnxGraphBuilder {
     }
     return this.constant(t.name, "float32", shape, floats);
   }
+}
+
+const samePerm = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Two tensors hold values on the same grid: both float32, or both quantized alike. */
+function sameGrid(a: Tensor, b: Tensor): boolean {
+  if (!isQuantized(a) && !isQuantized(b)) return a.dtype === "float32" && b.dtype === "float32";
+  if (!isQuantized(a) || !isQuantized(b) || a.dtype !== b.dtype) return false;
+  const [qa, qb] = [a.quant as QuantParams, b.quant as QuantParams];
+  return samePerm(qa.scale, qb.scale) && samePerm(qa.zeroPoint, qb.zeroPoint) && qa.scale.length === 1;
 }
 
 export const intAttr = (name: string, i: number): OnnxAttribute => attribute(name, ATTR.INT, { i });

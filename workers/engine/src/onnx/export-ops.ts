@@ -311,6 +311,24 @@ function dequantize(b: OnnxGraphBuilder, node: NodeOf<"Dequantize">): void {
   emitChain(b, out, ["DequantizeLinear", [b.int(xName), scale, zeroPoint], attrs], []);
 }
 
+/**
+ * A Transpose NHWC → NCHW of a tensor the exporter already holds in NCHW (the output of an NHWC conv or
+ * pool) is that NCHW view: no node, so the pair of inverse Transposes is never written. A Transpose
+ * NCHW → NHWC feeding NHWC convs is skipped the same way, in `floatNchw`.
+ */
+function transpose(b: OnnxGraphBuilder, node: NodeOf<"Transpose">): void {
+  const out = node.outputs[0] as string;
+  const input = node.inputs[0] as string;
+  const views = b.viewsOf(input);
+  const perm = node.attrs.perm;
+  const toNchw = perm.length === 4 && perm.every((p, i) => p === TO_NCHW[i]);
+  if (toNchw && (views.floatNchw || views.intNchw) && b.sameGridAs(input, out)) {
+    b.produced(out, b.floatNchw(input));
+    return;
+  }
+  unary("Transpose", [intsAttr("perm", perm)])(b, node);
+}
+
 export const OP_WRITERS: { [T in OpType]: (b: OnnxGraphBuilder, node: NodeOf<T>) => void } = {
   Conv2D: convolution,
   DepthwiseConv2D: convolution,
@@ -324,7 +342,7 @@ export const OP_WRITERS: { [T in OpType]: (b: OnnxGraphBuilder, node: NodeOf<T>)
     const shape = b.tensor(out).shape;
     emitChain(b, out, ["Reshape", [b.float(node.inputs[0] as string), b.int64s(`${out}_shape`, shape)], []], []);
   },
-  Transpose: (b, node) => unary("Transpose", [intsAttr("perm", node.attrs.perm)])(b, node),
+  Transpose: transpose,
   Softmax: softmax,
   Add: elementwise("Add"),
   Sub: elementwise("Sub"),

@@ -59,6 +59,7 @@ export function exportOnnx(graph: Graph, options: OnnxExportOptions = {}): Uint8
     const dtype = isQuantized(t) || t.dtype !== "float32" ? t.dtype : "float32";
     outputs.push(valueInfo(value, onnxOfDType(dtype), t.shape));
   }
+  b.pruneUnused(outputs.map((o) => o.name));
   const inputs = graph.inputs.map((name) => {
     const t = b.tensor(name);
     return valueInfo(name, onnxOfDType(t.dtype), t.shape);

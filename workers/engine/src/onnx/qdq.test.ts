@@ -309,3 +309,62 @@ describe("float16 weights", () => {
     expect(half.some((h, i) => halfToFloat(h) !== Math.fround(w[i] as number))).toBe(true);
   });
 });
+
+describe("NHWC export: Transposes around convolutions", () => {
+  it("IR Transposes NCHW → NHWC → conv → NCHW cancel with the exporter's own: no Transpose is written", async () => {
+    const w = Float32Array.from({ length: OC * 3 * 3 * C }, (_, i) => Math.cos(i) / 4); // OHWI
+    const oihw = new Float32Array(w.length);
+    for (let o = 0; o < OC; o++)
+      for (let h = 0; h < 3; h++)
+        for (let x = 0; x < 3; x++)
+          for (let i = 0; i < C; i++) oihw[((o * C + i) * 3 + h) * 3 + x] = w[((o * 3 + h) * 3 + x) * C + i] as number;
+    const conv = (layout: "NCHW" | "NHWC") => ({
+      strides: [1, 1] as [number, number],
+      dilations: [1, 1] as [number, number],
+      padding: "same" as const,
+      activation: "relu6" as const,
+      layout,
+    });
+    const t = (name: string, shape: number[], data?: Float32Array): [string, Tensor] => [
+      name,
+      { name, dtype: "float32", shape, ...(data ? { data } : {}) },
+    ];
+    const wrapped: Graph = {
+      name: "wrapped",
+      inputs: ["x"],
+      outputs: ["out"],
+      tensors: new Map([
+        t("x", [1, C, H, W]),
+        t("xt", [1, H, W, C]),
+        t("w", [OC, 3, 3, C], w),
+        t("y", [1, H, W, OC]),
+        t("out", [1, OC, H, W]),
+      ]),
+      nodes: [
+        { name: "to_nhwc", op: "Transpose", inputs: ["x"], outputs: ["xt"], attrs: { perm: [0, 2, 3, 1] } },
+        { name: "conv", op: "Conv2D", inputs: ["xt", "w"], outputs: ["y"], attrs: conv("NHWC") },
+        { name: "to_nchw", op: "Transpose", inputs: ["y"], outputs: ["out"], attrs: { perm: [0, 3, 1, 2] } },
+      ],
+    };
+    const direct: Graph = {
+      name: "direct",
+      inputs: ["x"],
+      outputs: ["out"],
+      tensors: new Map([t("x", [1, C, H, W]), t("w", [OC, C, 3, 3], oihw), t("out", [1, OC, H, W])]),
+      nodes: [{ name: "conv", op: "Conv2D", inputs: ["x", "w"], outputs: ["out"], attrs: conv("NCHW") }],
+    };
+    const model = exportOnnx(wrapped);
+    expect(opTypes(model)).not.toContain("Transpose");
+    const x = Float32Array.from({ length: C * H * W }, (_, i) => Math.sin(i * 1.3) * 12);
+    const run = async (m: Uint8Array) => {
+      const s = await ort.InferenceSession.create(m);
+      const r = (await s.run({ x: new ort.Tensor("float32", x, [1, C, H, W]) })).out?.data as Float32Array;
+      await s.release();
+      return r;
+    };
+    const [a, b] = [await run(model), await run(exportOnnx(direct))];
+    expect(a.length).toBe(OC * H * W);
+    for (const [i, v] of b.entries()) expect(Math.abs((a[i] as number) - v)).toBeLessThan(1e-6);
+    expect(Math.max(...a)).toBe(6); // relu6 fused into the conv is written as a Clip and saturates somewhere
+  });
+});
