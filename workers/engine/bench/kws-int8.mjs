@@ -20,17 +20,33 @@ const dataset = readFileSync(join(generated, "kws_eembc.npz"));
 
 const litertTop1 = (path) =>
   JSON.parse(
-    execFileSync(join(root, ".venv/bin/python"), [join(root, "workers/engine/oracle/run_tflite.py"), path, join(generated, "kws_eembc.npz"), "--interpreter", "litert"], {
-      maxBuffer: 64 << 20,
-      stdio: ["ignore", "pipe", "ignore"],
-    }),
+    execFileSync(
+      join(root, ".venv/bin/python"),
+      [
+        join(root, "workers/engine/oracle/run_tflite.py"),
+        path,
+        join(generated, "kws_eembc.npz"),
+        "--interpreter",
+        "litert",
+      ],
+      {
+        maxBuffer: 64 << 20,
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    ),
   ).top1;
 
 const wall = [];
 let last;
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
-  last = await optimize({ model, modelName: "kws_ref_model_float32.tflite", dataset, target: "cortex-m4", precision: "int8" });
+  last = await optimize({
+    model,
+    modelName: "kws_ref_model_float32.tflite",
+    dataset,
+    target: "cortex-m4",
+    precision: "int8",
+  });
   wall.push((performance.now() - t0) / 1000);
 }
 const work = mkdtempSync(join(tmpdir(), "bench-kws-"));

@@ -7,7 +7,7 @@ import { datasetFromNpz, sampleOf } from "./dataset.js";
 /** A .npy file as NumPy writes it (format 1.0). */
 function npy(descr: string, shape: number[], data: ArrayBufferView): Buffer {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-  header += " ".repeat(63 - ((header.length + 10) % 64)) + "\n";
+  header += `${" ".repeat(63 - ((header.length + 10) % 64))}\n`;
   const pre = Buffer.alloc(10);
   pre.write("\x93NUMPY", 0, "latin1");
   pre[6] = 1;

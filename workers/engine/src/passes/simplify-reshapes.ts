@@ -1,5 +1,5 @@
 import { bypassNode, consumerMap, type Graph, producerMap, pruneUnusedTensors } from "../ir/graph.js";
-import type { Node, NodeOf } from "../ir/ops.js";
+import type { NodeOf } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import type { Pass } from "./pass.js";
 
