@@ -2,7 +2,7 @@ import type { DType } from "../ir/dtype.js";
 import type { Padding } from "../ir/ops.js";
 import { samePadding } from "../ir/shape-inference.js";
 import type { QuantParams } from "../ir/tensor.js";
-import type { NodeAttributes } from "./attributes.js";
+import { NodeAttributes } from "./attributes.js";
 import type { ImportContext } from "./context.js";
 import { castTarget, transposeConst } from "./fold.js";
 import {
@@ -591,12 +591,70 @@ const cast: Converter = (ctx, node, attrs) => {
   simple("Identity")(ctx, node, attrs);
 };
 
+/**
+ * 1-D convolutions, pools and batch norms (audio models) as their 2-D forms over a height of 1: the input
+ * [N, C, L] is reshaped to [N, C, 1, L], convolution weights [O, I, k] to [O, I, 1, k], the window
+ * attributes get a leading 1 (pads a leading 0 at each end), and the result is reshaped back to [N, C', L'].
+ */
+function withOneDimensional(convert2d: Converter): Converter {
+  return (ctx, node, attrs) => {
+    const xs = ctx.shape(node, 0);
+    if (xs.length !== 3) return convert2d(ctx, node, attrs);
+    const [n, c, l] = xs as [number, number, number];
+    const out = ctx.outName(node);
+    const temp = (name: string) => `${name}\u0000as2d`;
+    const lifted = node.inputs.map((name, i) => {
+      if (!name) return name;
+      const v = ctx.input(node, i) as NonNullable<ReturnType<typeof ctx.input>>;
+      const shape = v.kind === "const" ? v.value.shape : ctx.tensor(v.name).shape;
+      const isData = i === 0 || (node.opType === "Conv" && i === 1);
+      if (!isData || shape.length !== 3) return name;
+      const shape4 = [shape[0] as number, shape[1] as number, 1, shape[2] as number];
+      if (v.kind === "const") ctx.setValue(temp(name), { kind: "const", value: { ...v.value, shape: shape4 } });
+      else {
+        const reshaped = ctx.emit(node, "Reshape", [v.name], { shape: shape4 }, { base: `${name}_2d` });
+        ctx.setValue(temp(name), { kind: "tensor", name: reshaped });
+      }
+      return temp(name);
+    });
+    const widen = (a: OnnxNode["attributes"][number]): OnnxNode["attributes"][number] => {
+      if (a.name === "pads" && a.ints.length === 2)
+        return { ...a, ints: [0, a.ints[0] as number, 0, a.ints[1] as number] };
+      if (["kernel_shape", "strides", "dilations"].includes(a.name) && a.ints.length === 1) {
+        return { ...a, ints: [1, a.ints[0] as number] };
+      }
+      return a;
+    };
+    const node2d: OnnxNode = {
+      ...node,
+      inputs: lifted,
+      outputs: [temp(out)],
+      attributes: node.attributes.map(widen),
+    };
+    convert2d(ctx, node2d, new NodeAttributes(node2d));
+    const result = ctx.values.get(temp(out));
+    if (result?.kind !== "tensor") throw invalid(node, "produced no value");
+    const shape = ctx.tensor(result.name).shape;
+    if (shape[0] !== n || shape[2] !== 1 || (node.opType === "BatchNormalization" && shape[1] !== c)) {
+      throw invalid(node, `1-D form gave [${shape.join(", ")}] for input [${n}, ${c}, ${l}]`);
+    }
+    const back = ctx.emit(
+      node,
+      "Reshape",
+      [result.name],
+      { shape: [n, shape[1] as number, shape[3] as number] },
+      { base: out },
+    );
+    ctx.setOutput(node, 0, back);
+  };
+}
+
 export const CONVERTERS: Record<string, Converter> = {
-  Conv: conv,
-  AveragePool: pool("AveragePool2D"),
-  MaxPool: pool("MaxPool2D"),
+  Conv: withOneDimensional(conv),
+  AveragePool: withOneDimensional(pool("AveragePool2D")),
+  MaxPool: withOneDimensional(pool("MaxPool2D")),
   GlobalAveragePool: globalAveragePool,
-  GlobalMaxPool: globalMaxPool,
+  GlobalMaxPool: withOneDimensional(globalMaxPool),
   Gemm: gemm,
   MatMul: matMul,
   Reshape: (ctx, node, attrs) => {
@@ -630,7 +688,7 @@ export const CONVERTERS: Record<string, Converter> = {
   Clip: clip,
   Sigmoid: simple("Logistic"),
   Tanh: simple("Tanh"),
-  BatchNormalization: batchNorm,
+  BatchNormalization: withOneDimensional(batchNorm),
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
   Identity: simple("Identity"),

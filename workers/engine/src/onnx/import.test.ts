@@ -338,6 +338,39 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
     for (const n of g.nodes) if ("layout" in n.attrs) expect(n.attrs.layout).toBe("NCHW");
   });
 
+  it("1-D Conv, BatchNormalization and pools (audio models) run as their 2-D forms over a height of 1", async () => {
+    const bytes = model({
+      inputs: [["x", [1, 4, 40]]],
+      outputs: ["y", "g"],
+      initializers: [
+        floats("w", [8, 4, 5]),
+        floats("b", [8]),
+        floats("dw", [8, 1, 3]),
+        floats("scale", [8]),
+        floats("shift", [8]),
+        floats("mean", [8]),
+        floats(
+          "var",
+          [8],
+          Array.from({ length: 8 }, (_, i) => 1 + i / 8),
+        ),
+      ],
+      nodes: [
+        node("Conv", ["x", "w", "b"], ["c"], [ints("strides", [2]), ints("pads", [2, 1])]),
+        node("BatchNormalization", ["c", "scale", "shift", "mean", "var"], ["bn"]),
+        node("Conv", ["bn", "dw"], ["d"], [int("group", 8), ints("pads", [2, 2]), ints("dilations", [2])]),
+        node("Relu", ["d"], ["r"]),
+        node("MaxPool", ["r"], ["p"], [ints("kernel_shape", [3]), ints("strides", [2])]),
+        node("AveragePool", ["p"], ["a"], [ints("kernel_shape", [2]), ints("strides", [1]), ints("pads", [1, 0])]),
+        node("GlobalAveragePool", ["a"], ["y"]),
+        node("GlobalMaxPool", ["a"], ["g"]),
+      ],
+    });
+    const g = await expectSameUnderOrt(bytes, [[1, 4, 40]]);
+    expect(tensorOf(g, "y").shape).toEqual([1, 8, 1]);
+    expect(ops(g)).toContain("DepthwiseConv2D");
+  });
+
   it("MaxPool with ceil_mode=1 becomes a max pool padded at the end", async () => {
     const bytes = model({
       inputs: [["x", [1, 2, 8, 10]]],
