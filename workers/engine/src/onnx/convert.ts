@@ -591,6 +591,50 @@ const cast: Converter = (ctx, node, attrs) => {
   simple("Identity")(ctx, node, attrs);
 };
 
+/** A float32 scalar constant in the graph. */
+const scalar = (ctx: ImportContext, base: string, v: number): string =>
+  ctx.addConstant(base, "float32", [], Float32Array.of(v));
+
+/**
+ * x for x ≥ 0, slope · x below: Relu(x) − slope · Relu(−x), from IR ops only (the IR has no leaky ReLU).
+ * The slope is a scalar (LeakyRelu) or a constant that broadcasts (PRelu).
+ */
+function leaky(ctx: ImportContext, node: OnnxNode, slope: string): void {
+  const base = ctx.outName(node);
+  const x = ctx.tensorName(node, 0);
+  const positive = ctx.emit(node, "Relu", [x], {}, { base: `${base}_pos` });
+  const negated = ctx.emit(
+    node,
+    "Mul",
+    [x, scalar(ctx, `${base}_minus_one`, -1)],
+    { activation: "none" },
+    { base: `${base}_neg` },
+  );
+  const negative = ctx.emit(node, "Relu", [negated], {}, { base: `${base}_negpart` });
+  const scaled = ctx.emit(node, "Mul", [negative, slope], { activation: "none" }, { base: `${base}_scaled` });
+  ctx.setOutput(node, 0, ctx.emit(node, "Sub", [positive, scaled], { activation: "none" }, { base }));
+}
+
+/** clip(alpha · x + beta, 0, 1), the hard sigmoid, from Mul, Add and Clip; returns its IR tensor. */
+function hardSigmoid(ctx: ImportContext, node: OnnxNode, alpha: number, beta: number, base: string): string {
+  const x = ctx.tensorName(node, 0);
+  const scaled = ctx.emit(
+    node,
+    "Mul",
+    [x, scalar(ctx, `${base}_alpha`, alpha)],
+    { activation: "none" },
+    { base: `${base}_ax` },
+  );
+  const shifted = ctx.emit(
+    node,
+    "Add",
+    [scaled, scalar(ctx, `${base}_beta`, beta)],
+    { activation: "none" },
+    { base: `${base}_axb` },
+  );
+  return ctx.emit(node, "Clip", [shifted], { min: 0, max: 1 }, { base });
+}
+
 /**
  * 1-D convolutions, pools and batch norms (audio models) as their 2-D forms over a height of 1: the input
  * [N, C, L] is reshaped to [N, C, 1, L], convolution weights [O, I, k] to [O, I, 1, k], the window
@@ -692,6 +736,34 @@ export const CONVERTERS: Record<string, Converter> = {
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
   Identity: simple("Identity"),
+  LeakyRelu: (ctx, node, attrs) =>
+    leaky(ctx, node, scalar(ctx, `${ctx.outName(node)}_alpha`, attrs.float("alpha", 0.01))),
+  PRelu: (ctx, node) => {
+    const slope = ctx.requireConstant(node, 1, "slope");
+    let shape = slope.shape;
+    // Before opset 7 the slope of a [N, C, …] input could be one value per channel given as [C].
+    if (ctx.opset < 7 && shape.length === 1 && ctx.shape(node, 0).length > 2 && shape[0] === ctx.shape(node, 0)[1]) {
+      shape = [shape[0] as number, ...new Array<number>(ctx.shape(node, 0).length - 2).fill(1)];
+    }
+    leaky(ctx, node, ctx.materialize({ ...slope, shape }, node.inputs[1]));
+  },
+  HardSigmoid: (ctx, node, attrs) =>
+    ctx.setOutput(
+      node,
+      0,
+      hardSigmoid(ctx, node, attrs.float("alpha", 0.2), attrs.float("beta", 0.5), ctx.outName(node)),
+    ),
+  HardSwish: (ctx, node) => {
+    const gate = hardSigmoid(ctx, node, 1 / 6, 0.5, `${ctx.outName(node)}_gate`);
+    const out = ctx.emit(
+      node,
+      "Mul",
+      [ctx.tensorName(node, 0), gate],
+      { activation: "none" },
+      { base: ctx.outName(node) },
+    );
+    ctx.setOutput(node, 0, out);
+  },
   Dropout: dropout,
   Cast: cast,
 };

@@ -371,6 +371,22 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
     expect(ops(g)).toContain("DepthwiseConv2D");
   });
 
+  it("LeakyRelu, PRelu, HardSigmoid and HardSwish are built from IR ops", async () => {
+    const bytes = model({
+      inputs: [["x", [1, 3, 4, 4]]],
+      outputs: ["a", "b", "c", "d"],
+      initializers: [floats("slope", [3, 1, 1], [0.1, -0.2, 0.3])],
+      nodes: [
+        node("LeakyRelu", ["x"], ["a"], [float("alpha", 0.1)]),
+        node("PRelu", ["x", "slope"], ["b"]),
+        node("HardSigmoid", ["x"], ["c"], [float("alpha", 0.3), float("beta", 0.4)]),
+        node("HardSwish", ["x"], ["d"]),
+      ],
+    });
+    const g = await expectSameUnderOrt(bytes, [[1, 3, 4, 4]]);
+    expect(new Set(ops(g))).toEqual(new Set(["Relu", "Mul", "Sub", "Add", "Clip"]));
+  });
+
   it("MaxPool with ceil_mode=1 becomes a max pool padded at the end", async () => {
     const bytes = model({
       inputs: [["x", [1, 2, 8, 10]]],
