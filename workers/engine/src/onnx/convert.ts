@@ -459,25 +459,27 @@ const pad: Converter = (ctx, node, attrs) => {
   );
 };
 
-const reduceMean: Converter = (ctx, node, attrs) => {
-  const rank = ctx.shape(node, 0).length;
-  const given = axesInput(ctx, node, attrs, 1) ?? [];
-  const keepDims = attrs.int("keepdims", 1) !== 0;
-  if (given.length === 0 && attrs.int("noop_with_empty_axes", 0)) {
-    return ctx.setOutput(
-      node,
-      0,
-      ctx.emit(node, "Identity", [ctx.tensorName(node, 0)], {}, { base: ctx.outName(node) }),
-    );
-  }
-  const axes =
-    given.length > 0 ? given.map((a) => normalizeAxis(node, a, rank)) : Array.from({ length: rank }, (_, i) => i);
-  ctx.setOutput(
-    node,
-    0,
-    ctx.emit(node, "Mean", [ctx.tensorName(node, 0)], { axes, keepDims }, { base: ctx.outName(node) }),
-  );
-};
+/** ReduceMean, and ReduceSum as the mean times the number of elements averaged. */
+function reduce(sum: boolean): Converter {
+  return (ctx, node, attrs) => {
+    const xs = ctx.shape(node, 0);
+    const rank = xs.length;
+    const given = axesInput(ctx, node, attrs, 1) ?? [];
+    const keepDims = attrs.int("keepdims", 1) !== 0;
+    const base = ctx.outName(node);
+    const x = ctx.tensorName(node, 0);
+    if (given.length === 0 && attrs.int("noop_with_empty_axes", 0)) {
+      return ctx.setOutput(node, 0, ctx.emit(node, "Identity", [x], {}, { base }));
+    }
+    const axes =
+      given.length > 0 ? given.map((a) => normalizeAxis(node, a, rank)) : Array.from({ length: rank }, (_, i) => i);
+    if (!sum) return ctx.setOutput(node, 0, ctx.emit(node, "Mean", [x], { axes, keepDims }, { base }));
+    const count = product(axes.map((a) => xs[a] as number));
+    const mean = ctx.emit(node, "Mean", [x], { axes, keepDims }, { base: `${base}_mean` });
+    const total = scalar(ctx, `${base}_count`, count);
+    ctx.setOutput(node, 0, ctx.emit(node, "Mul", [mean, total], { activation: "none" }, { base }));
+  };
+}
 
 const clip: Converter = (ctx, node, attrs) => {
   let min: number;
@@ -727,7 +729,19 @@ export const CONVERTERS: Record<string, Converter> = {
   Sum: sum,
   Concat: concat,
   Pad: pad,
-  ReduceMean: reduceMean,
+  ReduceMean: reduce(false),
+  ReduceSum: reduce(true),
+  Neg: (ctx, node) => {
+    const minusOne = scalar(ctx, `${ctx.outName(node)}_minus_one`, -1);
+    const out = ctx.emit(
+      node,
+      "Mul",
+      [ctx.tensorName(node, 0), minusOne],
+      { activation: "none" },
+      { base: ctx.outName(node) },
+    );
+    ctx.setOutput(node, 0, out);
+  },
   Relu: simple("Relu"),
   Clip: clip,
   Sigmoid: simple("Logistic"),

@@ -432,6 +432,7 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
         int64s("pads", [0, 0, 1, 0, 0, 0, 0, 2]),
         int64s("axes", [2]),
         int64s("rm_axes", [1, 3]),
+        int64s("rs_axes", [-1]),
         floats("lo", [], [-0.5]),
         floats("hi", [], [0.75]),
       ],
@@ -450,7 +451,9 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
         node("Concat", ["f", "f"], ["c"], [int("axis", -1)]),
         node("Dropout", ["c"], ["dr"]),
         node("Identity", ["dr"], ["out"]),
-        node("ReduceMean", ["x", "rm_axes"], ["aux"], [int("keepdims", 0)]),
+        node("ReduceMean", ["x", "rm_axes"], ["rm"], [int("keepdims", 0)]),
+        node("ReduceSum", ["rm", "rs_axes"], ["rs"], [int("keepdims", 1)]),
+        node("Neg", ["rs"], ["aux"]),
       ],
     });
     await expectSameUnderOrt(bytes, [
