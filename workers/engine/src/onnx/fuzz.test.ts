@@ -131,6 +131,8 @@ function structureDenseModel(): Uint8Array {
         f32("w", [4, 2, 3, 3]),
         f32("b", [4]),
         f32("fc", [4, 3]),
+        f32("w1d", [2, 1, 3]),
+        i64("one_axis", [1]),
       ],
       inputs: [
         {
@@ -140,7 +142,10 @@ function structureDenseModel(): Uint8Array {
           isTensor: true,
         },
       ],
-      outputs: [{ name: "y", elemType: ONNX_DTYPE.FLOAT, shape: [{ param: "N" }, { value: 3 }], isTensor: true }],
+      outputs: [
+        { name: "y", elemType: ONNX_DTYPE.FLOAT, shape: [{ param: "N" }, { value: 3 }], isTensor: true },
+        { name: "z", elemType: ONNX_DTYPE.FLOAT, shape: [{ param: "N" }, { value: 2 }], isTensor: true },
+      ],
       valueInfo: [],
       sparseInitializerCount: 0,
       nodes: [
@@ -165,6 +170,12 @@ function structureDenseModel(): Uint8Array {
         node("MatMul", ["flat", "fc"], ["m"]),
         node("Add", ["m", "ones"], ["a"]),
         node("Softmax", ["a"], ["y"], [int("axis", -1)]),
+        node("Unsqueeze", ["flat", "one_axis"], ["seq"]),
+        node("Conv", ["seq", "w1d"], ["c1d"], [ints("pads", [1, 1])]),
+        node("LeakyRelu", ["c1d"], ["lr"]),
+        node("HardSwish", ["lr"], ["hs"]),
+        node("MaxPool", ["hs"], ["mp"], [ints("kernel_shape", [2]), int("ceil_mode", 1), ints("strides", [2])]),
+        node("ReduceSum", ["mp", "one_axis"], ["z"], [int("keepdims", 0)]),
       ],
     },
   });
