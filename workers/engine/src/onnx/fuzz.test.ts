@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
 import { ProtoWriter } from "./proto.js";
 import { ATTR, attribute, decodeTensorBytes, emptyTensor, encodeModel, ONNX_DTYPE, type OnnxNode } from "./schema.js";
@@ -59,7 +60,7 @@ function* variants(original: Uint8Array, count: number, seed: number): Generator
   }
 }
 
-/** Each variant imports or fails with an EngineError: nothing else escapes. */
+/** Each variant imports (and what imports exports again) or fails with an EngineError: nothing else escapes. */
 function fuzz(
   name: string,
   bytes: Uint8Array,
@@ -70,7 +71,7 @@ function fuzz(
   const refused = new Map<string, number>();
   for (const [what, variant] of variants(bytes, count, seed)) {
     try {
-      importOnnx(variant, name);
+      exportOnnx(importOnnx(variant, name));
       imported++;
     } catch (e) {
       if (!(e instanceof EngineError)) {
