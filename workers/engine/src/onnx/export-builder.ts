@@ -202,7 +202,7 @@ export class OnnxGraphBuilder {
    * permuted (no change of quantization on the way); undefined otherwise.
    */
   transposedFrom(name: string, perm: readonly number[]): string | undefined {
-    const producer = this.producer(name);
+    const producer = this.producerOf(name);
     if (producer?.op !== "Transpose" || !samePerm(producer.attrs.perm, perm)) return undefined;
     const input = producer.inputs[0] as string;
     return sameGrid(this.tensor(input), this.tensor(name)) ? input : undefined;
@@ -232,7 +232,8 @@ export class OnnxGraphBuilder {
 
   private producers?: Map<string, Node>;
 
-  private producer(name: string): Node | undefined {
+  /** The IR node that computes tensor `name`. */
+  producerOf(name: string): Node | undefined {
     if (!this.producers) {
       this.producers = new Map();
       for (const n of this.graph.nodes) for (const o of n.outputs) this.producers.set(o, n);

@@ -2,7 +2,7 @@ import { EngineError } from "../errors.js";
 import { allocData, type TensorData } from "../ir/dtype.js";
 import type { Activation, Node, NodeOf, OpType, Padding } from "../ir/ops.js";
 import { samePadding } from "../ir/shape-inference.js";
-import { elementCount, type QuantParams } from "../ir/tensor.js";
+import { elementCount, type QuantParams, type Tensor } from "../ir/tensor.js";
 import { floatAttr, intAttr, intsAttr, isQuantized, type OnnxGraphBuilder, TO_NCHW } from "./export-builder.js";
 import type { OnnxAttribute } from "./schema.js";
 
@@ -100,8 +100,23 @@ function onnxWeights(b: OnnxGraphBuilder, name: string, depthwise: boolean, nchw
   if (nchw) return b.float(name);
   const perm = depthwise ? [3, 0, 1, 2] : TO_NCHW;
   const w = b.tensor(name);
-  if (!w.data) return b.op("Transpose", [b.float(name)], `${name}_oihw`, [intsAttr("perm", perm)]);
-  const { data, shape } = permuteData(w.data, w.shape, perm, w.dtype);
+  if (w.data) return permutedConstant(b, w, perm);
+  // Weights stored as float16 or integers and restored by an IR Dequantize (float16 quantization):
+  // reorder the stored constant, then restore it.
+  const producer = b.producerOf(name);
+  const source = producer?.op === "Dequantize" ? b.tensor(producer.inputs[0] as string) : undefined;
+  if (source?.data && source.dtype === "float16") {
+    const { data, shape } = permuteData(source.data, source.shape, perm, source.dtype);
+    const half = b.constant(`${source.name}_oihw`, "float16", shape, data);
+    return b.op("Cast", [half], `${name}_oihw`, [intAttr("to", 1)]);
+  }
+  if (source?.data && isQuantized(source)) return permutedConstant(b, source, perm);
+  return b.op("Transpose", [b.float(name)], `${name}_oihw`, [intsAttr("perm", perm)]);
+}
+
+/** A constant permuted (its per-axis quantization axis following), as float32 or dequantized integers. */
+function permutedConstant(b: OnnxGraphBuilder, w: Tensor, perm: readonly number[]): string {
+  const { data, shape } = permuteData(w.data as TensorData, w.shape, perm, w.dtype);
   let quant: QuantParams | undefined = w.quant;
   if (quant && quant.scale.length > 1) quant = { ...quant, axis: perm.indexOf(quant.axis ?? 0) };
   return b.constantFloat(w, data, shape, quant);

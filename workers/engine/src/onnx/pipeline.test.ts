@@ -7,7 +7,7 @@ import { datasetFromNpz, sampleOf, takeSamples } from "../dataset/index.js";
 import type { Graph } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
 import { runPasses } from "../passes/index.js";
-import { quantizeInteger } from "../quantize/index.js";
+import { quantizeFloat16, quantizeInteger } from "../quantize/index.js";
 import { ReferenceInterpreter, roundHalfAway } from "../runtime/index.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
@@ -64,6 +64,25 @@ describe.runIf(ready)("ONNX export of the engine's own graphs (KWS through the s
       for (let k = 0; k < 12; k++) worst = Math.max(worst, Math.abs((a[s]?.[k] as number) - (b[s]?.[k] as number)));
     }
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it("float16 weights: Cast from half-precision initializers, already in ONNX order; outputs within fp16 rounding", async () => {
+    const half = quantizeFloat16(nhwc());
+    const exported = exportOnnx(half);
+    const nodes = decodeModel(exported).graph?.nodes ?? [];
+    expect(nodes.filter((n) => n.opType === "Cast").length).toBeGreaterThanOrEqual(10);
+    expect(nodes.filter((n) => n.opType === "Transpose").length).toBeLessThanOrEqual(2);
+    const [a, b] = [await runAll(original, inputs, [1, 49, 10, 1]), await runAll(exported, inputs, [1, 49, 10, 1])];
+    const argmax = (v: ArrayLike<number>) => Array.from(v).indexOf(Math.max(...Array.from(v)));
+    let worst = 0;
+    let agree = 0;
+    for (let s = 0; s < SAMPLES; s++) {
+      for (let k = 0; k < 12; k++) worst = Math.max(worst, Math.abs((a[s]?.[k] as number) - (b[s]?.[k] as number)));
+      if (argmax(a[s] as ArrayLike<number>) === argmax(b[s] as ArrayLike<number>)) agree++;
+    }
+    expect(worst).toBeGreaterThan(0); // the weights really are rounded
+    expect(worst).toBeLessThan(0.01);
+    expect(agree).toBeGreaterThanOrEqual(SAMPLES - 1);
   });
 
   for (const bits of [8, 16] as const) {
