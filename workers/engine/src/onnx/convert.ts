@@ -648,7 +648,12 @@ function withOneDimensional(convert2d: Converter): Converter {
     if (xs.length !== 3) return convert2d(ctx, node, attrs);
     const [n, c, l] = xs as [number, number, number];
     const out = ctx.outName(node);
-    const temp = (name: string) => `${name}\u0000as2d`;
+    // Names for the 2-D values, clear of every ONNX value name.
+    const temp = (name: string) => {
+      let t = `${name}_as2d`;
+      while (ctx.uses.has(t) || ctx.values.has(t)) t = `${t}_`;
+      return t;
+    };
     const lifted = node.inputs.map((name, i) => {
       if (!name) return name;
       const v = ctx.input(node, i) as NonNullable<ReturnType<typeof ctx.input>>;
@@ -656,12 +661,13 @@ function withOneDimensional(convert2d: Converter): Converter {
       const isData = i === 0 || (node.opType === "Conv" && i === 1);
       if (!isData || shape.length !== 3) return name;
       const shape4 = [shape[0] as number, shape[1] as number, 1, shape[2] as number];
-      if (v.kind === "const") ctx.setValue(temp(name), { kind: "const", value: { ...v.value, shape: shape4 } });
+      const name2d = temp(name);
+      if (v.kind === "const") ctx.setValue(name2d, { kind: "const", value: { ...v.value, shape: shape4 } });
       else {
         const reshaped = ctx.emit(node, "Reshape", [v.name], { shape: shape4 }, { base: `${name}_2d` });
-        ctx.setValue(temp(name), { kind: "tensor", name: reshaped });
+        ctx.setValue(name2d, { kind: "tensor", name: reshaped });
       }
-      return temp(name);
+      return name2d;
     });
     const widen = (a: OnnxNode["attributes"][number]): OnnxNode["attributes"][number] => {
       if (a.name === "pads" && a.ints.length === 2)
@@ -671,14 +677,15 @@ function withOneDimensional(convert2d: Converter): Converter {
       }
       return a;
     };
+    const out2d = temp(out);
     const node2d: OnnxNode = {
       ...node,
       inputs: lifted,
-      outputs: [temp(out)],
+      outputs: [out2d],
       attributes: node.attributes.map(widen),
     };
     convert2d(ctx, node2d, new NodeAttributes(node2d));
-    const result = ctx.values.get(temp(out));
+    const result = ctx.values.get(out2d);
     if (result?.kind !== "tensor") throw invalid(node, "produced no value");
     const shape = ctx.tensor(result.name).shape;
     if (shape[0] !== n || shape[2] !== 1 || (node.opType === "BatchNormalization" && shape[1] !== c)) {
