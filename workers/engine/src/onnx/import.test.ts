@@ -129,10 +129,10 @@ async function runOrt(bytes: Uint8Array, shapes: number[][]): Promise<Float32Arr
 }
 
 /** Imports, checks the graph, exports, and compares ONNX Runtime on the exported model with the original. */
-async function expectSameUnderOrt(bytes: Uint8Array, shapes: number[][]): Promise<Graph> {
+async function expectSameUnderOrt(bytes: Uint8Array, shapes: number[][], opset?: number): Promise<Graph> {
   const g = importOnnx(bytes, "case");
   expectShapesInferred(g);
-  const [expected, actual] = [await runOrt(bytes, shapes), await runOrt(exportOnnx(g), shapes)];
+  const [expected, actual] = [await runOrt(bytes, shapes), await runOrt(exportOnnx(g, { opset }), shapes)];
   expect(actual.length).toBe(expected.length);
   for (const [i, e] of expected.entries()) {
     const a = actual[i] as Float32Array;
@@ -418,7 +418,9 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
     expect(ops(await expectSameUnderOrt(current, [[2, 3, 4]]))).toEqual(["Transpose", "Softmax", "Transpose"]);
   });
 
-  it("elementwise, reshaping, padding, reduction and activation ops at opset 18", async () => {
+  it.each([
+    13, 17, 18, 21, 23,
+  ])("elementwise, reshaping, padding, reduction and activation ops, exported at opset %i", async (exportOpset) => {
     const bytes = model({
       opset: 18,
       inputs: [
@@ -456,10 +458,14 @@ describe("importOnnx folds shape arithmetic and maps ops to the IR (checked agai
         node("Neg", ["rs"], ["aux"]),
       ],
     });
-    await expectSameUnderOrt(bytes, [
-      [1, 2, 3, 4],
-      [1, 2, 3, 4],
-    ]);
+    await expectSameUnderOrt(
+      bytes,
+      [
+        [1, 2, 3, 4],
+        [1, 2, 3, 4],
+      ],
+      exportOpset,
+    );
   });
 
   it("a legacy opset-4 model (broadcast attrs, Reshape/Pad/Clip attrs, string Cast, 2-D Softmax) equals its opset-13 twin", async () => {
