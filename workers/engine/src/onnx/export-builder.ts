@@ -99,6 +99,22 @@ export class OnnxGraphBuilder {
     q: QuantParams,
     dtype: DType,
   ): { scale: string; zeroPoint: string; attrs: OnnxAttribute[] } {
+    const key = `${dtype}|${q.axis ?? 0}|${q.scale.join(",")}|${q.zeroPoint.join(",")}`;
+    const known = this.quantCache.get(key);
+    if (known) return known;
+    const made = this.makeQuantInputs(base, q, dtype);
+    this.quantCache.set(key, made);
+    return made;
+  }
+
+  /** One pair of scale and zero-point initializers per distinct set of parameters. */
+  private readonly quantCache = new Map<string, { scale: string; zeroPoint: string; attrs: OnnxAttribute[] }>();
+
+  private makeQuantInputs(
+    base: string,
+    q: QuantParams,
+    dtype: DType,
+  ): { scale: string; zeroPoint: string; attrs: OnnxAttribute[] } {
     const perAxis = q.scale.length > 1;
     const shape = perAxis ? [q.scale.length] : [];
     const scale = this.constant(`${base}_scale`, "float32", shape, Float32Array.from(q.scale));
