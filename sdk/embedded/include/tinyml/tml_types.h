@@ -178,8 +178,12 @@ typedef struct {
   int32_t input_left_shift;
 } tml_sigmoid_params;
 
-/** MEAN over H and W of an NHWC tensor (keep_dims or not, the bytes are the same). */
+/** MEAN over H and W of an NHWC tensor (keep_dims or not, the bytes are the same). Mirrors TFLM's
+ *  EvalIntegerMean: when input and output share scale and zero point (same_quantization != 0) it is
+ *  reference_ops::Mean (raw sum / count, truncated toward zero); otherwise reference_ops::QuantizedMeanOrSum,
+ *  which folds 1/count into multiplier/shift inside the kernel (integer arithmetic, as TFLite does). */
 typedef struct {
+  int32_t same_quantization;
   int32_t input_zero_point;
   int32_t output_zero_point;
   int32_t multiplier; /* QuantizeMultiplier(input_scale / output_scale) */
