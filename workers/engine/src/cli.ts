@@ -4,6 +4,8 @@ import { parseArgs } from "node:util";
 import { TargetId } from "@tinyml/workflows/contracts";
 import { analyzeGraph } from "./analysis/analyze.js";
 import { CALIBRATION_METHODS, type CalibrationMethod } from "./calibration/calibrators.js";
+import { type GeneratedC, generateC } from "./codegen/generate.js";
+import { writeGeneratedFiles } from "./codegen/host-build.js";
 import { EngineError, isEngineError } from "./errors.js";
 import { detectModelFormat } from "./model-format.js";
 import { importModel } from "./model-io.js";
@@ -19,8 +21,11 @@ commands:
       ops, parameters, MACs per layer, activation sizes, peak activation memory, weight bytes per precision
   optimize MODEL --dataset D.npz --target TARGET --quantize int8|int16x8|fp16|mixed --out DIR
            [--size-budget-kb N] [--calibration minmax|percentile|mse] [--calibration-samples N]
-           [--no-bias-correction] [--eval-limit N] [--json]
-      writes DIR/model.tflite, DIR/model.onnx and DIR/report.json`;
+           [--no-bias-correction] [--eval-limit N] [--emit c] [--json]
+      writes DIR/model.tflite, DIR/model.onnx and DIR/report.json; with --emit c also DIR/c/ (model.c, model.h,
+      the runtime kernels, CMakeLists.txt, README.md), and the accuracy reported is that C's, built for this host
+  codegen MODEL.tflite --out DIR
+      C code for an already-quantized (int8 / int16x8) model: writes DIR/c/ as optimize --emit c does`;
 
 const usage = (why: string): never => {
   throw new EngineError("USAGE", `${why}\n\n${USAGE}`);
@@ -43,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
         return await analyze(rest);
       case "optimize":
         return await optimizeCommand(rest);
+      case "codegen":
+        return await codegenCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -116,6 +123,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
       "calibration-samples": { type: "string" },
       "no-bias-correction": { type: "boolean" },
       "eval-limit": { type: "string" },
+      emit: { type: "string" },
       json: { type: "boolean" },
     },
   });
@@ -139,6 +147,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
   const budgetKb = positive(values["size-budget-kb"], "--size-budget-kb");
   const calibrationSamples = positive(values["calibration-samples"], "--calibration-samples");
   const evaluationLimit = positive(values["eval-limit"], "--eval-limit");
+  if (values.emit !== undefined && values.emit !== "c") return usage(`--emit takes "c" (got "${values.emit}")`);
 
   const started = performance.now();
   const result = await optimize({
@@ -152,12 +161,14 @@ async function optimizeCommand(args: string[]): Promise<number> {
     ...(calibrationSamples ? { calibrationSamples: Math.floor(calibrationSamples) } : {}),
     biasCorrection: !values["no-bias-correction"],
     ...(evaluationLimit ? { evaluationLimit: Math.floor(evaluationLimit) } : {}),
+    ...(values.emit === "c" ? { emitC: true } : {}),
     onProgress: values.json ? undefined : (stage, message) => console.error(`[${stage}] ${message}`),
   });
   // Outputs are written only once everything succeeded: a failed run leaves nothing behind.
   await mkdir(values.out, { recursive: true });
   await writeFile(join(values.out, "model.tflite"), result.tflite);
   await writeFile(join(values.out, "model.onnx"), result.onnx);
+  if (result.c) await writeGeneratedFiles(result.c, join(values.out, "c"));
   await writeFile(join(values.out, "report.json"), `${JSON.stringify(result.report, null, 2)}\n`);
   const r = result.report;
   if (values.json) {
@@ -179,8 +190,38 @@ async function optimizeCommand(args: string[]): Promise<number> {
     `  fidelity top-1 agreement ${(r.optimized.fidelity.top1Agreement * 100).toFixed(2)} %, SQNR ${r.optimized.fidelity.sqnrDb.toFixed(1)} dB`,
   );
   if (r.mixed) console.log(`  mixed    int16 layers: ${r.mixed.promoted.join(", ") || "(none)"}`);
+  if (result.c) {
+    console.log(`  C        ${describeC(result.c)}`);
+    if (r.evaluation.crossCheck)
+      console.log(`  check    ${q(r.evaluation.crossCheck.quality)} under ${r.evaluation.crossCheck.executor}`);
+  }
   console.log(
     `  written  ${join(values.out, "model.tflite")}, model.onnx, report.json (${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
+  return 0;
+}
+
+const describeC = (c: GeneratedC) =>
+  `arena ${c.arenaBytes} B (${c.layout.planner} plan), const data ${kb(c.constantBytes)}, ${c.kernels.length} kernels: ${c.kernels.join(", ")}`;
+
+async function codegenCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: "string" }, json: { type: "boolean" } },
+  });
+  const [modelPath] = positionals;
+  if (!modelPath) return usage("codegen needs a MODEL path");
+  if (!values.out) return usage("codegen needs --out DIR");
+  const { graph } = importModel(await readInput(modelPath, "model"), basename(modelPath));
+  runPasses(graph);
+  const c = generateC(graph);
+  await writeGeneratedFiles(c, join(values.out, "c"));
+  if (values.json) {
+    const { arenaBytes, constantBytes, kernels, macs, input, output } = c;
+    console.log(JSON.stringify({ arenaBytes, planner: c.layout.planner, constantBytes, kernels, macs, input, output }));
+    return 0;
+  }
+  console.log(`${basename(modelPath)} → ${join(values.out, "c")}: ${describeC(c)}`);
   return 0;
 }

@@ -1,5 +1,6 @@
 export * from "./analysis/index.js";
 export * from "./calibration/index.js";
+export * from "./codegen/index.js";
 export * from "./dataset/index.js";
 export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isEngineError } from "./errors.js";
 export * from "./evaluation/index.js";

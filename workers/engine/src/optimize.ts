@@ -2,6 +2,8 @@ import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
 import { analyzeGraph } from "./analysis/analyze.js";
 import { type CalibrationMethod, calibratorFor } from "./calibration/calibrators.js";
 import { collectStatistics } from "./calibration/statistics.js";
+import { type CodegenOptions, type GeneratedC, generateC } from "./codegen/generate.js";
+import { cHostExecutor } from "./codegen/host-build.js";
 import { type Dataset, datasetFromNpz } from "./dataset/dataset.js";
 import { EngineError } from "./errors.js";
 import { ioQuantizationOf, onnxRuntimeExecutor } from "./evaluation/executors.js";
@@ -36,6 +38,12 @@ export interface OptimizeRequest {
   biasCorrection?: boolean;
   /** Evaluate on at most this many samples (all by default). */
   evaluationLimit?: number;
+  /**
+   * Also generate C (DIR/c/ with the CLI's --emit c) and make it the evaluator: the C is compiled with the host
+   * compiler and run over the evaluation set, so the reported quality is that of the code that ships (ONNX
+   * Runtime's figure stays as `evaluation.crossCheck`). Integer precisions only.
+   */
+  emitC?: boolean | CodegenOptions;
   onProgress?: (stage: string, message: string) => void;
 }
 
@@ -44,6 +52,8 @@ export interface OptimizeResult {
   optimized: Graph;
   tflite: Uint8Array;
   onnx: Uint8Array;
+  /** The generated C, when `emitC` was asked. */
+  c?: GeneratedC;
   report: OptimizationReport;
 }
 
@@ -77,6 +87,12 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
   };
   const target = HARDWARE_TARGETS[request.target];
   if (!target) throw new EngineError("USAGE", `unknown target "${request.target}"`);
+  if (request.emitC && request.precision === "fp16") {
+    throw new EngineError(
+      "USAGE",
+      "C code generation runs integer models: use --quantize int8, int16x8 or mixed with --emit c (fp16 keeps float activations)",
+    );
+  }
 
   const { graph: float, format } = await timed("import", "importing the model", () => {
     const imported = importModel(request.model, request.modelName);
@@ -174,6 +190,25 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
     }
   }
 
+  // The generated C as the evaluator: the figures below are those of the code that ships.
+  let c: GeneratedC | undefined;
+  let onnxQuality: Quality | undefined;
+  if (request.emitC) {
+    const generated = await timed("codegen", "generating C", () =>
+      generateC(optimized, typeof request.emitC === "object" ? request.emitC : {}),
+    );
+    c = generated;
+    onnxQuality = qualityOf(optimizedOutputs, evalSet);
+    optimizedOutputs = await timed("evaluate-c", "evaluating the generated C (host build)", async () => {
+      const host = await cHostExecutor(generated);
+      try {
+        return await host.runAll(evalSet);
+      } finally {
+        await host.dispose();
+      }
+    });
+  }
+
   const layerPrecision = (g: Graph, name: string) => {
     const node = g.nodes.find((n) => n.name === name);
     const out = node ? (g.tensors.get(node.outputs[0] as string) as Tensor) : undefined;
@@ -215,10 +250,27 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
     mixed: mixed
       ? { baselineSqnrDb: mixed.baselineSqnrDb, promoted: mixed.promoted, sensitivities: mixed.sensitivities }
       : null,
-    evaluation: { executor: "onnxruntime-node", samples: evalSet.count },
+    evaluation: c
+      ? {
+          executor: "c-host",
+          samples: evalSet.count,
+          crossCheck: { executor: "onnxruntime-node", quality: onnxQuality ?? null },
+        }
+      : { executor: "onnxruntime-node", samples: evalSet.count },
     timings,
+    ...(c
+      ? {
+          codegen: {
+            arenaBytes: c.arenaBytes,
+            planner: c.layout.planner,
+            constantBytes: c.constantBytes,
+            kernels: c.kernels,
+            hostAccuracy: qualityOf(optimizedOutputs, evalSet) ?? null,
+          },
+        }
+      : {}),
   };
-  return { float, optimized, tflite, onnx, report };
+  return { float, optimized, tflite, onnx, ...(c ? { c } : {}), report };
 }
 
 /** Whether quality `a` is worse than `b` (lower top-1 / AUC, higher MSE). */

@@ -14,6 +14,21 @@ export const LayerPrecisionSchema = z.object({
   precision: z.enum(["float32", "float16", "int8", "int16x8"]),
 });
 
+/**
+ * `report.json` → `codegen`, written by `optimize --emit c`: the generated C (DIR/c/) and its accuracy measured by
+ * running that C, compiled for the host, over the evaluation set (the "c-host" executor).
+ */
+export const CodegenSummarySchema = z.object({
+  /** Bytes of TML_MODEL_ARENA_SIZE: activations and kernel scratch, planned ahead of time. */
+  arenaBytes: z.number().int(),
+  planner: z.string(),
+  /** Bytes of const data in model.c (weights, biases, requantization parameters). */
+  constantBytes: z.number().int(),
+  kernels: z.array(z.string()),
+  /** Quality of the generated C built with the host compiler (the code that ships); null without targets. */
+  hostAccuracy: QualitySchema.nullable(),
+});
+
 /** `report.json`: what was optimized, for which target, and what it kept. Every figure is computed. */
 export const OptimizationReportSchema = z.object({
   engineVersion: z.string(),
@@ -46,7 +61,13 @@ export const OptimizationReportSchema = z.object({
       sensitivities: z.array(z.object({ name: z.string(), op: z.string(), sqnrDb: z.number(), gainDb: z.number() })),
     })
     .nullable(),
-  evaluation: z.object({ executor: z.string(), samples: z.number().int() }),
+  evaluation: z.object({
+    executor: z.string(),
+    samples: z.number().int(),
+    /** The same model under another executor (ONNX Runtime when the generated C is the evaluator). */
+    crossCheck: z.object({ executor: z.string(), quality: QualitySchema.nullable() }).optional(),
+  }),
   timings: z.record(z.string(), z.number()),
+  codegen: CodegenSummarySchema.optional(),
 });
 export type OptimizationReport = z.infer<typeof OptimizationReportSchema>;

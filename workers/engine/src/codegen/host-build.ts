@@ -1,0 +1,226 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import type { Dataset } from "../dataset/dataset.js";
+import { EngineError } from "../errors.js";
+import type { Executor } from "../evaluation/executors.js";
+import type { GeneratedC, ModelIo } from "./generate.js";
+
+/**
+ * The generated C, compiled for this machine with the host C compiler (`cc -O2`) and a small harness, used as
+ * an evaluator: the accuracy it measures is the accuracy of the code that ships, byte for byte the same kernels
+ * and parameters a board runs (only the compiler and the architecture twin differ; the reference twin runs here).
+ *
+ * The harness reads raw input samples (TML_MODEL_INPUT_BYTES each) from a file, runs tml_model_run on each and
+ * writes the raw outputs. The arena is exactly TML_MODEL_ARENA_SIZE bytes with guard bytes after it, checked
+ * after the last sample: a plan too small for what the kernels write fails the run.
+ */
+
+const run = promisify(execFile);
+
+export const HOST_HARNESS_C = `/* Host harness: harness INPUTS.bin OUTPUTS.bin — runs every sample through tml_model_run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+#define GUARD_BYTES 64
+static union {
+  unsigned char bytes[TML_MODEL_ARENA_SIZE + GUARD_BYTES];
+  long double align_long_double;
+  void *align_pointer;
+  unsigned long long align_long_long;
+} arena;
+static unsigned char input[TML_MODEL_INPUT_BYTES + 1];
+static unsigned char output[TML_MODEL_OUTPUT_BYTES + 1];
+
+int main(int argc, char **argv) {
+  FILE *in, *out;
+  unsigned long samples = 0;
+  int status, i;
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s INPUTS.bin OUTPUTS.bin\\n", argv[0]);
+    return 2;
+  }
+  memset(arena.bytes, 0xA5, sizeof arena.bytes);
+  if (((unsigned long)(size_t)arena.bytes) % TML_MODEL_ARENA_ALIGNMENT != 0) {
+    fprintf(stderr, "harness: arena not aligned\\n");
+    return 4;
+  }
+  status = tml_model_init(arena.bytes, TML_MODEL_ARENA_SIZE);
+  if (status != 0) {
+    fprintf(stderr, "tml_model_init: %d\\n", status);
+    return 3;
+  }
+  in = fopen(argv[1], "rb");
+  out = fopen(argv[2], "wb");
+  if (in == NULL || out == NULL) {
+    perror("harness");
+    return 2;
+  }
+  while (fread(input, 1, TML_MODEL_INPUT_BYTES, in) == TML_MODEL_INPUT_BYTES) {
+    status = tml_model_run(input, output);
+    if (status != 0) {
+      fprintf(stderr, "tml_model_run: %d on sample %lu\\n", status, samples);
+      return 3;
+    }
+    if (fwrite(output, 1, TML_MODEL_OUTPUT_BYTES, out) != TML_MODEL_OUTPUT_BYTES) {
+      perror("harness");
+      return 2;
+    }
+    ++samples;
+  }
+  for (i = 0; i < GUARD_BYTES; ++i) {
+    if (arena.bytes[TML_MODEL_ARENA_SIZE + i] != 0xA5) {
+      fprintf(stderr, "harness: the model wrote past its arena (guard byte %d)\\n", i);
+      return 5;
+    }
+  }
+  fclose(in);
+  if (fclose(out) != 0) {
+    perror("harness");
+    return 2;
+  }
+  printf("%lu\\n", samples);
+  return 0;
+}
+`;
+
+export interface HostBuildOptions {
+  /** The C compiler (default `cc`). */
+  compiler?: string;
+  /** Extra flags (default `-O2`). */
+  flags?: string[];
+}
+
+export interface HostBuild {
+  dir: string;
+  executable: string;
+  /** Runs raw input bytes (a whole number of samples) and returns the raw output bytes. */
+  runRaw(inputs: Uint8Array): Promise<Uint8Array>;
+  dispose(): Promise<void>;
+}
+
+/** Writes the generated files under `dir` (creating folders). */
+export async function writeGeneratedFiles(c: GeneratedC, dir: string): Promise<void> {
+  for (const [path, text] of c.files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+}
+
+/** Compiles the generated C and the harness into an executable in a fresh temporary folder. */
+export async function buildHost(c: GeneratedC, options: HostBuildOptions = {}): Promise<HostBuild> {
+  const dir = await mkdtemp(join(tmpdir(), "tinyml-c-host-"));
+  try {
+    await writeGeneratedFiles(c, join(dir, "c"));
+    await writeFile(join(dir, "harness.c"), HOST_HARNESS_C);
+    const sources = [
+      join(dir, "c", "model.c"),
+      ...[...c.files.keys()].filter((p) => /^tinyml\/src\/ref\/.*\.c$/.test(p)).map((p) => join(dir, "c", p)),
+      join(dir, "harness.c"),
+    ];
+    const executable = join(dir, "harness");
+    const args = [
+      ...(options.flags ?? ["-O2"]),
+      "-std=c99",
+      "-I",
+      join(dir, "c"),
+      "-I",
+      join(dir, "c", "tinyml", "include"),
+      ...sources,
+      "-o",
+      executable,
+      "-lm",
+    ];
+    await run(options.compiler ?? "cc", args, { maxBuffer: 16 * 1024 * 1024 }).catch(
+      (e: Error & { stderr?: string }) => {
+        throw new EngineError(
+          "INVALID_GRAPH",
+          `the generated C did not compile with the host compiler: ${e.stderr ?? e.message}`,
+        );
+      },
+    );
+    return {
+      dir,
+      executable,
+      async runRaw(inputs) {
+        if (inputs.length % c.input.bytes !== 0) {
+          throw new RangeError(`${inputs.length} input bytes is not a whole number of ${c.input.bytes}-byte samples`);
+        }
+        const inPath = join(dir, "inputs.bin");
+        const outPath = join(dir, "outputs.bin");
+        await writeFile(inPath, inputs);
+        await run(executable, [inPath, outPath], { maxBuffer: 16 * 1024 * 1024 }).catch(
+          (e: Error & { stderr?: string }) => {
+            throw new EngineError("INVALID_GRAPH", `the generated C failed on the host: ${e.stderr || e.message}`);
+          },
+        );
+        const bytes = new Uint8Array(await readFile(outPath));
+        if (bytes.length !== (inputs.length / c.input.bytes) * c.output.bytes) {
+          throw new EngineError("INVALID_GRAPH", "the generated C wrote fewer outputs than it was given inputs");
+        }
+        return bytes;
+      },
+      dispose: () => rm(dir, { recursive: true, force: true }),
+    };
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * Float samples → the model's integer input bytes, as TFLite's QUANTIZE does it in float32:
+ * q = clamp(round_half_away(x / scale) + zero_point).
+ */
+export function quantizeSamples(data: Dataset, io: ModelIo): Uint8Array {
+  const per = data.x.length / data.count;
+  const n = data.count * per;
+  const [qmin, qmax] = io.dtype === "int8" ? [-128, 127] : [-32768, 32767];
+  const out = io.dtype === "int8" ? new Int8Array(n) : new Int16Array(n);
+  const scale = Math.fround(io.scale);
+  for (let i = 0; i < n; i++) {
+    const v = Math.fround(Math.fround(data.x[i] as number) / scale);
+    const r = v < 0 ? -Math.round(-v) : Math.round(v);
+    out[i] = Math.min(qmax, Math.max(qmin, r + io.zeroPoint));
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** Raw output bytes → real values per sample, (q − zero_point) · scale in float32. */
+export function dequantizeOutputs(bytes: Uint8Array, io: ModelIo): Float32Array[] {
+  const values =
+    io.dtype === "int8"
+      ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+      : new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const per = io.bytes / (io.dtype === "int8" ? 1 : 2);
+  const scale = Math.fround(io.scale);
+  const samples: Float32Array[] = [];
+  for (let s = 0; s < values.length / per; s++) {
+    samples.push(
+      Float32Array.from(values.subarray(s * per, (s + 1) * per), (q) => Math.fround((q - io.zeroPoint) * scale)),
+    );
+  }
+  return samples;
+}
+
+/** The "c-host" Executor: the generated C compiled for this machine, run over a dataset. */
+export async function cHostExecutor(c: GeneratedC, options: HostBuildOptions = {}): Promise<Executor & HostBuild> {
+  const build = await buildHost(c, options);
+  return {
+    ...build,
+    name: "c-host",
+    async runAll(data) {
+      if (data.x.length / data.count !== c.input.bytes / (c.input.dtype === "int8" ? 1 : 2)) {
+        throw new EngineError(
+          "INVALID_DATASET",
+          `a sample has ${data.x.length / data.count} values; the model takes ${c.input.shape.join("x")}`,
+        );
+      }
+      return dequantizeOutputs(await build.runRaw(quantizeSamples(data, c.input)), c.output);
+    },
+  };
+}
