@@ -18,7 +18,11 @@
 #include "semihost.h"
 #include "stack_paint.h"
 
-static uint8_t arena[TML_MODEL_ARENA_SIZE] __attribute__((aligned(16)));
+#ifndef TML_MODEL_ARENA_ALIGNMENT
+#define TML_MODEL_ARENA_ALIGNMENT 16
+#endif
+
+static uint8_t arena[TML_MODEL_ARENA_SIZE] __attribute__((aligned(TML_MODEL_ARENA_ALIGNMENT)));
 static uint8_t input[TML_MODEL_INPUT_BYTES] __attribute__((aligned(16)));
 static uint8_t output[TML_MODEL_OUTPUT_BYTES] __attribute__((aligned(16)));
 

@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { TargetId } from "@tinyml/workflows/contracts";
 import { analyzeGraph } from "./analysis/analyze.js";
+import { benchmark, writeBenchResult } from "./bench/bench.js";
 import { CALIBRATION_METHODS, type CalibrationMethod } from "./calibration/calibrators.js";
 import { type GeneratedC, generateC } from "./codegen/generate.js";
 import { writeGeneratedFiles } from "./codegen/host-build.js";
@@ -25,7 +26,11 @@ commands:
       writes DIR/model.tflite, DIR/model.onnx and DIR/report.json; with --emit c also DIR/c/ (model.c, model.h,
       the runtime kernels, CMakeLists.txt, README.md), and the accuracy reported is that C's, built for this host
   codegen MODEL.tflite --out DIR
-      C code for an already-quantized (int8 / int16x8) model: writes DIR/c/ as optimize --emit c does`;
+      C code for an already-quantized (int8 / int16x8) model: writes DIR/c/ as optimize --emit c does
+  bench DIR --board TARGET --dataset D.npz [--limit N] [--arch armv7em|rv32im|ref] [--json]
+      builds DIR/c (generated C) into TARGET's firmware, runs it in QEMU over the dataset, writes
+      DIR/benchmark.json and report.json's deployment (instructions, flash, RAM, stack: emulated;
+      latency, energy: estimated)`;
 
 const usage = (why: string): never => {
   throw new EngineError("USAGE", `${why}\n\n${USAGE}`);
@@ -50,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         return await optimizeCommand(rest);
       case "codegen":
         return await codegenCommand(rest);
+      case "bench":
+        return await benchCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -223,5 +230,67 @@ async function codegenCommand(args: string[]): Promise<number> {
     return 0;
   }
   console.log(`${basename(modelPath)} → ${join(values.out, "c")}: ${describeC(c)}`);
+  return 0;
+}
+
+async function benchCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      board: { type: "string" },
+      dataset: { type: "string" },
+      limit: { type: "string" },
+      arch: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  const [dir] = positionals;
+  if (!dir) return usage("bench needs an optimize output DIR (with DIR/c from --emit c)");
+  if (!values.dataset) return usage("bench needs --dataset D.npz");
+  const target = TargetId.safeParse(values.board);
+  if (!target.success) return usage(`--board must be one of ${TargetId.options.join(", ")}`);
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    return usage("--limit must be a positive integer");
+  const arch = values.arch as "armv7em" | "rv32im" | "ref" | undefined;
+  if (arch !== undefined && !["armv7em", "rv32im", "ref"].includes(arch)) {
+    return usage("--arch must be armv7em, rv32im or ref");
+  }
+  const result = await benchmark({
+    dir,
+    target: target.data,
+    dataset: await readInput(values.dataset, "dataset"),
+    ...(limit ? { limit } : {}),
+    ...(arch ? { arch } : {}),
+    onProgress: values.json ? undefined : (message) => console.error(`[bench] ${message}`),
+  });
+  await writeBenchResult(dir, result);
+  const r = result.record;
+  if (values.json) {
+    console.log(JSON.stringify(result.deployment));
+  } else {
+    const d = result.deployment;
+    console.log(`\n${r.target} on ${r.board} (${r.kernels} kernels), ${r.samples} inferences`);
+    console.log(
+      `  instructions   ${d.instructionsPerInference.value.toLocaleString("en")} per inference (emulated; min ${r.instructions.min}, max ${r.instructions.max}, counter ${r.counter.name})`,
+    );
+    if (r.macsPerInstruction !== null) console.log(`  MACs/instr     ${r.macsPerInstruction.toFixed(3)}`);
+    console.log(`  flash          ${d.flashBytes.value} B (emulated, of ${r.catalog.flashBytes})`);
+    console.log(
+      `  RAM            ${d.ramBytes.value} B = static ${r.memory.staticRamBytes} (arena ${d.arenaBytes.value}) + peak stack ${d.peakStackBytes.value} (emulated, of ${r.catalog.ramBytes})`,
+    );
+    if (d.latencyMs)
+      console.log(`  latency        ${d.latencyMs.value.toFixed(3)} ms (estimated, ${r.estimate?.part})`);
+    if (d.energyUj) console.log(`  energy         ${d.energyUj.value.toFixed(1)} µJ (estimated)`);
+    if (d.quality) console.log(`  top-1          ${(d.quality.value * 100).toFixed(2)} % on the board`);
+    console.log(`  outputs        ${d.outputsMatchingHost}/${r.samples} identical to the host build`);
+    console.log(`  fits           ${d.fits ? "yes" : "no"}`);
+    console.log(`  written        ${join(dir, "benchmark.json")}`);
+  }
+  if (result.deployment.outputsMatchingHost !== r.samples) {
+    console.error(`error: ${r.samples - result.deployment.outputsMatchingHost} inferences differ from the host build`);
+    return 1;
+  }
   return 0;
 }

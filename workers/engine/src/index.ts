@@ -1,4 +1,5 @@
 export * from "./analysis/index.js";
+export * from "./bench/index.js";
 export * from "./calibration/index.js";
 export * from "./codegen/index.js";
 export * from "./dataset/index.js";

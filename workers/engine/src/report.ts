@@ -14,6 +14,37 @@ export const LayerPrecisionSchema = z.object({
   precision: z.enum(["float32", "float16", "int8", "int16x8"]),
 });
 
+/** Where a figure comes from (ARCHITECTURE.md, "Honesty of figures"). */
+export const FigureSourceSchema = z.enum(["measured", "emulated", "estimated"]);
+export const FigureSchema = z.object({ value: z.number(), source: FigureSourceSchema });
+
+/**
+ * `report.json` → `deployment`, written by `tinyml-engine bench`: the generated C code built into the board's
+ * firmware and run in its emulator. Sizes come from the linked image, stack from stack painting, instructions from
+ * the emulator (all `emulated`); latency and energy from the per-core cost model (`estimated`).
+ */
+export const DeploymentSchema = z.object({
+  target: z.string(),
+  board: z.string(),
+  emulator: z.string(),
+  kernels: z.enum(["armv7em", "rv32im", "ref"]),
+  samples: z.number().int(),
+  flashBytes: FigureSchema,
+  ramBytes: FigureSchema,
+  arenaBytes: FigureSchema,
+  peakStackBytes: FigureSchema,
+  instructionsPerInference: FigureSchema,
+  latencyMs: FigureSchema.optional(),
+  energyUj: FigureSchema.optional(),
+  /** Quality of the deployed code on the board (top-1 when the dataset has labels). */
+  quality: QualitySchema.nullable(),
+  /** Inferences whose output bytes equal the model built for the host. */
+  outputsMatchingHost: z.number().int(),
+  /** Against the catalog target's RAM and flash. */
+  fits: z.boolean(),
+});
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
 /**
  * `report.json` → `codegen`, written by `optimize --emit c`: the generated C (DIR/c/) and its accuracy measured by
  * running that C, compiled for the host, over the evaluation set (the "c-host" executor).
@@ -69,5 +100,6 @@ export const OptimizationReportSchema = z.object({
   }),
   timings: z.record(z.string(), z.number()),
   codegen: CodegenSummarySchema.optional(),
+  deployment: DeploymentSchema.optional(),
 });
 export type OptimizationReport = z.infer<typeof OptimizationReportSchema>;

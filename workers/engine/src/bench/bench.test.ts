@@ -1,0 +1,207 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { TargetId } from "@tinyml/workflows/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EngineError } from "../errors.js";
+import { OptimizationReportSchema } from "../report.js";
+import { benchmark, writeBenchResult } from "./bench.js";
+import { FIRMWARE_DIR } from "./firmware.js";
+
+/**
+ * The benchmark firmware on every emulated board, with the int8 test model of hardware-farm/firmware/tests/fc_model
+ * (two fully connected layers in plain C): its output bytes must equal the model's independent JavaScript reference
+ * (BigInt products, TensorFlow Lite requantization) and the same C built for the host; instruction counts must be
+ * positive, repeatable and grow with the model; a model bigger than the flash must fail to link.
+ */
+
+interface FcModel {
+  inputs: number;
+  outputs: number;
+  run(x: Int8Array): Uint8Array;
+}
+type WriteFcModel = (dir: string, sizes: Record<string, number>) => FcModel;
+
+let writeFcModel: WriteFcModel;
+let work: string;
+
+beforeAll(async () => {
+  const generator = await import(pathToFileURL(join(FIRMWARE_DIR, "tests/fc_model/generate.mjs")).href);
+  writeFcModel = generator.writeFcModel as WriteFcModel;
+  work = await mkdtemp(join(tmpdir(), "bench-test-"));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+/** A .npz with arrays stored (np.savez layout: a zip of .npy files, format 1.0). */
+function npz(entries: Record<string, { descr: string; shape: number[]; data: ArrayBufferView }>): Uint8Array {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [key, { descr, shape, data }] of Object.entries(entries)) {
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
+    header += `${" ".repeat(63 - ((header.length + 10) % 64))}\n`;
+    const pre = Buffer.alloc(10);
+    pre.write("\x93NUMPY", 0, "latin1");
+    pre[6] = 1;
+    pre.writeUInt16LE(header.length, 8);
+    const body = Buffer.concat([
+      pre,
+      Buffer.from(header, "latin1"),
+      Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    ]);
+    const name = Buffer.from(`${key}.npy`);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(body.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0);
+    dir.writeUInt32LE(body.length, 20);
+    dir.writeUInt32LE(body.length, 24);
+    dir.writeUInt16LE(name.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    parts.push(local, name, body);
+    central.push(dir, name);
+    offset += 30 + name.length + body.length;
+  }
+  const dirBytes = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(central.length / 2, 8);
+  end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(dirBytes.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...parts, dirBytes, end]));
+}
+
+/** Deterministic int8 inputs and labels. */
+function dataset(model: FcModel, count: number): { bytes: Uint8Array; x: Int8Array; y: BigInt64Array } {
+  const x = Int8Array.from({ length: count * model.inputs }, (_, i) => ((i * 7919 + 13) % 256) - 128);
+  const y = BigInt64Array.from({ length: count }, (_, i) => BigInt(i % model.outputs));
+  const bytes = npz({
+    x_int8: { descr: "|i1", shape: [count, model.inputs], data: x },
+    y: { descr: "<i8", shape: [count], data: y },
+  });
+  return { bytes, x, y };
+}
+
+async function modelDir(name: string, sizes: Record<string, number>): Promise<{ dir: string; model: FcModel }> {
+  const dir = join(work, name);
+  const model = writeFcModel(join(dir, "c"), sizes);
+  return { dir, model };
+}
+
+const expectedOutputs = (model: FcModel, x: Int8Array, count: number) =>
+  Buffer.concat(
+    Array.from({ length: count }, (_, i) =>
+      Buffer.from(model.run(x.subarray(i * model.inputs, (i + 1) * model.inputs))),
+    ),
+  );
+
+const BOARDS: [TargetId, string][] = [
+  ["cortex-m4", "mps2-an386"],
+  ["cortex-m7", "mps2-an500"],
+  ["riscv", "riscv32-virt"],
+  ["stm32", "netduinoplus2"],
+  ["cortex-a", "arm-virt"],
+];
+
+describe("bench on the emulated boards", () => {
+  it.each(BOARDS)("%s (%s): output bytes equal the reference and the host build", async (target, board) => {
+    const { dir, model } = await modelDir(`small-${target}`, { inputs: 64, hidden: 32, outputs: 10, seed: 3 });
+    const data = dataset(model, 12);
+    const result = await benchmark({ dir, target, dataset: data.bytes });
+    expect(result.record.board).toBe(board);
+    expect(Buffer.from(result.outputs).equals(expectedOutputs(model, data.x, 12))).toBe(true);
+    expect(result.deployment.outputsMatchingHost).toBe(12);
+    expect(result.record.instructions.perInference).toHaveLength(12);
+    for (const n of result.record.instructions.perInference) expect(n).toBeGreaterThan(1000);
+    // the stack really was used, and by less than the space it had
+    expect(result.record.memory.peakStackBytes).toBeGreaterThan(64);
+    expect(result.record.memory.peakStackBytes).toBeLessThan(16 * 1024);
+    expect(result.deployment.arenaBytes.value).toBe(32);
+    expect(result.deployment.fits).toBe(true);
+  });
+
+  it("counts the same instructions on two runs, and more for a larger model", async () => {
+    const small = await modelDir("stable", { inputs: 64, hidden: 32, outputs: 10, seed: 5 });
+    const data = dataset(small.model, 6);
+    const first = await benchmark({ dir: small.dir, target: "riscv", dataset: data.bytes });
+    const second = await benchmark({ dir: small.dir, target: "riscv", dataset: data.bytes });
+    expect(second.record.instructions.perInference).toEqual(first.record.instructions.perInference);
+
+    const large = await modelDir("large", { inputs: 64, hidden: 128, outputs: 10, seed: 5 });
+    const bigger = await benchmark({ dir: large.dir, target: "riscv", dataset: dataset(large.model, 6).bytes });
+    // 4× the MACs: more than three times the instructions
+    expect(bigger.record.instructions.mean).toBeGreaterThan(3 * first.record.instructions.mean);
+
+    const m4a = await benchmark({ dir: small.dir, target: "cortex-m4", dataset: data.bytes });
+    const m4b = await benchmark({ dir: small.dir, target: "cortex-m4", dataset: data.bytes });
+    expect(m4b.record.instructions.perInference).toEqual(m4a.record.instructions.perInference);
+  });
+
+  it("labels every deployment figure with its source and fills report.json", async () => {
+    const { dir, model } = await modelDir("report", { inputs: 32, hidden: 16, outputs: 4, seed: 7 });
+    const report = OptimizationReportSchema.parse({
+      engineVersion: "test",
+      createdAt: new Date(0).toISOString(),
+      model: { name: "fc", format: "c", params: 0, macs: 0, ops: {}, peakActivationBytes: 0 },
+      target: { id: "cortex-m4", name: "ARM Cortex-M4", ramBytes: 262144, flashBytes: 1048576 },
+      dataset: { samples: 4, labels: true, calibrationSamples: 0 },
+      baseline: { sizeBytes: 0, quality: null },
+      optimized: {
+        precision: "int8",
+        sizeBytes: 0,
+        quality: null,
+        fidelity: { top1Agreement: 1, sqnrDb: 0 },
+        peakActivationBytes: 0,
+        layers: [],
+        sizeBudgetBytes: null,
+      },
+      calibration: null,
+      mixed: null,
+      evaluation: { executor: "test", samples: 4 },
+      timings: {},
+    });
+    await writeFile(join(dir, "report.json"), JSON.stringify(report));
+    const result = await benchmark({ dir, target: "cortex-m4", dataset: dataset(model, 4).bytes });
+    await writeBenchResult(dir, result);
+    const written = OptimizationReportSchema.parse(JSON.parse(await readFile(join(dir, "report.json"), "utf8")));
+    const d = written.deployment;
+    expect(d).toBeDefined();
+    for (const key of ["flashBytes", "ramBytes", "arenaBytes", "peakStackBytes", "instructionsPerInference"] as const) {
+      expect(d?.[key].source).toBe("emulated");
+      expect(d?.[key].value).toBeGreaterThan(0);
+    }
+    expect(d?.latencyMs?.source).toBe("estimated");
+    expect(d?.energyUj?.source).toBe("estimated");
+    expect(d?.ramBytes.value).toBe(result.record.memory.staticRamBytes + result.record.memory.peakStackBytes);
+    expect(d?.quality?.metric).toBe("top1");
+    const bench = JSON.parse(await readFile(join(dir, "benchmark.json"), "utf8"));
+    expect(bench.instructions.source).toBe("emulated");
+    expect(bench.estimate.source).toBe("estimated");
+  });
+
+  it("fails a model whose weights overflow the flash, naming the region and the bytes", async () => {
+    // 1024 × 2048 int8 weights: 2 MiB of const data against the Cortex-M4 target's 1 MiB of flash
+    const { dir, model } = await modelDir("too-big", { inputs: 1024, hidden: 2048, outputs: 10, seed: 1 });
+    const failure = await benchmark({ dir, target: "cortex-m4", dataset: dataset(model, 1).bytes }).catch((e) => e);
+    expect(failure).toBeInstanceOf(EngineError);
+    expect(failure.code).toBe("UNSATISFIABLE");
+    expect(failure.message).toMatch(/FLASH overflowed by \d+ bytes/);
+    const [overflow] = failure.details.overflows;
+    expect(overflow.region).toBe("FLASH");
+    expect(overflow.bytes).toBeGreaterThan(1024 * 1024 - 64 * 1024);
+    expect(existsSync(join(dir, "benchmark.json"))).toBe(false);
+  }, 60_000);
+
+  it("refuses ESP32, which has no emulator", async () => {
+    const { dir, model } = await modelDir("esp32", { inputs: 8, hidden: 4, outputs: 2, seed: 1 });
+    await expect(benchmark({ dir, target: "esp32", dataset: dataset(model, 1).bytes })).rejects.toThrow(
+      /no emulator for Xtensa LX6; estimates only/,
+    );
+  });
+});

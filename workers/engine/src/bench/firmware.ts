@@ -1,0 +1,83 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { EngineError } from "../errors.js";
+import type { KernelArch } from "./boards.js";
+
+const run = promisify(execFile);
+
+/** hardware-farm/firmware in this repository (override with TINYML_FIRMWARE_DIR). */
+export const FIRMWARE_DIR =
+  process.env.TINYML_FIRMWARE_DIR ?? fileURLToPath(new URL("../../../../hardware-farm/firmware/", import.meta.url));
+
+/** A linker region a model did not fit in, as GNU ld reports it ("region `RAM' overflowed by 1024 bytes"). */
+export interface RegionOverflow {
+  region: string;
+  bytes: number;
+}
+
+export function parseRegionOverflows(linkerOutput: string): RegionOverflow[] {
+  const found = new Map<string, number>();
+  for (const m of linkerOutput.matchAll(/region [`'"]?(\w+)['"]? overflowed by (\d+) bytes/g)) {
+    found.set(m[1] as string, Number(m[2]));
+  }
+  return [...found].map(([region, bytes]) => ({ region, bytes }));
+}
+
+export interface FirmwareBuild {
+  /** BUILD/fw.elf for a board, BUILD/host_runner for the host. */
+  executable: string;
+}
+
+/**
+ * Configures and builds the firmware (CMake, Ninja when installed) for `board` ("host" for the host runner) with
+ * the model folder `modelDir` and the runtime's kernel family `arch`. A model too big for the board's memory
+ * fails with UNSATISFIABLE naming each overflowed region and by how many bytes.
+ */
+export async function buildFirmware(options: {
+  board: string;
+  modelDir: string;
+  buildDir: string;
+  arch: KernelArch;
+}): Promise<FirmwareBuild> {
+  const { board, modelDir, buildDir, arch } = options;
+  const generator = await run("ninja", ["--version"]).then(
+    () => ["-G", "Ninja"],
+    () => [],
+  );
+  const configure = [
+    "-S",
+    FIRMWARE_DIR,
+    "-B",
+    buildDir,
+    ...generator,
+    `-DBOARD=${board}`,
+    `-DTML_MODEL_DIR=${modelDir}`,
+    `-DTML_ARCH=${arch}`,
+    "-DCMAKE_BUILD_TYPE=Release",
+  ];
+  const step = async (args: string[], what: string) => {
+    try {
+      await run("cmake", args, { maxBuffer: 16 * 1024 * 1024 });
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; message: string };
+      const output = `${err.stdout ?? ""}\n${err.stderr ?? ""}`;
+      const overflows = parseRegionOverflows(output);
+      if (overflows.length > 0) {
+        const list = overflows.map((o) => `${o.region} overflowed by ${o.bytes} bytes`).join(", ");
+        throw new EngineError("UNSATISFIABLE", `the model does not fit the ${board} board's memory: ${list}`, {
+          overflows,
+        });
+      }
+      const tail = output.trim().split("\n").slice(-15).join("\n");
+      throw new EngineError("UNSUPPORTED_MODEL", `${what} failed for ${board}:\n${tail || err.message}`);
+    }
+  };
+  await step(configure, "configuring the firmware");
+  await step(["--build", buildDir], "building the firmware");
+  const executable = join(buildDir, board === "host" ? "host_runner" : "fw.elf");
+  if (!existsSync(executable)) throw new EngineError("UNSUPPORTED_MODEL", `the build left no ${executable}`);
+  return { executable };
+}
