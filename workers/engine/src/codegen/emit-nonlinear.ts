@@ -29,7 +29,11 @@ function softmaxKernel(node: Node, graph: Graph): string {
 }
 
 export const softmaxEmitter: OpEmitter = {
-  kernels: (node, graph) => [softmaxKernel(node, graph)],
+  kernels: (node, graph) => {
+    const kernel = softmaxKernel(node, graph);
+    // int16 softmax's lookup tables are filled at init by tml_gen_lut_s16 (its own source file).
+    return kernel === "tml_softmax_s16" ? [kernel, "tml_gen_lut_s16"] : [kernel];
+  },
   scratchBytes: () => 0,
   emit(node, ctx) {
     const softmax = node as NodeOf<"Softmax">;

@@ -103,9 +103,9 @@ export function generateC(graph: Graph, options: CodegenOptions = {}): Generated
       `C code generation takes models with one input and one output; "${graph.name}" has ${graph.inputs.length} and ${graph.outputs.length}`,
     );
   }
+  checkSupported(graph);
   const input = modelIo(graph, graph.inputs[0] as string, "input");
   const output = modelIo(graph, graph.outputs[0] as string, "output");
-  checkSupported(graph);
   const emitterOf = (node: Node) => OP_EMITTERS[node.op] as NonNullable<(typeof OP_EMITTERS)[typeof node.op]>;
   const layout = planArena(
     graph,
