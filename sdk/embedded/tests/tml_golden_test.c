@@ -482,10 +482,10 @@ static int read_lines(const char *path, char lines[][96], int max) {
 }
 
 static char case_names[512][96];
+static char path[1024];
 
 static int test_kernel(const char *dir, const char *kname) {
   const kernel_entry *k = find_kernel(kname);
-  char path[512];
   int n, c, failures = 0;
   size_t m;
   if (!k) {
@@ -526,7 +526,7 @@ static char kernel_names[64][96];
 
 int main(int argc, char **argv) {
   int failures = 0, i, n;
-  char path[512];
+
   if (argc < 2) {
     printf("usage: %s GOLDENS_DIR [KERNEL...]\n", argv[0]);
     return 2;

@@ -213,11 +213,8 @@ tml_status tml_ref_requantize_s16_s8(const tml_requantize_params *params, int32_
 /* ---------------------------------------------------------------------------------------------------------
  * Dispatch: an architecture header #defines the public names it implements; the rest fall back to ref.
  * ------------------------------------------------------------------------------------------------------- */
-#if defined(TML_ARCH_ARMV7EM)
 #include "tml_kernels_armv7em.h"
-#elif defined(TML_ARCH_RV32IM)
 #include "tml_kernels_rv32im.h"
-#endif
 
 #include "tml_kernels_dispatch.h"
 

@@ -1,0 +1,48 @@
+/*
+ * FULLY_CONNECTED int8, Armv7E-M twin of src/ref/tml_fully_connected_s8.c (same results, same tests).
+ * Each batch row of the input is expanded once to int16 with the input offset added and reordered for
+ * SMLAD (scratch: accum_depth int16); then two output rows at a time are dual-MAC dot products. A non-zero
+ * filter offset (not produced by TFLite's int8 quantizer) goes to the reference.
+ */
+#include "tinyml/tml_kernels.h"
+#include "../common/tml_fixed_point.h"
+#include "tml_armv7em_dsp.h"
+
+int32_t tml_armv7em_fully_connected_s8_get_buffer_size(const tml_dims *filter_dims) {
+  return filter_dims->c * (int32_t)sizeof(int16_t);
+}
+
+static int8_t requantize(int32_t acc, const int32_t *bias, int32_t o, const tml_per_tensor_quant_params *quant,
+                         const tml_fc_params *params) {
+  if (bias) acc += bias[o];
+  acc = tml_mbqm(acc, quant->multiplier, quant->shift) + params->output_offset;
+  return (int8_t)TML_CLAMP(acc, params->activation.min, params->activation.max);
+}
+
+tml_status tml_armv7em_fully_connected_s8(const tml_context *ctx, const tml_fc_params *params,
+                                          const tml_per_tensor_quant_params *quant, const tml_dims *input_dims,
+                                          const int8_t *input, const tml_dims *filter_dims, const int8_t *filter,
+                                          const int32_t *bias, const tml_dims *output_dims, int8_t *output) {
+  const int32_t depth = filter_dims->c, out_c = filter_dims->n;
+  int16_t *col = (int16_t *)(ctx ? ctx->buf : NULL);
+  int32_t b, o;
+  if (params->filter_offset != 0) {
+    return tml_ref_fully_connected_s8(ctx, params, quant, input_dims, input, filter_dims, filter, bias,
+                                      output_dims, output);
+  }
+  if (input_dims->h * input_dims->w * input_dims->c != depth || output_dims->c != out_c) return TML_ERROR_ARGUMENT;
+  if (col == NULL || ctx->size < depth * (int32_t)sizeof(int16_t)) return TML_ERROR_BUFFER;
+  for (b = 0; b < input_dims->n; ++b) {
+    int8_t *out = output + (size_t)b * out_c;
+    tml_q7_to_q15_reordered(input + (size_t)b * depth, col, depth, params->input_offset);
+    for (o = 0; o + 2 <= out_c; o += 2) {
+      int32_t acc0 = 0, acc1 = 0;
+      tml_dot2_s8_q15(filter + (size_t)o * depth, filter + (size_t)(o + 1) * depth, col, depth, &acc0, &acc1);
+      out[o] = requantize(acc0, bias, o, quant, params);
+      out[o + 1] = requantize(acc1, bias, o + 1, quant, params);
+    }
+    if (o < out_c) out[o] = requantize(tml_dot1_s8_q15(filter + (size_t)o * depth, col, depth, 0), bias, o, quant,
+                                       params);
+  }
+  return TML_OK;
+}
