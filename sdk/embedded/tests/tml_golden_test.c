@@ -14,11 +14,11 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tinyml/tml_kernels.h"
 #include "tml_test_impls.h"
+#include "tml_test_platform.h"
 #include "tml_vector.h"
 
 #define GUARD 16
@@ -33,7 +33,11 @@ typedef struct {
 static guarded_buffer guarded_alloc(size_t bytes) {
   guarded_buffer g;
   g.bytes = bytes;
-  g.block = (unsigned char *)malloc(bytes + 2 * GUARD + 8);
+  g.block = (unsigned char *)tml_test_alloc(bytes + 2 * GUARD + 8);
+  if (!g.block) {
+    tml_test_print("test arena exhausted\n");
+    tml_test_exit(2);
+  }
   memset(g.block, GUARD_BYTE, bytes + 2 * GUARD + 8);
   g.data = g.block + GUARD;
   return g;
@@ -375,6 +379,7 @@ AFFINE_RUNNER(dequantize_s16_f32, int16_t, TML_VT_I16, float)
 REQUANT_RUNNER(requantize_s8_s8, int8_t, TML_VT_I8, int8_t)
 REQUANT_RUNNER(requantize_s8_s16, int8_t, TML_VT_I8, int16_t)
 REQUANT_RUNNER(requantize_s16_s8, int16_t, TML_VT_I16, int8_t)
+REQUANT_RUNNER(requantize_s16_s16, int16_t, TML_VT_I16, int16_t)
 
 /* ----- registry ---------------------------------------------------------------------------------------- */
 typedef struct {
@@ -420,6 +425,7 @@ static const kernel_entry kernels[] = {
     ENTRY(requantize_s8_s8, NULL),
     ENTRY(requantize_s8_s16, NULL),
     ENTRY(requantize_s16_s8, NULL),
+    ENTRY(requantize_s16_s16, NULL),
 };
 
 static const kernel_entry *find_kernel(const char *name) {
@@ -441,6 +447,7 @@ static int check_vector(const kernel_entry *k, const tml_kernel_impl *impl, cons
   const tml_field *expected = tml_vector_get(v, "expected", tml_vector_find(v, "expected")->type);
   const size_t bytes = tml_field_bytes(expected);
   const int32_t scratch_size = k->size ? k->size(v, impl) : 0;
+  const size_t mark = tml_test_mark();
   guarded_buffer out = guarded_alloc(bytes), scratch = guarded_alloc(scratch_size > 0 ? (size_t)scratch_size : 0);
   tml_context ctx;
   tml_status status;
@@ -450,34 +457,41 @@ static int check_vector(const kernel_entry *k, const tml_kernel_impl *impl, cons
   ctx.size = scratch_size;
   status = k->run(v, impl, &ctx, out.data);
   if (status != TML_OK) {
-    printf("FAIL %s [%s] %s: status %d\n", kname, impl->name, case_name, (int)status);
+    tml_test_print("FAIL %s [%s] %s: status %d\n", kname, impl->name, case_name, (int)status);
     ok = 0;
   } else if (memcmp(out.data, expected->data, bytes) != 0) {
     for (i = 0; i < bytes; ++i) {
       if (((const unsigned char *)out.data)[i] != ((const unsigned char *)expected->data)[i]) break;
     }
-    printf("FAIL %s [%s] %s: first mismatching byte %lu of %lu (element %lu)\n", kname, impl->name, case_name,
+    tml_test_print("FAIL %s [%s] %s: first mismatching byte %lu of %lu (element %lu)\n", kname, impl->name, case_name,
            (unsigned long)i, (unsigned long)bytes, (unsigned long)(i / (bytes / (size_t)expected->count)));
     ok = 0;
   } else if (!guards_intact(&out) || !guards_intact(&scratch)) {
-    printf("FAIL %s [%s] %s: wrote outside its output or scratch buffer\n", kname, impl->name, case_name);
+    tml_test_print("FAIL %s [%s] %s: wrote outside its output or scratch buffer\n", kname, impl->name, case_name);
     ok = 0;
   }
-  free(out.block);
-  free(scratch.block);
+  tml_test_release(mark);
   return ok;
 }
 
+static char list_bytes[64 * 1024];
+
 static int read_lines(const char *path, char lines[][96], int max) {
-  FILE *f = fopen(path, "r");
+  const long size = tml_test_read_file(path, list_bytes, (long)sizeof(list_bytes) - 1);
   int n = 0;
-  if (!f) return -1;
-  while (n < max && fgets(lines[n], 96, f)) {
-    size_t len = strlen(lines[n]);
-    while (len > 0 && (lines[n][len - 1] == '\n' || lines[n][len - 1] == '\r')) lines[n][--len] = 0;
+  long i = 0;
+  if (size < 0) return -1;
+  list_bytes[size] = 0;
+  while (i < size && n < max) {
+    size_t len = 0;
+    while (i < size && list_bytes[i] != '\n' && list_bytes[i] != '\r') {
+      if (len < 95) lines[n][len++] = list_bytes[i];
+      ++i;
+    }
+    while (i < size && (list_bytes[i] == '\n' || list_bytes[i] == '\r')) ++i;
+    lines[n][len] = 0;
     if (len > 0) ++n;
   }
-  fclose(f);
   return n;
 }
 
@@ -489,13 +503,13 @@ static int test_kernel(const char *dir, const char *kname) {
   int n, c, failures = 0;
   size_t m;
   if (!k) {
-    printf("FAIL %s: no test runner for this kernel\n", kname);
+    tml_test_print("FAIL %s: no test runner for this kernel\n", kname);
     return 1;
   }
   snprintf(path, sizeof(path), "%s/%s/index.txt", dir, kname);
   n = read_lines(path, case_names, 512);
   if (n <= 0) {
-    printf("FAIL %s: no vectors in %s\n", kname, path);
+    tml_test_print("FAIL %s: no vectors in %s\n", kname, path);
     return 1;
   }
   for (m = 0; m < tml_test_num_impls; ++m) {
@@ -506,7 +520,7 @@ static int test_kernel(const char *dir, const char *kname) {
       tml_vector v;
       snprintf(path, sizeof(path), "%s/%s/%s", dir, kname, case_names[c]);
       if (tml_vector_load(path, &v) != 0) {
-        printf("FAIL %s: cannot read %s\n", kname, path);
+        tml_test_print("FAIL %s: cannot read %s\n", kname, path);
         ++failures;
         continue;
       }
@@ -517,7 +531,7 @@ static int test_kernel(const char *dir, const char *kname) {
       }
       tml_vector_free(&v);
     }
-    printf("%-22s %-8s %d/%d vectors equal TFLM\n", kname, impl->name, passed, n);
+    tml_test_print("%-22s %-8s %d/%d vectors equal TFLM\n", kname, impl->name, passed, n);
   }
   return failures;
 }
@@ -526,9 +540,16 @@ static char kernel_names[64][96];
 
 int main(int argc, char **argv) {
   int failures = 0, i, n;
-
+#ifdef TML_TEST_GOLDENS_DIR
+  /* Bare-metal builds get no command line: every kernel of the goldens directory compiled in. */
+  static char *default_argv[] = {"tml_golden_test", TML_TEST_GOLDENS_DIR, NULL};
   if (argc < 2) {
-    printf("usage: %s GOLDENS_DIR [KERNEL...]\n", argv[0]);
+    argc = 2;
+    argv = default_argv;
+  }
+#endif
+  if (argc < 2) {
+    tml_test_print("usage: %s GOLDENS_DIR [KERNEL...]\n", argv[0]);
     return 2;
   }
   if (argc > 2) {
@@ -537,11 +558,11 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof(path), "%s/kernels.txt", argv[1]);
     n = read_lines(path, kernel_names, 64);
     if (n <= 0) {
-      printf("FAIL: no kernels listed in %s (run make_goldens.py)\n", path);
+      tml_test_print("FAIL: no kernels listed in %s (run make_goldens.py)\n", path);
       return 1;
     }
     for (i = 0; i < n; ++i) failures += test_kernel(argv[1], kernel_names[i]);
   }
-  printf(failures ? "FAILED: %d vector runs\n" : "all vectors equal TFLM\n", failures);
+  tml_test_print(failures ? "FAILED: %d vector runs\n" : "all vectors equal TFLM\n", failures);
   return failures ? 1 : 0;
 }

@@ -39,7 +39,8 @@ const tml_kernel_impl tml_test_impls[] = {
      tml_ref_dequantize_s16_f32,
      tml_ref_requantize_s8_s8,
      tml_ref_requantize_s8_s16,
-     tml_ref_requantize_s16_s8},
+     tml_ref_requantize_s16_s8,
+     tml_ref_requantize_s16_s16},
 #ifdef TML_TEST_ARMV7EM
 #include "tml_test_impls_armv7em.inc"
 #endif

@@ -67,6 +67,7 @@ typedef struct {
   __typeof__(&tml_ref_requantize_s8_s8) requantize_s8_s8;
   __typeof__(&tml_ref_requantize_s8_s16) requantize_s8_s16;
   __typeof__(&tml_ref_requantize_s16_s8) requantize_s16_s8;
+  __typeof__(&tml_ref_requantize_s16_s16) requantize_s16_s16;
 } tml_kernel_impl;
 
 extern const tml_kernel_impl tml_test_impls[];

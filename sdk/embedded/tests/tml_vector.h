@@ -1,5 +1,5 @@
 /*
- * Test vectors written by make_goldens.py (test-only code; allocates with malloc).
+ * Test vectors written by make_goldens.py (test-only; memory from the tml_test_platform.h arena).
  * A vector is a list of named arrays: [name: 24 bytes][type: int32][count: int32][data].
  */
 #ifndef TINYML_TESTS_TML_VECTOR_H
@@ -18,7 +18,7 @@ typedef struct {
 } tml_field;
 
 typedef struct {
-  unsigned char *bytes;
+  size_t mark;
   tml_field fields[32];
   int num_fields;
 } tml_vector;

@@ -205,6 +205,8 @@ tml_status tml_ref_requantize_s8_s16(const tml_requantize_params *params, int32_
                                      int16_t *output);
 tml_status tml_ref_requantize_s16_s8(const tml_requantize_params *params, int32_t size, const int16_t *input,
                                      int8_t *output);
+tml_status tml_ref_requantize_s16_s16(const tml_requantize_params *params, int32_t size, const int16_t *input,
+                                      int16_t *output);
 
 #ifdef __cplusplus
 }

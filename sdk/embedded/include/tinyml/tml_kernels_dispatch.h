@@ -130,4 +130,8 @@
 #define tml_requantize_s16_s8 tml_ref_requantize_s16_s8
 #endif
 
+#ifndef tml_requantize_s16_s16
+#define tml_requantize_s16_s16 tml_ref_requantize_s16_s16
+#endif
+
 #endif /* TINYML_TML_KERNELS_DISPATCH_H */
