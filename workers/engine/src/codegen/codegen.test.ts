@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli.js";
@@ -15,7 +16,7 @@ import { type OptimizeResult, optimize } from "../optimize.js";
 import { runPasses } from "../passes/pipeline.js";
 import { quantizeFloat16 } from "../quantize/fp16.js";
 import { OptimizationReportSchema } from "../report.js";
-import { fixture, generated, generatedPath, runTflite } from "../testing/fixtures.js";
+import { FIXTURES, fixture, generated, generatedPath, REPO_ROOT, runTflite } from "../testing/fixtures.js";
 import { type GeneratedC, generateC } from "./generate.js";
 import { linearPlanner } from "./greedy-planner.js";
 import { buildHost, type HostBuild, quantizeSamples, writeGeneratedFiles } from "./host-build.js";
@@ -209,17 +210,19 @@ int main(void) {
 });
 
 describe("the engine's own KWS through optimize --emit c", () => {
-  const run = (precision: "int8" | "int16x8") =>
+  const run = (precision: "int8" | "int16x8" | "mixed") =>
     optimize({
       model: fixture("mlperf-tiny/kws/kws_ref_model_float32.tflite"),
       modelName: "kws_ref_model_float32.tflite",
       dataset: generated("kws_eembc.npz"),
       target: "cortex-m4",
       precision,
+      // mixed: a budget that promotes one layer to int16 (Quantize nodes requantize int8 ↔ int16 around it).
+      ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(46.5 * 1024) } : {}),
       emitC: true,
     });
 
-  for (const precision of ["int8", "int16x8"] as const) {
+  for (const precision of ["int8", "int16x8", "mixed"] as const) {
     it(`${precision}: the host-built C gives TFLite Micro's bytes on model.tflite, and report.json says so`, async () => {
       const result: OptimizeResult = await run(precision);
       const report = OptimizationReportSchema.parse(result.report);
@@ -228,6 +231,10 @@ describe("the engine's own KWS through optimize --emit c", () => {
       expect(report.evaluation.crossCheck?.executor).toBe("onnxruntime-node");
       expect(report.codegen?.arenaBytes).toBe(c.arenaBytes);
       expect(c.arenaBytes).toBe((precision === "int8" ? 1 : 2) * 2 * 8000);
+      if (precision === "mixed") {
+        expect(report.mixed?.promoted.length).toBeGreaterThan(0);
+        expect(c.kernels).toEqual(expect.arrayContaining(["tml_requantize_s8_s16", "tml_requantize_s16_s8"]));
+      }
 
       const model = join(work, `kws-${precision}.tflite`);
       writeFileSync(model, result.tflite);
@@ -256,6 +263,64 @@ describe("the engine's own KWS through optimize --emit c", () => {
       }),
     ).rejects.toMatchObject({ code: "USAGE" });
   });
+});
+
+describe("every runtime kernel against TFLite Micro", () => {
+  const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
+
+  // codegen_zoo_*.tflite (testdata/make_codegen_zoo.py, TF converter, integer I/O): PAD, PADV2, CONV_2D,
+  // DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, LOGISTIC, TANH, ADD, MUL, CONCATENATION, MEAN,
+  // FULLY_CONNECTED, SOFTMAX; 200 inputs spread past the calibration range.
+  for (const [precision, kernels] of [
+    ["int8", 13],
+    ["int16x8", 11],
+  ] as const) {
+    it(`codegen zoo ${precision}: ${kernels} kernels, TFLite Micro's output bytes on 200 inputs`, async () => {
+      const model = testdata(`codegen_zoo_${precision}.tflite`);
+      const c = generateC(imported(readFileSync(model), `codegen_zoo_${precision}`));
+      expect(c.kernels.filter((k) => k !== "tml_gen_lut_s16")).toHaveLength(kernels);
+      const host = await buildHost(c);
+      builds.push(host);
+      // Inputs spread a little past the calibration range (uniform in ±1), so clamps and saturation are hit too.
+      const inputs = join(work, "codegen_zoo_inputs.npz");
+      await exec(`${REPO_ROOT}.venv/bin/python`, [
+        "-c",
+        `import numpy as np; np.savez("${inputs}", x=(np.random.default_rng(1).uniform(-1.25, 1.25, (200, 12, 10, 3))).astype(np.float32))`,
+      ]);
+      const data = datasetFromNpz(readFileSync(inputs), c.input.shape);
+      const outputs = await host.runRaw(quantizeSamples(data, c.input));
+      const tflm = await runTflite(model, inputs, "tflm");
+      expect(tflm.samples).toBe(200);
+      expect(sha256(outputs)).toBe(tflm.outputs_sha256);
+      // The inputs reach many different outputs (a constant network would prove little).
+      const rows = new Set(
+        Array.from({ length: 200 }, (_, i) => sha256(outputs.subarray(i * c.output.bytes, (i + 1) * c.output.bytes))),
+      );
+      expect(rows.size).toBeGreaterThan(50);
+    }, 120_000);
+  }
+
+  it("person_detect (TFLite Micro's example): its output bytes on its two test images and six random ones", async () => {
+    const dir = `${FIXTURES}/tflite-micro/person_detection`;
+    const model = `${dir}/person_detect.tflite`;
+    const npz = join(work, "person.npz");
+    await exec(`${REPO_ROOT}.venv/bin/python`, [
+      "-c",
+      `import numpy as np
+images = [np.fromfile("${dir}/testdata/" + f, dtype=np.int8).reshape(96, 96, 1) for f in ("person_int8_96x96x1.raw", "no_person_int8_96x96x1.raw")]
+noise = np.random.default_rng(7).integers(-128, 128, (6, 96, 96, 1)).astype(np.int8)
+np.savez("${npz}", x=np.concatenate([np.stack(images), noise]))`,
+    ]);
+    const c = generateC(imported(readFileSync(model), "person_detect"));
+    const host = await buildHost(c);
+    builds.push(host);
+    const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+    const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    const tflm = await runTflite(model, npz, "tflm");
+    expect(sha256(outputs)).toBe(tflm.outputs_sha256);
+    expect(tflm.predictions.slice(0, 2)).toEqual([1, 0]); // person, no person
+    console.log(`person_detect arena: ${c.arenaBytes} B`);
+  }, 120_000);
 });
 
 describe("unsupported graphs", () => {
