@@ -194,7 +194,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
   );
   console.log(`  size     ${kb(r.baseline.sizeBytes)} → ${kb(r.optimized.sizeBytes)}`);
   console.log(
-    `  fidelity top-1 agreement ${(r.optimized.fidelity.top1Agreement * 100).toFixed(2)} %, SQNR ${r.optimized.fidelity.sqnrDb.toFixed(1)} dB`,
+    `  fidelity top-1 agreement ${(r.optimized.fidelity.top1Agreement * 100).toFixed(2)} %, SQNR ${r.optimized.fidelity.sqnrDb === null ? "∞ (identical outputs)" : `${r.optimized.fidelity.sqnrDb.toFixed(1)} dB`}`,
   );
   if (r.mixed) console.log(`  mixed    int16 layers: ${r.mixed.promoted.join(", ") || "(none)"}`);
   if (result.c) {

@@ -241,7 +241,7 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
       precision: request.precision,
       sizeBytes: tflite.length,
       quality: qualityOf(optimizedOutputs, evalSet) ?? null,
-      fidelity: fidelityOf(floatOutputs, optimizedOutputs),
+      fidelity: finiteFidelity(fidelityOf(floatOutputs, optimizedOutputs)),
       peakActivationBytes: analyzeGraph(optimized).peakActivationBytes,
       layers: float.nodes.map((n) => ({ name: n.name, op: n.op, precision: layerPrecision(optimized, n.name) })),
       sizeBudgetBytes: request.sizeBudgetBytes ?? null,
@@ -272,6 +272,12 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
   };
   return { float, optimized, tflite, onnx, ...(c ? { c } : {}), report };
 }
+
+/** JSON has no infinity: identical outputs (infinite SQNR) are reported as null. */
+const finiteFidelity = (f: { top1Agreement: number; sqnrDb: number }) => ({
+  top1Agreement: f.top1Agreement,
+  sqnrDb: Number.isFinite(f.sqnrDb) ? f.sqnrDb : null,
+});
 
 /** Whether quality `a` is worse than `b` (lower top-1 / AUC, higher MSE). */
 function isWorse(a: Quality | undefined, b: Quality | undefined): boolean {

@@ -79,7 +79,8 @@ export const OptimizationReportSchema = z.object({
     precision: z.enum(["int8", "int16x8", "fp16", "mixed"]),
     sizeBytes: z.number().int(),
     quality: QualitySchema.nullable(),
-    fidelity: z.object({ top1Agreement: z.number(), sqnrDb: z.number() }),
+    /** sqnrDb is null when the outputs are identical to the float model's (no quantization noise at all). */
+    fidelity: z.object({ top1Agreement: z.number(), sqnrDb: z.number().nullable() }),
     peakActivationBytes: z.number().int(),
     layers: z.array(LayerPrecisionSchema),
     sizeBudgetBytes: z.number().int().nullable(),
