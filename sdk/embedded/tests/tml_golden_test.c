@@ -506,7 +506,7 @@ static int test_kernel(const char *dir, const char *kname) {
     tml_test_print("FAIL %s: no test runner for this kernel\n", kname);
     return 1;
   }
-  snprintf(path, sizeof(path), "%s/%s/index.txt", dir, kname);
+  snprintf(path, sizeof(path), "%.800s/%.60s/index.txt", dir, kname);
   n = read_lines(path, case_names, 512);
   if (n <= 0) {
     tml_test_print("FAIL %s: no vectors in %s\n", kname, path);
@@ -518,7 +518,7 @@ static int test_kernel(const char *dir, const char *kname) {
     if (!has_twin(k, impl)) continue;
     for (c = 0; c < n; ++c) {
       tml_vector v;
-      snprintf(path, sizeof(path), "%s/%s/%s", dir, kname, case_names[c]);
+      snprintf(path, sizeof(path), "%.800s/%.60s/%.95s", dir, kname, case_names[c]);
       if (tml_vector_load(path, &v) != 0) {
         tml_test_print("FAIL %s: cannot read %s\n", kname, path);
         ++failures;
@@ -555,7 +555,7 @@ int main(int argc, char **argv) {
   if (argc > 2) {
     for (i = 2; i < argc; ++i) failures += test_kernel(argv[1], argv[i]);
   } else {
-    snprintf(path, sizeof(path), "%s/kernels.txt", argv[1]);
+    snprintf(path, sizeof(path), "%.800s/kernels.txt", argv[1]);
     n = read_lines(path, kernel_names, 64);
     if (n <= 0) {
       tml_test_print("FAIL: no kernels listed in %s (run make_goldens.py)\n", path);

@@ -19,7 +19,7 @@
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
 static inline uint32_t tml_sxtb16(uint32_t x) { return __sxtb16(x); }
-static inline uint32_t tml_sxtb16_ror8(uint32_t x) { return __sxtb16(__ror(x, 8)); }
+static inline uint32_t tml_sxtb16_ror8(uint32_t x) { return __sxtb16((x >> 8) | (x << 24)); } /* SXTB16 ..., ROR #8 */
 static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) { return __smlad(a, b, acc); }
 #else
 static inline uint32_t tml_sxtb16(uint32_t x) {

@@ -10,7 +10,7 @@
 #include "../tml_test_platform.h"
 
 enum { SYS_OPEN = 0x01, SYS_CLOSE = 0x02, SYS_WRITE0 = 0x04, SYS_READ = 0x06, SYS_FLEN = 0x0C,
-       SYS_EXIT_EXTENDED = 0x20 };
+       SYS_GET_CMDLINE = 0x15, SYS_EXIT_EXTENDED = 0x20 };
 
 #if defined(__riscv)
 static uintptr_t sh_call(uintptr_t op, uintptr_t arg) {
@@ -70,4 +70,28 @@ void tml_test_exit(int status) {
   sh_call(SYS_EXIT_EXTENDED, (uintptr_t)block);
   for (;;) {
   }
+}
+
+int tml_test_command_line(char ***argv);
+
+/* The command line QEMU was given (-semihosting-config ...,arg=A,arg=B), split at spaces. */
+int tml_test_command_line(char ***argv) {
+  static char line[1024];
+  static char *args[16];
+  uintptr_t block[2];
+  int argc = 0;
+  char *p = line;
+  block[0] = (uintptr_t)line;
+  block[1] = sizeof(line) - 1;
+  if (sh_call(SYS_GET_CMDLINE, (uintptr_t)block) != 0) block[1] = 0;
+  line[block[1]] = 0;
+  while (*p && argc < 15) {
+    while (*p == ' ') *p++ = 0;
+    if (!*p) break;
+    args[argc++] = p;
+    while (*p && *p != ' ') ++p;
+  }
+  args[argc] = NULL;
+  *argv = args;
+  return argc;
 }
