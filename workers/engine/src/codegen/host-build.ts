@@ -91,6 +91,11 @@ int main(int argc, char **argv) {
 export interface HostBuildOptions {
   /** The C compiler (default `cc`). */
   compiler?: string;
+  /**
+   * Kernel twins to link (default `ref`). The optimized twins build on the host with portable C stand-ins for
+   * their DSP instructions, so their results and scratch plan are checked here too.
+   */
+  arch?: "ref" | "armv7em" | "rv32im";
   /** Extra flags (default `-O2`). */
   flags?: string[];
 }
@@ -117,15 +122,19 @@ export async function buildHost(c: GeneratedC, options: HostBuildOptions = {}): 
   try {
     await writeGeneratedFiles(c, join(dir, "c"));
     await writeFile(join(dir, "harness.c"), HOST_HARNESS_C);
+    const arch = options.arch ?? "ref";
+    const twin = (p: string) =>
+      p.startsWith("tinyml/src/ref/") || (arch !== "ref" && p.startsWith(`tinyml/src/${arch}/`));
     const sources = [
       join(dir, "c", "model.c"),
-      ...[...c.files.keys()].filter((p) => /^tinyml\/src\/ref\/.*\.c$/.test(p)).map((p) => join(dir, "c", p)),
+      ...[...c.files.keys()].filter((p) => p.endsWith(".c") && twin(p)).map((p) => join(dir, "c", p)),
       join(dir, "harness.c"),
     ];
     const executable = join(dir, "harness");
     const args = [
       ...(options.flags ?? ["-O2"]),
       "-std=c99",
+      ...(arch === "ref" ? [] : [`-DTML_ARCH_${arch.toUpperCase()}`]),
       "-I",
       join(dir, "c"),
       "-I",
