@@ -6,7 +6,8 @@ and output, so that the generated C can be compared byte for byte with TensorFlo
 
 Operators: PAD, PADV2 (int8), CONV_2D (+ReLU), DEPTHWISE_CONV_2D (stride 2, +ReLU6), MAX_POOL_2D, AVERAGE_POOL_2D,
 LOGISTIC and TANH (int8; the runtime has no int16 twins, so the int16x8 network uses two convolutions there),
-ADD, MUL, CONCATENATION, MEAN, RESHAPE, FULLY_CONNECTED (per-tensor weights), SOFTMAX. Deterministic for a given TensorFlow version
+ADD, MUL, CONCATENATION, MEAN, RESHAPE, FULLY_CONNECTED (per-tensor weights), SOFTMAX, and in the int16x8
+network QUANTIZE int16 → int16 (requantization before the concatenation). Deterministic for a given TensorFlow version
 (fixed seeds); the files are committed, so the tests need no TensorFlow.
 """
 
@@ -43,12 +44,8 @@ def network(int8: bool) -> tf.keras.Model:
         b = layers.Conv2D(8, 1, activation="relu")(x)
     s = layers.Add()([a, b])  # ADD
     m = layers.Multiply()([a, b])  # MUL
-    if int8:
-        x = layers.Concatenate()([s, m, x])  # CONCATENATION
-    else:
-        # The 16x8 converter requantizes concatenation inputs int16 → int16, which the runtime lacks.
-        t = layers.Add()([s, m])
-        x = layers.Concatenate()([t, t, t])
+    # CONCATENATION (the 16x8 converter requantizes its inputs to one scale: QUANTIZE int16 → int16)
+    x = layers.Concatenate()([s, m, x])
     x = layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2], keepdims=True))(x)  # MEAN
     x = layers.Reshape((24,))(x)  # RESHAPE
     x = layers.Dense(16, activation="relu")(x)  # FULLY_CONNECTED
