@@ -3,7 +3,7 @@
  * Writes the int8 test model (model.c's parameters and model.h) for given sizes, and computes its expected output
  * bytes independently of the C code (JavaScript, BigInt products, TensorFlow Lite's requantization).
  *
- *   node generate.mjs OUT_DIR [--in 64] [--hidden 32] [--out 10] [--seed 1]
+ *   node generate.mjs OUT_DIR [--in 64] [--hidden 32] [--out 10] [--seed 1] [--arena-bytes N]
  *
  * OUT_DIR receives model.c and CMakeLists.txt (copied), model.h and fc_params.h: a model folder the firmware
  * builds like a generated one (hardware-farm/firmware/build.sh BOARD OUT_DIR BUILD).
@@ -115,7 +115,9 @@ export function writeFcModel(dir, sizes = {}) {
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(HERE, "model.c"), join(dir, "model.c"));
   copyFileSync(join(HERE, "CMakeLists.txt"), join(dir, "CMakeLists.txt"));
-  const arena = Math.ceil(m.hidden / 16) * 16;
+  // The arena holds the hidden activations; `arenaBytes` asks for more (as a model with a large scratch buffer
+  // would), to test RAM overflows.
+  const arena = Math.max(Math.ceil(m.hidden / 16) * 16, sizes.arenaBytes ?? 0);
   writeFileSync(
     join(dir, "model.h"),
     `/* The int8 test model (hardware-farm/firmware/tests/fc_model), ${m.inputs} → ${m.hidden} → ${m.outputs}. */
@@ -161,10 +163,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       hidden: { type: "string" },
       out: { type: "string" },
       seed: { type: "string" },
+      "arena-bytes": { type: "string" },
     },
   });
   if (!positionals[0]) {
-    console.error("usage: node generate.mjs OUT_DIR [--in N] [--hidden N] [--out N] [--seed S]");
+    console.error("usage: node generate.mjs OUT_DIR [--in N] [--hidden N] [--out N] [--seed S] [--arena-bytes N]");
     process.exit(2);
   }
   const n = (v, d) => (v === undefined ? d : Number(v));
@@ -173,5 +176,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     hidden: n(values.hidden, 32),
     outputs: n(values.out, 10),
     seed: n(values.seed, 1),
+    arenaBytes: n(values["arena-bytes"], 0),
   });
 }

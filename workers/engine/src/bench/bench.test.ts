@@ -201,6 +201,21 @@ describe("bench on the emulated boards", () => {
     expect(existsSync(join(dir, "benchmark.json"))).toBe(false);
   }, 60_000);
 
+  it("fails a model whose arena overflows the RAM", async () => {
+    // a 300 KB arena against the Cortex-M4 target's 256 KB of RAM
+    const { dir, model } = await modelDir("arena-too-big", {
+      inputs: 8,
+      hidden: 4,
+      outputs: 2,
+      arenaBytes: 300 * 1024,
+    });
+    const failure = await benchmark({ dir, target: "cortex-m4", dataset: dataset(model, 1).bytes }).catch((e) => e);
+    expect(failure).toBeInstanceOf(EngineError);
+    expect(failure.message).toMatch(/RAM overflowed by \d+ bytes/);
+    // 300 KB arena + the harness's buffers and 4 KB stack reserve, less 256 KB
+    expect(failure.details.overflows[0].bytes).toBeGreaterThan(300 * 1024 - 256 * 1024);
+  });
+
   it("refuses ESP32, which has no emulator", async () => {
     const { dir, model } = await modelDir("esp32", { inputs: 8, hidden: 4, outputs: 2, seed: 1 });
     await expect(benchmark({ dir, target: "esp32", dataset: dataset(model, 1).bytes })).rejects.toThrow(

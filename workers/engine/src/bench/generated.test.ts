@@ -13,7 +13,9 @@ import { benchmark } from "./bench.js";
 /**
  * The code generator's C for real models, built into the firmware and run in QEMU: KWS's output bytes equal
  * TensorFlow Lite Micro's on the first EEMBC inputs (Cortex-M4 and RISC-V), person_detection gives the TFLM
- * example's classes on Cortex-M4 and Cortex-M7, with TFLM's output bytes. The full 1000 KWS inputs run in workers/engine/bench/embedded.mjs.
+ * example's classes on Cortex-M4 and Cortex-M7, with TFLM's output bytes. Each board runs the core's optimized kernels
+ * when the generated runtime ships them (bench's default); KWS on Cortex-M4 runs the reference kernels too. Each board runs the core's optimized
+ * kernels when the generated runtime ships them (bench's default); KWS on Cortex-M4 runs the reference kernels too. The full 1000 KWS inputs run in workers/engine/bench/embedded.mjs.
  */
 
 const KWS = "mlperf-tiny/kws/kws_ref_model.tflite";
@@ -81,23 +83,30 @@ function npzOf(x: Int8Array, shape: number[], y: number[]): Uint8Array {
 
 describe("generated models on the emulated boards", () => {
   it.each([
-    "cortex-m4",
-    "riscv",
-  ] as TargetId[])(`KWS on %s: output bytes identical to TFLite Micro on ${KWS_SAMPLES} EEMBC inputs`, async (target) => {
-    const dir = await generatedModel(KWS, `kws-${target}`);
-    const result = await benchmark({ dir, target, dataset: generated("kws_eembc.npz"), limit: KWS_SAMPLES });
-    const oracle = await runTflite(`${FIXTURES}/${KWS}`, generatedPath("kws_eembc.npz"), "tflm", [
-      "--key",
-      "x_int8",
-      "--limit",
-      String(KWS_SAMPLES),
-    ]);
-    expect(result.record.outputs.sha256).toBe(oracle.outputs_sha256);
-    expect(result.deployment.outputsMatchingHost).toBe(KWS_SAMPLES);
-    expect(result.deployment.quality?.value).toBeCloseTo(oracle.top1 ?? -1, 10);
-    expect(result.deployment.instructionsPerInference.value).toBeGreaterThan(1e6);
-    expect(result.deployment.fits).toBe(true);
-  }, 120_000);
+    ["cortex-m4", "default"],
+    ["cortex-m4", "ref"],
+    ["riscv", "default"],
+  ] as [TargetId, "ref" | "default"][])(
+    `KWS on %s (%s kernels): output bytes identical to TFLite Micro on ${KWS_SAMPLES} EEMBC inputs`,
+    async (target, arch) => {
+      const dir = await generatedModel(KWS, `kws-${target}-${arch}`);
+      const dataset = generated("kws_eembc.npz");
+      const result = await benchmark({ dir, target, dataset, limit: KWS_SAMPLES, ...(arch === "ref" ? { arch } : {}) });
+      const oracle = await runTflite(`${FIXTURES}/${KWS}`, generatedPath("kws_eembc.npz"), "tflm", [
+        "--key",
+        "x_int8",
+        "--limit",
+        String(KWS_SAMPLES),
+      ]);
+      expect(result.record.outputs.sha256).toBe(oracle.outputs_sha256);
+      expect(result.deployment.outputsMatchingHost).toBe(KWS_SAMPLES);
+      expect(result.deployment.quality?.value).toBeCloseTo(oracle.top1 ?? -1, 10);
+      expect(result.deployment.instructionsPerInference.value).toBeGreaterThan(1e6);
+      expect(result.deployment.fits).toBe(true);
+      if (arch === "ref") expect(result.deployment.kernels).toBe("ref");
+    },
+    120_000,
+  );
 
   it.each([
     "cortex-m4",
