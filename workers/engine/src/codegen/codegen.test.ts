@@ -19,7 +19,7 @@ import { OptimizationReportSchema } from "../report.js";
 import { FIXTURES, fixture, generated, generatedPath, REPO_ROOT, runTflite } from "../testing/fixtures.js";
 import { type GeneratedC, generateC } from "./generate.js";
 import { linearPlanner } from "./greedy-planner.js";
-import { buildHost, type HostBuild, quantizeSamples, writeGeneratedFiles } from "./host-build.js";
+import { buildHost, dequantizeOutputs, type HostBuild, quantizeSamples, writeGeneratedFiles } from "./host-build.js";
 import { lifetimesOverlap, peakLiveBytes } from "./memory-planner.js";
 
 /**
@@ -321,6 +321,30 @@ describe("every runtime kernel against TFLite Micro", () => {
       expect(rows.size).toBeGreaterThan(50);
     }, 120_000);
   }
+
+  it("a model with the TF converter's float interface: C for its integer core, TFLite Micro's real outputs", async () => {
+    const model = testdata("codegen_zoo_int8_float_io.tflite");
+    const graph = imported(readFileSync(model), "codegen_zoo_int8_float_io");
+    expect(graph.nodes[0]?.op).toBe("Quantize");
+    expect(graph.nodes.at(-1)?.op).toBe("Dequantize");
+    const c = generateC(graph);
+    expect(c.input.dtype).toBe("int8");
+    expect(c.kernels).not.toContain("tml_quantize_f32_s8");
+    const host = await buildHost(c);
+    builds.push(host);
+    const inputs = join(work, "codegen_zoo_inputs_float_io.npz");
+    await exec(`${REPO_ROOT}.venv/bin/python`, [
+      "-c",
+      `import numpy as np; np.savez("${inputs}", x=(np.random.default_rng(2).uniform(-1.25, 1.25, (200, 12, 10, 3))).astype(np.float32))`,
+    ]);
+    const data = datasetFromNpz(readFileSync(inputs), c.input.shape);
+    // The caller quantizes as TFLite Micro's QUANTIZE kernel does, and dequantizes as its DEQUANTIZE does.
+    const outputs = dequantizeOutputs(await host.runRaw(quantizeSamples(data, c.input, "double")), c.output);
+    const floats = new Float32Array(outputs.length * 6);
+    for (const [i, o] of outputs.entries()) floats.set(o, i * 6);
+    const tflm = await runTflite(model, inputs, "tflm");
+    expect(sha256(new Uint8Array(floats.buffer))).toBe(tflm.outputs_sha256);
+  }, 120_000);
 
   it("person_detect (TFLite Micro's example): its output bytes on its two test images and six random ones", async () => {
     const dir = `${FIXTURES}/tflite-micro/person_detection`;

@@ -63,6 +63,37 @@ function modelIo(graph: Graph, name: string, what: "input" | "output"): ModelIo 
   };
 }
 
+/**
+ * The integer core of a quantized model with a float interface (the TF converter's default: QUANTIZE after the
+ * float input, DEQUANTIZE before the float output): the generated C takes and gives the quantized tensors, and
+ * the caller converts with TML_MODEL_INPUT_SCALE / _ZERO_POINT as for any integer model. Other graphs are
+ * returned as they are.
+ */
+function integerInterface(graph: Graph): Graph {
+  const input = graph.tensors.get(graph.inputs[0] as string) as Tensor;
+  const output = graph.tensors.get(graph.outputs[0] as string) as Tensor;
+  const consumers = graph.nodes.filter((n) => n.inputs.includes(input.name));
+  const first = consumers.length === 1 && consumers[0]?.op === "Quantize" ? consumers[0] : undefined;
+  const last = graph.nodes.find((n) => n.outputs.includes(output.name));
+  const isInteger = (name: string | undefined) => {
+    const t = name === undefined ? undefined : graph.tensors.get(name);
+    return t !== undefined && (t.dtype === "int8" || t.dtype === "int16") && t.quant !== undefined;
+  };
+  const stripInput = input.dtype === "float32" && first !== undefined && isInteger(first.outputs[0]);
+  const stripOutput =
+    output.dtype === "float32" &&
+    last?.op === "Dequantize" &&
+    isInteger(last.inputs[0]) &&
+    !graph.nodes.some((n) => n !== last && n.inputs.includes(output.name));
+  if (!stripInput && !stripOutput) return graph;
+  return {
+    ...graph,
+    nodes: graph.nodes.filter((n) => !(stripInput && n === first) && !(stripOutput && n === last)),
+    inputs: stripInput ? [first?.outputs[0] as string] : graph.inputs,
+    outputs: stripOutput ? [last?.inputs[0] as string] : graph.outputs,
+  };
+}
+
 /** Every op the table cannot generate, listed at once (UNSUPPORTED_OPS). */
 function checkSupported(graph: Graph): void {
   const problems: string[] = [];
@@ -96,13 +127,14 @@ function checkSupported(graph: Graph): void {
  * parameter precomputed, a static arena plan), model.h (the API), the runtime sources it calls, a
  * CMakeLists.txt and a README.
  */
-export function generateC(graph: Graph, options: CodegenOptions = {}): GeneratedC {
-  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
+export function generateC(model: Graph, options: CodegenOptions = {}): GeneratedC {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new EngineError(
       "UNSUPPORTED_MODEL",
-      `C code generation takes models with one input and one output; "${graph.name}" has ${graph.inputs.length} and ${graph.outputs.length}`,
+      `C code generation takes models with one input and one output; "${model.name}" has ${model.inputs.length} and ${model.outputs.length}`,
     );
   }
+  const graph = integerInterface(model);
   checkSupported(graph);
   const input = modelIo(graph, graph.inputs[0] as string, "input");
   const output = modelIo(graph, graph.outputs[0] as string, "output");

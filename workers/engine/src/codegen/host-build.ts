@@ -182,17 +182,19 @@ export async function buildHost(c: GeneratedC, options: HostBuildOptions = {}): 
 }
 
 /**
- * Float samples → the model's integer input bytes, as TFLite's QUANTIZE does it in float32:
- * q = clamp(round_half_away(x / scale) + zero_point).
+ * Float samples → the model's integer input bytes: q = clamp(round_half_away(x / scale) + zero_point), x / scale
+ * in float32 as TFLite's QUANTIZE kernel and the oracles do it, or in double as TFLite Micro's reference
+ * AffineQuantize does (`division: "double"`; the two differ only on the rare ties).
  */
-export function quantizeSamples(data: Dataset, io: ModelIo): Uint8Array {
+export function quantizeSamples(data: Dataset, io: ModelIo, division: "float32" | "double" = "float32"): Uint8Array {
   const per = data.x.length / data.count;
   const n = data.count * per;
   const [qmin, qmax] = io.dtype === "int8" ? [-128, 127] : [-32768, 32767];
   const out = io.dtype === "int8" ? new Int8Array(n) : new Int16Array(n);
   const scale = Math.fround(io.scale);
   for (let i = 0; i < n; i++) {
-    const v = Math.fround(Math.fround(data.x[i] as number) / scale);
+    const x = Math.fround(data.x[i] as number);
+    const v = division === "float32" ? Math.fround(x / scale) : x / scale;
     const r = v < 0 ? -Math.round(-v) : Math.round(v);
     out[i] = Math.min(qmax, Math.max(qmin, r + io.zeroPoint));
   }

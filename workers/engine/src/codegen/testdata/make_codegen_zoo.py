@@ -1,6 +1,7 @@
-"""Writes codegen_zoo_{int8,int16x8}.tflite: one small Keras network using every
+"""Writes codegen_zoo_{int8,int16x8,int8_float_io}.tflite: one small Keras network using every
 operator the C runtime (sdk/embedded) implements, converted by the TensorFlow Lite converter with integer input
-and output, so that the generated C can be compared byte for byte with TensorFlow Lite Micro on it.
+and output (and, int8_float_io, with the converter's default float interface), so that the generated C can be
+compared byte for byte with TensorFlow Lite Micro on it.
 
     .venv/bin/python workers/engine/src/codegen/testdata/make_codegen_zoo.py
 
@@ -64,7 +65,9 @@ def convert(model: tf.keras.Model, mode: str) -> bytes:
     converter.representative_dataset = lambda: ([s] for s in samples(0, 64))
     # Per-tensor fully connected weights, as TFLite Micro's reference kernel and the runtime take them.
     converter._experimental_disable_per_channel_quantization_for_dense_layers = True
-    if mode == "int8":
+    if mode == "int8_float_io":  # the converter's default interface: QUANTIZE in, DEQUANTIZE out
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    elif mode == "int8":
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
@@ -78,9 +81,9 @@ def convert(model: tf.keras.Model, mode: str) -> bytes:
 
 
 def main() -> None:
-    for mode in ("int8", "int16x8"):
+    for mode in ("int8", "int16x8", "int8_float_io"):
         path = OUT / f"codegen_zoo_{mode}.tflite"
-        path.write_bytes(convert(network(int8=mode == "int8"), mode))
+        path.write_bytes(convert(network(int8=mode != "int16x8"), mode))
         print(f"{path.name}: {path.stat().st_size} bytes")
 
 
