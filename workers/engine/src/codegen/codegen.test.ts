@@ -346,6 +346,42 @@ describe("every runtime kernel against TFLite Micro", () => {
     expect(sha256(new Uint8Array(floats.buffer))).toBe(tflm.outputs_sha256);
   }, 120_000);
 
+  it("micro_speech (TFLite Micro's example): its output bytes on 300 random spectrograms", async () => {
+    const model = `${FIXTURES}/tflite-micro/micro_speech/micro_speech_quantized.tflite`;
+    const npz = join(work, "micro_speech.npz");
+    await exec(`${REPO_ROOT}.venv/bin/python`, [
+      "-c",
+      `import numpy as np; np.savez("${npz}", x=np.random.default_rng(3).integers(-128, 128, (300, 1, 1960)).astype(np.int8))`,
+    ]);
+    const c = generateC(imported(readFileSync(model), "micro_speech"));
+    const host = await buildHost(c);
+    builds.push(host);
+    const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+    const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
+  }, 120_000);
+
+  it("the engine's int8 AD autoencoder (fully connected, 640 wide): TFLite Micro's bytes and MSE", async () => {
+    const result = await optimize({
+      model: fixture("mlperf-tiny/ad/ad01_fp32.tflite"),
+      modelName: "ad01_fp32.tflite",
+      dataset: generated("ad_windows.npz"),
+      target: "cortex-m4",
+      precision: "int8",
+      emitC: true,
+    });
+    const c = result.c as GeneratedC;
+    const model = join(work, "ad-int8.tflite");
+    writeFileSync(model, result.tflite);
+    const tflm = await runTflite(model, generatedPath("ad_windows.npz"), "tflm");
+    const host = await buildHost(c);
+    builds.push(host);
+    const data = datasetFromNpz(generated("ad_windows.npz"), c.input.shape);
+    expect(sha256(await host.runRaw(quantizeSamples(data, c.input)))).toBe(tflm.outputs_sha256);
+    expect(result.report.optimized.quality?.metric).toBe("mse");
+    expect(result.report.optimized.quality?.value).toBeCloseTo(tflm.mse as number, 9);
+  }, 120_000);
+
   it("person_detect (TFLite Micro's example): its output bytes on its two test images and six random ones", async () => {
     const dir = `${FIXTURES}/tflite-micro/person_detection`;
     const model = `${dir}/person_detect.tflite`;

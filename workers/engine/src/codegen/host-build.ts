@@ -33,8 +33,9 @@ static union {
   void *align_pointer;
   unsigned long long align_long_long;
 } arena;
-static unsigned char input[TML_MODEL_INPUT_BYTES + 1];
-static unsigned char output[TML_MODEL_OUTPUT_BYTES + 1];
+/* Sample buffers aligned for any element type (int16 models read and write them as int16_t). */
+static union { unsigned char bytes[TML_MODEL_INPUT_BYTES]; long long align; } input;
+static union { unsigned char bytes[TML_MODEL_OUTPUT_BYTES]; long long align; } output;
 
 int main(int argc, char **argv) {
   FILE *in, *out;
@@ -60,13 +61,13 @@ int main(int argc, char **argv) {
     perror("harness");
     return 2;
   }
-  while (fread(input, 1, TML_MODEL_INPUT_BYTES, in) == TML_MODEL_INPUT_BYTES) {
-    status = tml_model_run(input, output);
+  while (fread(input.bytes, 1, TML_MODEL_INPUT_BYTES, in) == TML_MODEL_INPUT_BYTES) {
+    status = tml_model_run(input.bytes, output.bytes);
     if (status != 0) {
       fprintf(stderr, "tml_model_run: %d on sample %lu\\n", status, samples);
       return 3;
     }
-    if (fwrite(output, 1, TML_MODEL_OUTPUT_BYTES, out) != TML_MODEL_OUTPUT_BYTES) {
+    if (fwrite(output.bytes, 1, TML_MODEL_OUTPUT_BYTES, out) != TML_MODEL_OUTPUT_BYTES) {
       perror("harness");
       return 2;
     }
