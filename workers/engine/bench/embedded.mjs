@@ -141,6 +141,16 @@ const result = {
   benchmark: "generated C in the benchmark firmware on QEMU boards (-icount shift=0)",
   command: `node workers/engine/bench/embedded.mjs${kwsLimit !== 1000 ? ` --kws-limit ${kwsLimit}` : ""}`,
   measuredAt: new Date().toISOString(),
+  commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root }).toString().trim(),
+  // uncommitted changes to what the figures depend on, if any
+  localChanges: execFileSync(
+    "git",
+    ["status", "--porcelain", "--", "sdk/embedded", "workers/engine/src", "hardware-farm/firmware"],
+    { cwd: root },
+  )
+    .toString()
+    .split("\n")
+    .filter(Boolean),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
   notes:
     "instructions, sizes and stack are emulated (exact under QEMU -icount; the MPS2 timer counts in steps of 40); latency and energy are estimates from src/bench/cost-model.ts; anchors are the TFLM + CMSIS-NN figures quoted by issue 6",

@@ -193,7 +193,10 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
       );
     }
     const elf = new Uint8Array(await readFile(fw.executable));
-    await copyFile(fw.executable, join(dir, `firmware-${target}.elf`));
+    // The image is kept beside the report (the build folder is temporary), and the command names that copy.
+    const kept = join(dir, `firmware-${target}.elf`);
+    await copyFile(fw.executable, kept);
+    const command = ran.command.map((arg) => (arg === fw.executable ? kept : arg));
 
     let matchingHost = 0;
     for (let i = 0; i < count; i++) {
@@ -201,7 +204,7 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
       const b = expected.subarray(i * header.outputBytes, (i + 1) * header.outputBytes);
       if (a.length === b.length && a.every((v, k) => v === b[k])) matchingHost++;
     }
-    const record = makeRecord(target, board, arch, ran.command, ran.instructions, ran.summary, elf, header);
+    const record = makeRecord(target, board, arch, command, ran.instructions, ran.summary, elf, header);
     record.outputs = { matchingHost, samples: count, sha256: await sha256(ran.outputs) };
     if (labels) {
       const predicted = argmaxes(ran.outputs, header, count);

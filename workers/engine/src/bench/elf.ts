@@ -51,7 +51,7 @@ export interface ImageMemory {
   flashBytes: number;
   /** Statically allocated RAM: writable allocated sections (.data, .bss with the arena), the stack reserve excluded. */
   staticRamBytes: number;
-  /** Size of the section holding the model arena's symbol is not known here; per-section sizes for reports. */
+  /** Size of every allocated section, by name, for the record. */
   sections: Record<string, number>;
 }
 
