@@ -17,6 +17,7 @@ import { runPasses } from "../passes/pipeline.js";
 import { quantizeFloat16 } from "../quantize/fp16.js";
 import { OptimizationReportSchema } from "../report.js";
 import { FIXTURES, fixture, generated, generatedPath, REPO_ROOT, runTflite } from "../testing/fixtures.js";
+import { exportTflite } from "../tflite/index.js";
 import { type GeneratedC, generateC } from "./generate.js";
 import { linearPlanner } from "./greedy-planner.js";
 import { buildHost, dequantizeOutputs, type HostBuild, quantizeSamples, writeGeneratedFiles } from "./host-build.js";
@@ -403,6 +404,81 @@ np.savez("${npz}", x=np.concatenate([np.stack(images), noise]))`,
     expect(tflm.predictions.slice(0, 2)).toEqual([1, 0]); // person, no person
     console.log(`person_detect arena: ${c.arenaBytes} B`);
   }, 120_000);
+});
+
+describe("in-place Reshape at the model's edges", () => {
+  const q = (scale: number, zeroPoint = 0) => ({ scale: [scale], zeroPoint: [zeroPoint] });
+
+  it("a Reshape from the caller's input to the caller's output copies (tml_reshape_s8)", async () => {
+    const graph: Graph = {
+      name: "reshape",
+      tensors: new Map([
+        ["x", { name: "x", dtype: "int8", shape: [1, 2, 3], quant: q(0.1) }],
+        ["y", { name: "y", dtype: "int8", shape: [6], quant: q(0.1) }],
+      ]),
+      nodes: [{ name: "r", op: "Reshape", inputs: ["x"], outputs: ["y"], attrs: { shape: [6] } }],
+      inputs: ["x"],
+      outputs: ["y"],
+    };
+    const c = generateC(graph);
+    expect(c.layout.aliased.size).toBe(0);
+    expect(c.arenaBytes).toBe(0);
+    const host = await buildHost(c);
+    builds.push(host);
+    const inputs = Uint8Array.from({ length: 6 * 5 }, (_, i) => (i * 37) & 0xff);
+    expect(await host.runRaw(inputs)).toEqual(inputs);
+  }, 60_000);
+
+  it("FullyConnected → Reshape → output: the op writes the caller's buffer, as TFLite Micro computes it", async () => {
+    const graph: Graph = {
+      name: "fc_reshape",
+      tensors: new Map([
+        ["x", { name: "x", dtype: "int8", shape: [1, 8], quant: q(0.05, -3) }],
+        [
+          "w",
+          {
+            name: "w",
+            dtype: "int8",
+            shape: [4, 8],
+            quant: q(0.02),
+            data: Int8Array.from({ length: 32 }, (_, i) => ((i * 53) % 255) - 127),
+          },
+        ],
+        ["b", { name: "b", dtype: "int32", shape: [4], quant: q(0.001), data: Int32Array.from([100, -250, 3000, -7]) }],
+        ["h", { name: "h", dtype: "int8", shape: [1, 4], quant: q(0.07, 5) }],
+        ["y", { name: "y", dtype: "int8", shape: [1, 2, 2], quant: q(0.07, 5) }],
+      ]),
+      nodes: [
+        {
+          name: "fc",
+          op: "FullyConnected",
+          inputs: ["x", "w", "b"],
+          outputs: ["h"],
+          attrs: { activation: "relu", keepNumDims: false },
+        },
+        { name: "r", op: "Reshape", inputs: ["h"], outputs: ["y"], attrs: { shape: [1, 2, 2] } },
+      ],
+      inputs: ["x"],
+      outputs: ["y"],
+    };
+    const c = generateC(graph);
+    expect([...c.layout.aliased].map((n) => n.name)).toEqual(["r"]);
+    expect(c.layout.storage.get("h")).toEqual({ kind: "output" });
+    expect(c.files.get("model.c")).toContain("(int8_t *)output)");
+    const model = join(work, "fc_reshape.tflite");
+    writeFileSync(model, exportTflite(graph));
+    const npz = join(work, "fc_reshape.npz");
+    await exec(`${REPO_ROOT}.venv/bin/python`, [
+      "-c",
+      `import numpy as np; np.savez("${npz}", x=np.random.default_rng(4).integers(-128, 128, (100, 1, 8)).astype(np.int8))`,
+    ]);
+    const host = await buildHost(c);
+    builds.push(host);
+    const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+    const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
+    expect(new Set(outputs).size).toBeGreaterThan(10);
+  }, 60_000);
 });
 
 describe("unsupported graphs", () => {
