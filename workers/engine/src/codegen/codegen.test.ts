@@ -319,7 +319,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       const rows = new Set(
         Array.from({ length: 200 }, (_, i) => sha256(outputs.subarray(i * c.output.bytes, (i + 1) * c.output.bytes))),
       );
-      expect(rows.size).toBeGreaterThan(50);
+      expect(rows.size).toBeGreaterThan(20);
     }, 120_000);
   }
 

@@ -5,10 +5,11 @@ compared byte for byte with TensorFlow Lite Micro on it.
 
     .venv/bin/python workers/engine/src/codegen/testdata/make_codegen_zoo.py
 
-Operators: PAD, PADV2 (int8), CONV_2D (+ReLU), DEPTHWISE_CONV_2D (stride 2, +ReLU6), MAX_POOL_2D, AVERAGE_POOL_2D,
-LOGISTIC and TANH (int8; the runtime has no int16 twins, so the int16x8 network uses two convolutions there),
-ADD, MUL, CONCATENATION, MEAN, RESHAPE, FULLY_CONNECTED (per-tensor weights), SOFTMAX, and in the int16x8
-network QUANTIZE int16 → int16 (requantization before the concatenation). Deterministic for a given TensorFlow version
+Operators: PAD, PADV2 (int8), CONV_2D (+ReLU, dilated), DEPTHWISE_CONV_2D (stride 2, multiplier 2, +ReLU6),
+MAX_POOL_2D, AVERAGE_POOL_2D, LOGISTIC and TANH (int8; the runtime has no int16 twins, so the int16x8 network
+uses two convolutions there), ADD, MUL, CONCATENATION, MEAN, RESHAPE, FULLY_CONNECTED (per-tensor weights),
+SOFTMAX, and in the int16x8 network QUANTIZE int16 → int16 (requantization before the concatenation).
+Deterministic for a given TensorFlow version
 (fixed seeds); the files are committed, so the tests need no TensorFlow.
 """
 
@@ -34,7 +35,9 @@ def network(int8: bool) -> tf.keras.Model:
     if int8:
         x = layers.Lambda(lambda t: tf.pad(t, [[0, 0], [1, 0], [0, 1], [0, 0]], constant_values=0.5))(x)  # PADV2
     x = layers.Conv2D(8, 3, activation="relu")(x)  # CONV_2D
-    x = layers.DepthwiseConv2D(3, padding="same", strides=2, activation="relu6")(x)  # DEPTHWISE_CONV_2D
+    x = layers.Conv2D(8, 3, dilation_rate=2, padding="same")(x)  # CONV_2D, dilated, no activation
+    x = layers.DepthwiseConv2D(3, padding="same", strides=2, activation="relu6", depth_multiplier=2)(x)  # ×2
+    x = layers.Conv2D(8, 1)(x)
     x = layers.MaxPool2D(2, strides=1, padding="same")(x)  # MAX_POOL_2D
     x = layers.AveragePooling2D(2, strides=1, padding="same")(x)  # AVERAGE_POOL_2D
     if int8:
