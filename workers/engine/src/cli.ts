@@ -6,8 +6,10 @@ import { analyzeGraph } from "./analysis/analyze.js";
 import { benchmark, writeBenchResult } from "./bench/bench.js";
 import { CALIBRATION_METHODS, type CalibrationMethod } from "./calibration/calibrators.js";
 import { type GeneratedC, generateC } from "./codegen/generate.js";
-import { writeGeneratedFiles } from "./codegen/host-build.js";
+import { cHostExecutor, writeGeneratedFiles } from "./codegen/host-build.js";
+import { datasetFromNpz } from "./dataset/dataset.js";
 import { EngineError, isEngineError } from "./errors.js";
+import { type Quality, qualityOf } from "./evaluation/metrics.js";
 import { detectModelFormat } from "./model-format.js";
 import { importModel } from "./model-io.js";
 import { optimize, PRECISIONS, type Precision } from "./optimize.js";
@@ -25,8 +27,9 @@ commands:
            [--no-bias-correction] [--eval-limit N] [--emit c] [--json]
       writes DIR/model.tflite, DIR/model.onnx and DIR/report.json; with --emit c also DIR/c/ (model.c, model.h,
       the runtime kernels, CMakeLists.txt, README.md), and the accuracy reported is that C's, built for this host
-  codegen MODEL.tflite --out DIR
-      C code for an already-quantized (int8 / int16x8) model: writes DIR/c/ as optimize --emit c does
+  codegen MODEL.tflite --out DIR [--dataset D.npz] [--json]
+      C code for an already-quantized (int8 / int16x8) model: writes DIR/c/ as optimize --emit c does; with a
+      dataset, also the quality of that C built for this host
   bench DIR --board TARGET --dataset D.npz [--limit N] [--arch armv7em|rv32im|ref] [--json]
       builds DIR/c (generated C) into TARGET's firmware, runs it in QEMU over the dataset, writes
       DIR/benchmark.json and report.json's deployment (instructions, flash, RAM, stack: emulated;
@@ -215,7 +218,7 @@ async function codegenCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: "string" }, json: { type: "boolean" } },
+    options: { out: { type: "string" }, dataset: { type: "string" }, json: { type: "boolean" } },
   });
   const [modelPath] = positionals;
   if (!modelPath) return usage("codegen needs a MODEL path");
@@ -223,13 +226,29 @@ async function codegenCommand(args: string[]): Promise<number> {
   const { graph } = importModel(await readInput(modelPath, "model"), basename(modelPath));
   runPasses(graph);
   const c = generateC(graph);
+  // With a dataset, the generated C built for this host is run over it (as optimize --emit c evaluates).
+  let quality: Quality | undefined;
+  if (values.dataset) {
+    const data = datasetFromNpz(await readInput(values.dataset, "dataset"), c.input.shape);
+    const host = await cHostExecutor(c);
+    try {
+      quality = qualityOf(await host.runAll(data), data);
+    } finally {
+      await host.dispose();
+    }
+  }
   await writeGeneratedFiles(c, join(values.out, "c"));
   if (values.json) {
     const { arenaBytes, constantBytes, kernels, macs, input, output } = c;
-    console.log(JSON.stringify({ arenaBytes, planner: c.layout.planner, constantBytes, kernels, macs, input, output }));
+    const summary = { arenaBytes, planner: c.layout.planner, constantBytes, kernels, macs, input, output };
+    console.log(JSON.stringify({ ...summary, ...(values.dataset ? { hostAccuracy: quality ?? null } : {}) }));
     return 0;
   }
   console.log(`${basename(modelPath)} → ${join(values.out, "c")}: ${describeC(c)}`);
+  if (quality) {
+    const value = quality.metric === "top1" ? `${(quality.value * 100).toFixed(2)} %` : quality.value.toPrecision(5);
+    console.log(`  host build (c-host): ${quality.metric} ${value} on ${quality.samples} samples`);
+  }
   return 0;
 }
 

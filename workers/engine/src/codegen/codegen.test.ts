@@ -528,10 +528,22 @@ describe("unsupported graphs", () => {
 });
 
 describe("CLI", () => {
-  it("codegen MODEL --out DIR writes DIR/c", async () => {
+  it("codegen MODEL --out DIR --dataset D writes DIR/c and reports the host build's accuracy (TFLite Micro's)", async () => {
     const out = join(work, "cli");
     writeFileSync(kwsRefPath(), fixture("mlperf-tiny/kws/kws_ref_model.tflite"));
-    expect(await main(["codegen", kwsRefPath(), "--out", out, "--json"])).toBe(0);
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => printed.push(line);
+    try {
+      expect(
+        await main(["codegen", kwsRefPath(), "--out", out, "--dataset", generatedPath("kws_eembc.npz"), "--json"]),
+      ).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    const summary = JSON.parse(printed.at(-1) as string);
+    const tflm = await runTflite(kwsRefPath(), generatedPath("kws_eembc.npz"), "tflm");
+    expect(summary.hostAccuracy).toEqual({ metric: "top1", value: tflm.top1, samples: 1000 });
     for (const f of ["model.c", "model.h", "CMakeLists.txt", "README.md", "tinyml/src/ref/tml_conv2d_s8.c"]) {
       expect(existsSync(join(out, "c", f)), f).toBe(true);
     }
