@@ -20,7 +20,7 @@ export interface BenchRequest {
   target: TargetId;
   /** .npz bytes: `x` float (quantized with the model's input parameters) or `x_int8`, and optional labels `y`. */
   dataset: Uint8Array;
-  /** Run the first `limit` samples only. */
+  /** Run the first `limit` samples only (the oracles' --limit takes the same ones). */
   limit?: number;
   /** Force the runtime's kernel family (default: the core's optimized kernels when the generated code has them). */
   arch?: KernelArch;
@@ -185,7 +185,12 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
     const expected = new Uint8Array(await readFile(join(work, "host-output.bin")));
 
     onProgress?.(`running ${count} inferences in ${board.qemuBinary} ${board.qemuArgs.join(" ")}`);
-    const ran = await runFirmware({ board, elf: fw.executable, inputs });
+    const ran = await runFirmware({ board, elf: fw.executable, inputs }).catch((e: unknown) => {
+      if (arch !== "ref" && e instanceof EngineError) {
+        e.message += `\n(the firmware used the ${arch} kernels; --arch ref runs the reference kernels)`;
+      }
+      throw e;
+    });
     if (ran.instructions.length !== count || ran.outputs.length !== count * header.outputBytes) {
       throw new EngineError(
         "UNSUPPORTED_MODEL",

@@ -90,12 +90,18 @@ export async function runFirmware(options: {
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     if (status !== 0) {
+      // what QEMU itself said (the harness's own lines are reported above)
+      const qemuMessages = stderr
+        .split("\n")
+        .filter((l) => l.trim() && !l.startsWith("{"))
+        .slice(-10)
+        .join("\n");
       const error = lines.find((l) => "error" in l);
       const why =
         status === null ? `timed out after ${timeoutMs / 1000} s` : (HARNESS_STATUS[status] ?? `exit status ${status}`);
       throw new EngineError(
         "UNSUPPORTED_MODEL",
-        `the firmware failed on ${board.board}: ${why}${error ? ` (${JSON.stringify(error)})` : ""}${stderr ? `\n${stderr.trim().split("\n").slice(-10).join("\n")}` : ""}`,
+        `the firmware failed on ${board.board}: ${why}${error ? ` (${JSON.stringify(error)})` : ""}${qemuMessages ? `\n${qemuMessages}` : ""}`,
       );
     }
     const summary = lines.find((l) => l.done === true) as unknown as HarnessSummary | undefined;
