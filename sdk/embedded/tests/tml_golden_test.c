@@ -5,7 +5,7 @@
  * bytes exactly. The output buffer carries guard bytes on both sides, and the scratch buffer is exactly
  * _get_buffer_size bytes, so a kernel writing out of bounds fails too.
  *
- *     tml_golden_test GOLDENS_DIR [KERNEL...]     (default: every kernel in GOLDENS_DIR/kernels.txt)
+ *     tml_golden_test [--bench PREFIX] GOLDENS_DIR [KERNEL...]   (default: every kernel in kernels.txt)
  *
  * Prints one line per kernel and implementation (vectors passed) and, for a failure, the op, the case and the
  * first mismatching index. Exit status 0 only when every vector of every requested kernel passed, and at
@@ -441,6 +441,63 @@ static int has_twin(const kernel_entry *k, const tml_kernel_impl *impl) {
   return *slot != NULL;
 }
 
+static unsigned long long last_run_instructions;
+
+/* --bench PREFIX: instructions per twin for the vectors whose case name starts with PREFIX (a model's layers,
+ * e.g. kws_), summed per kernel; the table at the end also sums, per kernel, the fastest twin. */
+static const char *bench_prefix;
+typedef struct {
+  const char *kernel;
+  const char *impl;
+  unsigned long long instructions;
+  int layers;
+} bench_row;
+static bench_row bench_rows[128];
+static int num_bench_rows;
+
+static void bench_record(const char *kernel, const char *impl, unsigned long long instructions) {
+  int i;
+  for (i = 0; i < num_bench_rows; ++i) {
+    if (bench_rows[i].kernel == kernel && strcmp(bench_rows[i].impl, impl) == 0) break;
+  }
+  if (i == num_bench_rows) {
+    if (num_bench_rows == 128) return;
+    bench_rows[i].kernel = kernel;
+    bench_rows[i].impl = impl;
+    bench_rows[i].instructions = 0;
+    bench_rows[i].layers = 0;
+    ++num_bench_rows;
+  }
+  bench_rows[i].instructions += instructions;
+  bench_rows[i].layers += 1;
+}
+
+static void bench_report(void) {
+  unsigned long long ref_total = 0, best_total = 0;
+  int i, j;
+  tml_test_print("bench %s: instructions per kernel and twin\n", bench_prefix);
+  for (i = 0; i < num_bench_rows; ++i) {
+    int first = 1;
+    unsigned long long best = bench_rows[i].instructions;
+    for (j = 0; j < i; ++j) {
+      if (bench_rows[j].kernel == bench_rows[i].kernel) first = 0;
+    }
+    tml_test_print("  %-22s %-8s %3d layers %12llu\n", bench_rows[i].kernel, bench_rows[i].impl, bench_rows[i].layers,
+                   bench_rows[i].instructions);
+    if (!first) continue;
+    for (j = i; j < num_bench_rows; ++j) {
+      if (bench_rows[j].kernel == bench_rows[i].kernel && bench_rows[j].instructions < best) {
+        best = bench_rows[j].instructions;
+      }
+      if (bench_rows[j].kernel == bench_rows[i].kernel && strcmp(bench_rows[j].impl, "ref") == 0) {
+        ref_total += bench_rows[j].instructions;
+      }
+    }
+    best_total += best;
+  }
+  tml_test_print("  total reference %llu, fastest twins %llu\n", ref_total, best_total);
+}
+
 /* Runs one vector on one twin; returns 1 when the output bytes equal the golden. */
 static int check_vector(const kernel_entry *k, const tml_kernel_impl *impl, const tml_vector *v, const char *kname,
                         const char *case_name) {
@@ -455,7 +512,11 @@ static int check_vector(const kernel_entry *k, const tml_kernel_impl *impl, cons
   size_t i;
   ctx.buf = scratch_size > 0 ? scratch.data : NULL;
   ctx.size = scratch_size;
-  status = k->run(v, impl, &ctx, out.data);
+  {
+    const unsigned long long t0 = tml_test_instructions();
+    status = k->run(v, impl, &ctx, out.data);
+    last_run_instructions = tml_test_instructions() - t0;
+  }
   if (status != TML_OK) {
     tml_test_print("FAIL %s [%s] %s: status %d\n", kname, impl->name, case_name, (int)status);
     ok = 0;
@@ -524,7 +585,12 @@ static int test_kernel(const char *dir, const char *kname) {
         ++failures;
         continue;
       }
-      if (check_vector(k, impl, &v, kname, case_names[c])) {
+      const int ok = check_vector(k, impl, &v, kname, case_names[c]);
+      if (bench_prefix && strncmp(case_names[c], bench_prefix, strlen(bench_prefix)) == 0) {
+        bench_record(k->kernel, impl->name, last_run_instructions);
+        tml_test_print("  %-22s %-8s %-28s %10llu\n", kname, impl->name, case_names[c], last_run_instructions);
+      }
+      if (ok) {
         ++passed;
       } else {
         ++failures;
@@ -548,8 +614,13 @@ int main(int argc, char **argv) {
     argv = default_argv;
   }
 #endif
+  if (argc >= 3 && strcmp(argv[1], "--bench") == 0) {
+    bench_prefix = argv[2];
+    argc -= 2;
+    argv += 2;
+  }
   if (argc < 2) {
-    tml_test_print("usage: %s GOLDENS_DIR [KERNEL...]\n", argv[0]);
+    tml_test_print("usage: tml_golden_test [--bench PREFIX] GOLDENS_DIR [KERNEL...]\n");
     return 2;
   }
   if (argc > 2) {
@@ -563,6 +634,7 @@ int main(int argc, char **argv) {
     }
     for (i = 0; i < n; ++i) failures += test_kernel(argv[1], kernel_names[i]);
   }
+  if (bench_prefix) bench_report();
   tml_test_print(failures ? "FAILED: %d vector runs\n" : "all vectors equal TFLM\n", failures);
   return failures ? 1 : 0;
 }

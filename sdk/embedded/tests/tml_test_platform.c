@@ -46,4 +46,6 @@ void tml_test_print(const char *fmt, ...) {
 }
 
 void tml_test_exit(int status) { exit(status); }
+
+unsigned long long tml_test_instructions(void) { return 0; }
 #endif

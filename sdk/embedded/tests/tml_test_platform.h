@@ -14,6 +14,10 @@ long tml_test_read_file(const char *path, void *buf, long max);
 void tml_test_print(const char *fmt, ...);
 void tml_test_exit(int status);
 
+/* Instructions executed so far, where the machine can count them exactly (QEMU with -icount shift=0: Arm
+ * SysTick at 25 MHz = 40 instructions a tick, RISC-V minstret); 0 on the host. */
+unsigned long long tml_test_instructions(void);
+
 /* Arena: tml_test_alloc returns 8-byte aligned memory (NULL when full); tml_test_release frees everything
  * allocated at and after mark. */
 void *tml_test_alloc(size_t bytes);

@@ -19,8 +19,16 @@
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
 static inline uint32_t tml_sxtb16(uint32_t x) { return __sxtb16(x); }
-static inline uint32_t tml_sxtb16_ror8(uint32_t x) { return __sxtb16((x >> 8) | (x << 24)); } /* SXTB16 ..., ROR #8 */
+/* SXTB16 with its operand rotated by 8 is one instruction; ACLE has no form for it in this compiler. */
+static inline uint32_t tml_sxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
 static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
 #else
 static inline uint32_t tml_sxtb16(uint32_t x) {
   const uint32_t lo = (uint32_t)(int32_t)(int8_t)(x & 0xFF) & 0xFFFFu;
@@ -32,6 +40,17 @@ static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
   const int32_t lo = (int32_t)(int16_t)(a & 0xFFFF) * (int32_t)(int16_t)(b & 0xFFFF);
   const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
   return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFF) * (int32_t)(int16_t)(b & 0xFFFF)));
+}
+static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16)));
+}
+static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) {
+  const uint32_t lo = (a + b) & 0xFFFFu;
+  const uint32_t hi = ((a >> 16) + (b >> 16)) & 0xFFFFu;
+  return lo | (hi << 16);
 }
 #endif
 
@@ -71,6 +90,99 @@ static inline void tml_dot2_s8_q15(const int8_t *w0, const int8_t *w1, const int
   }
   *acc0 = a0;
   *acc1 = a1;
+}
+
+/* Two weight rows times two columns: acc[r][c] += sum w_r[i] * col_c[i]; each loaded word serves two SMLADs. */
+static inline void tml_dot2x2_s8_q15(const int8_t *w0, const int8_t *w1, const int16_t *c0, const int16_t *c1,
+                                     int32_t n, int32_t acc[4]) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3], i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t f0 = tml_read_u32(w0 + i), f1 = tml_read_u32(w1 + i);
+    const uint32_t f0e = tml_sxtb16(f0), f0o = tml_sxtb16_ror8(f0);
+    const uint32_t f1e = tml_sxtb16(f1), f1o = tml_sxtb16_ror8(f1);
+    const uint32_t x0e = tml_read_u32(c0 + i), x0o = tml_read_u32(c0 + i + 2);
+    const uint32_t x1e = tml_read_u32(c1 + i), x1o = tml_read_u32(c1 + i + 2);
+    a00 = tml_smlad(f0e, x0e, a00);
+    a00 = tml_smlad(f0o, x0o, a00);
+    a01 = tml_smlad(f0e, x1e, a01);
+    a01 = tml_smlad(f0o, x1o, a01);
+    a10 = tml_smlad(f1e, x0e, a10);
+    a10 = tml_smlad(f1o, x0o, a10);
+    a11 = tml_smlad(f1e, x1e, a11);
+    a11 = tml_smlad(f1o, x1o, a11);
+  }
+  for (; i < n; ++i) {
+    a00 += (int32_t)w0[i] * c0[i];
+    a01 += (int32_t)w0[i] * c1[i];
+    a10 += (int32_t)w1[i] * c0[i];
+    a11 += (int32_t)w1[i] * c1[i];
+  }
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
+/* As tml_dot2x2_s8_q15, with the two columns interleaved by groups of four (see tml_interleave_columns): one
+ * pointer walks both, which leaves the compiler registers for all four accumulators and the loaded words. */
+static inline void tml_dot2x2_s8_q15_interleaved(const int8_t *w0, const int8_t *w1, const int16_t *cols,
+                                                 int32_t n, int32_t acc[4]) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  const int8_t *const w0_end = w0 + (n & ~3);
+  const int32_t tail = n & 3;
+  while (w0 != w0_end) {
+    const uint32_t x0e = tml_read_u32(cols), x0o = tml_read_u32(cols + 2);
+    const uint32_t x1e = tml_read_u32(cols + 4), x1o = tml_read_u32(cols + 6);
+    uint32_t f = tml_read_u32(w0);
+    uint32_t fe = tml_sxtb16(f), fo = tml_sxtb16_ror8(f);
+    a00 = tml_smlad(fe, x0e, a00);
+    a00 = tml_smlad(fo, x0o, a00);
+    a01 = tml_smlad(fe, x1e, a01);
+    a01 = tml_smlad(fo, x1o, a01);
+    f = tml_read_u32(w1);
+    fe = tml_sxtb16(f);
+    fo = tml_sxtb16_ror8(f);
+    a10 = tml_smlad(fe, x0e, a10);
+    a10 = tml_smlad(fo, x0o, a10);
+    a11 = tml_smlad(fe, x1e, a11);
+    a11 = tml_smlad(fo, x1o, a11);
+    w0 += 4;
+    w1 += 4;
+    cols += 8;
+  }
+  if (tail) {
+    int32_t i;
+    for (i = 0; i < tail; ++i) {
+      a00 += (int32_t)w0[i] * cols[i];
+      a01 += (int32_t)w0[i] * cols[tail + i];
+      a10 += (int32_t)w1[i] * cols[i];
+      a11 += (int32_t)w1[i] * cols[tail + i];
+    }
+  }
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
+/* Two natural-order int16 columns of n -> one buffer: per group of four, column 0's x0, x2, x1, x3 then column
+ * 1's; the n % 4 tail of column 0, then of column 1. */
+static inline void tml_interleave_columns(const int16_t *c0, const int16_t *c1, int32_t n, int16_t *out) {
+  const int32_t n4 = n & ~3;
+  int32_t i;
+  for (i = 0; i < n4; i += 4) {
+    out[0] = c0[i];
+    out[1] = c0[i + 2];
+    out[2] = c0[i + 1];
+    out[3] = c0[i + 3];
+    out[4] = c1[i];
+    out[5] = c1[i + 2];
+    out[6] = c1[i + 1];
+    out[7] = c1[i + 3];
+    out += 8;
+  }
+  for (i = n4; i < n; ++i) *out++ = c0[i];
+  for (i = n4; i < n; ++i) *out++ = c1[i];
 }
 
 static inline int32_t tml_dot1_s8_q15(const int8_t *w, const int16_t *col, int32_t n, int32_t acc) {

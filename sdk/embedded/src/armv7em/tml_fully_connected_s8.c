@@ -6,17 +6,18 @@
  */
 #include "tinyml/tml_kernels.h"
 #include "../common/tml_fixed_point.h"
+#include "../common/tml_output_stage.h"
 #include "tml_armv7em_dsp.h"
 
 int32_t tml_armv7em_fully_connected_s8_get_buffer_size(const tml_dims *filter_dims) {
   return filter_dims->c * (int32_t)sizeof(int16_t);
 }
 
-static int8_t requantize(int32_t acc, const int32_t *bias, int32_t o, const tml_per_tensor_quant_params *quant,
-                         const tml_fc_params *params) {
-  if (bias) acc += bias[o];
-  acc = tml_mbqm(acc, quant->multiplier, quant->shift) + params->output_offset;
-  return (int8_t)TML_CLAMP(acc, params->activation.min, params->activation.max);
+static int8_t fc_output(int32_t acc, const tml_channel_requant *requant, int32_t offset, int32_t act_min,
+                        int32_t act_max) {
+  int32_t v = tml_apply_requant(requant, acc) + offset;
+  v = v < act_min ? act_min : v;
+  return (int8_t)(v > act_max ? act_max : v);
 }
 
 tml_status tml_armv7em_fully_connected_s8(const tml_context *ctx, const tml_fc_params *params,
@@ -25,6 +26,7 @@ tml_status tml_armv7em_fully_connected_s8(const tml_context *ctx, const tml_fc_p
                                           const int32_t *bias, const tml_dims *output_dims, int8_t *output) {
   const int32_t depth = filter_dims->c, out_c = filter_dims->n;
   int16_t *col = (int16_t *)(ctx ? ctx->buf : NULL);
+  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
   int32_t b, o;
   if (params->filter_offset != 0) {
     return tml_ref_fully_connected_s8(ctx, params, quant, input_dims, input, filter_dims, filter, bias,
@@ -32,17 +34,18 @@ tml_status tml_armv7em_fully_connected_s8(const tml_context *ctx, const tml_fc_p
   }
   if (input_dims->h * input_dims->w * input_dims->c != depth || output_dims->c != out_c) return TML_ERROR_ARGUMENT;
   if (col == NULL || ctx->size < depth * (int32_t)sizeof(int16_t)) return TML_ERROR_BUFFER;
+  tml_channel_requant requant;
+  tml_prepare_requant(&requant, quant->multiplier, quant->shift);
   for (b = 0; b < input_dims->n; ++b) {
     int8_t *out = output + (size_t)b * out_c;
     tml_q7_to_q15_reordered(input + (size_t)b * depth, col, depth, params->input_offset);
     for (o = 0; o + 2 <= out_c; o += 2) {
       int32_t acc0 = 0, acc1 = 0;
       tml_dot2_s8_q15(filter + (size_t)o * depth, filter + (size_t)(o + 1) * depth, col, depth, &acc0, &acc1);
-      out[o] = requantize(acc0, bias, o, quant, params);
-      out[o + 1] = requantize(acc1, bias, o + 1, quant, params);
+      out[o] = fc_output(acc0 + (bias ? bias[o] : 0), &requant, out_off, act_min, act_max);
+      out[o + 1] = fc_output(acc1 + (bias ? bias[o + 1] : 0), &requant, out_off, act_min, act_max);
     }
-    if (o < out_c) out[o] = requantize(tml_dot1_s8_q15(filter + (size_t)o * depth, col, depth, 0), bias, o, quant,
-                                       params);
+    if (o < out_c) out[o] = fc_output(tml_dot1_s8_q15(filter + (size_t)o * depth, col, depth, 0) + (bias ? bias[o] : 0), &requant, out_off, act_min, act_max);
   }
   return TML_OK;
 }

@@ -20,17 +20,15 @@ static inline int32_t tml_wrap_add(int32_t a, int32_t b) { return (int32_t)((uin
 static inline int32_t tml_wrap_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
 static inline int32_t tml_wrap_neg(int32_t a) { return (int32_t)(0u - (uint32_t)a); }
 
-/* gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2 + 2^31 rounding) >> 32, saturating the one
- * overflow case INT32_MIN * INT32_MIN. The nudge is toward the sign of the product, then truncating division. */
+/* gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), saturating the one overflow case
+ * INT32_MIN * INT32_MIN. gemmlowp nudges by +2^30 (or 1 - 2^30 for a negative product) and divides by 2^31
+ * truncating toward zero; for a negative product ceil((ab + 1 - 2^30) / 2^31) = floor((ab + 2^30) / 2^31), so
+ * one multiply-accumulate (SMLAL on Arm) and an arithmetic shift give the same bits in every case. */
 static inline int32_t tml_srdhm(int32_t a, int32_t b) {
-  int64_t ab;
-  int64_t nudge;
   if (a == b && a == INT32_MIN) {
     return INT32_MAX;
   }
-  ab = (int64_t)a * (int64_t)b;
-  nudge = ab >= 0 ? (int64_t)(1 << 30) : (int64_t)(1 - (1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
 }
 
 /* gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero. */
@@ -46,6 +44,46 @@ static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
   const int left_shift = shift > 0 ? shift : 0;
   const int right_shift = shift > 0 ? 0 : -shift;
   return tml_rdbpot(tml_srdhm((int32_t)((uint32_t)x << left_shift), multiplier), right_shift);
+}
+
+/* The same as tml_mbqm for a multiplier from QuantizeMultiplier (never INT32_MIN, so SaturatingRoundingDoubling-
+ * HighMul cannot saturate): SMLAL, then RoundingDivideByPOT written branch-free. The optimized kernels' output
+ * stage; the tests hold it to TFLM like the rest. */
+static inline int32_t tml_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  const int32_t high = (int32_t)(((int64_t)(int32_t)((uint32_t)x << left) * multiplier + ((int64_t)1 << 30)) >> 31);
+  const int32_t mask = (int32_t)((1u << right) - 1u);
+  const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
+  return (high >> right) + ((high & mask) > threshold);
+}
+
+/* The output stage of the optimized int8 kernels: bias, requantization, output offset, activation clamp, all
+ * from values (not through pointers a store to int8 output could alias, which would force reloads). */
+static inline int8_t tml_output_s8(int32_t acc, int32_t bias, int32_t multiplier, int32_t shift, int32_t offset,
+                                   int32_t act_min, int32_t act_max) {
+  int32_t v = tml_requantize(acc + bias, multiplier, shift) + offset;
+  v = v < act_min ? act_min : v;
+  v = v > act_max ? act_max : v;
+  return (int8_t)v;
+}
+
+/* The output stage over a row of n int32 accumulators (one per output channel): out[c] = tml_output_s8(acc[c],
+ * add ? add[c] : 0, multiplier[c], shift[c], ...). A tight loop of its own keeps the constants in registers,
+ * where the same code inlined beside the MAC loops spills them. */
+static inline void tml_output_row_s8(const int32_t *acc, const int32_t *add, const int32_t *multiplier,
+                                     const int32_t *shift, int32_t n, int32_t offset, int32_t act_min,
+                                     int32_t act_max, int8_t *out) {
+  int32_t c;
+  if (add) {
+    for (c = 0; c < n; ++c) {
+      out[c] = tml_output_s8(acc[c], add[c], multiplier[c], shift[c], offset, act_min, act_max);
+    }
+  } else {
+    for (c = 0; c < n; ++c) {
+      out[c] = tml_output_s8(acc[c], 0, multiplier[c], shift[c], offset, act_min, act_max);
+    }
+  }
 }
 
 /* TFLite MultiplyByQuantizedMultiplier (int64 input): 16-bit reduced multiplier, one rounding. */
