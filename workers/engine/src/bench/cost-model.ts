@@ -9,8 +9,9 @@ import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
  * CPI (cycles per instruction) for int8 inference code is an assumption anchored on the cores' published
  * instruction timings and CoreMark/MHz ratios, given with its reasoning beside each core. Active power is the
  * vendor datasheet's typical run-mode current of a representative part at the catalog clock (all peripherals
- * disabled, code from flash) × its typical supply of 3.3 V. A core with no figure we can cite has no energy
- * estimate (the report leaves it absent rather than invent it).
+ * disabled, code from flash) × its typical supply of 3.3 V, as the datasheets' feature summaries give them (check
+ * them against the electrical-characteristics tables before quoting an energy to a customer). A core with no
+ * figure we can cite has no energy estimate (the report leaves it absent rather than invent it).
  */
 export interface CoreCost {
   /** The representative part whose datasheet the power figure comes from. */
