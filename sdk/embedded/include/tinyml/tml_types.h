@@ -50,7 +50,8 @@ typedef struct {
   int32_t w;
 } tml_tile;
 
-/** Scratch memory owned by the caller (may be {NULL, 0} for kernels whose _get_buffer_size is 0). */
+/** Scratch memory owned by the caller (may be {NULL, 0} for kernels whose _get_buffer_size is 0). buf must be
+ *  4-byte aligned (the optimized kernels keep int32 rows and load words from it). */
 typedef struct {
   void *buf;
   int32_t size;
