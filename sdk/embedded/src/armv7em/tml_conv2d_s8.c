@@ -11,6 +11,7 @@
  */
 #include "tinyml/tml_kernels.h"
 #include "../common/tml_fixed_point.h"
+#include "../common/tml_im2col.h"
 #include "../common/tml_output_stage.h"
 #include "tml_armv7em_dsp.h"
 
@@ -20,31 +21,6 @@ int32_t tml_armv7em_conv2d_s8_get_buffer_size(const tml_conv_params *params, con
   (void)input_dims;
   return output_dims->c * (int32_t)(sizeof(tml_channel_requant) + 2 * sizeof(int32_t)) +
          4 * filter_dims->h * filter_dims->w * filter_dims->c * (int32_t)sizeof(int16_t);
-}
-
-/* The receptive field of output pixel (oy, ox) of batch b for group g, as an int16 column (natural order). */
-static void gather(const tml_conv_params *params, const tml_dims *input_dims, const int8_t *input,
-                   const tml_dims *filter_dims, int32_t b, int32_t oy, int32_t ox, int32_t g, int16_t *col) {
-  const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
-  const int32_t k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
-  const int32_t in_y0 = oy * params->stride.h - params->padding.h;
-  const int32_t in_x0 = ox * params->stride.w - params->padding.w;
-  const int32_t offset = params->input_offset;
-  int16_t *dst = col;
-  int32_t ky, kx, i;
-  for (ky = 0; ky < k_h; ++ky) {
-    const int32_t in_y = in_y0 + ky * params->dilation.h;
-    for (kx = 0; kx < k_w; ++kx) {
-      const int32_t in_x = in_x0 + kx * params->dilation.w;
-      if (in_y < 0 || in_y >= in_h || in_x < 0 || in_x >= in_w) {
-        for (i = 0; i < k_c; ++i) dst[i] = 0;
-      } else {
-        const int8_t *src = input + (((size_t)b * in_h + in_y) * in_w + in_x) * in_c + g * k_c;
-        for (i = 0; i < k_c; ++i) dst[i] = (int16_t)(src[i] + offset);
-      }
-      dst += k_c;
-    }
-  }
 }
 
 /* Groups of four become x0, x2, x1, x3 for SXTB16 / SMLAD. */
@@ -91,9 +67,9 @@ tml_status tml_armv7em_conv2d_s8(const tml_context *ctx, const tml_conv_params *
       for (g = 0; g < groups; ++g) {
         const int32_t oc_end = (g + 1) * per_group;
         oc = g * per_group;
-        gather(params, input_dims, input, filter_dims, b, p / out_w, p % out_w, g, col0);
+        tml_im2col_s8(params, input_dims, input, filter_dims, b, p / out_w, p % out_w, g, col0);
         if (two) {
-          gather(params, input_dims, input, filter_dims, b, (p + 1) / out_w, (p + 1) % out_w, g, col1);
+          tml_im2col_s8(params, input_dims, input, filter_dims, b, (p + 1) / out_w, (p + 1) % out_w, g, col1);
           tml_interleave_columns(col0, col1, k, cols);
           for (; oc + 2 <= oc_end; oc += 2) {
             int32_t acc[4] = {0, 0, 0, 0};
