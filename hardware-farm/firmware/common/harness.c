@@ -73,16 +73,20 @@ static void fail(const char *what, int32_t code, int status) {
   sh_exit(status);
 }
 
-/* The counter's own cost, taken as the smallest of a few empty measurements and subtracted from each reading. */
+/* The counter's own cost, taken as the smallest of a few empty measurements and subtracted from each one. */
 static uint64_t counter_overhead(void) {
   uint64_t best = UINT64_MAX;
   for (int k = 0; k < 8; k++) {
-    uint64_t t0 = board_instructions();
-    uint64_t t1 = board_instructions();
-    if (t1 - t0 < best) best = t1 - t0;
+    board_count_t t0, t1;
+    board_read(&t0);
+    board_read(&t1);
+    uint64_t n = board_elapsed(&t0, &t1);
+    if (n < best) best = n;
   }
   return best;
 }
+
+static uint64_t minus_overhead(uint64_t n, uint64_t overhead) { return n > overhead ? n - overhead : 0; }
 
 int main(void) {
   board_init();
@@ -97,22 +101,24 @@ int main(void) {
   uint32_t count = (uint32_t)(length / (long)TML_MODEL_INPUT_BYTES);
 
   uint64_t overhead = counter_overhead();
-  uint64_t t0 = board_instructions();
+  board_count_t start, end;
+  board_read(&start);
   int rc = tml_model_init(arena, sizeof arena);
-  uint64_t init_instructions = board_instructions() - t0 - overhead;
+  board_read(&end);
+  uint64_t init_instructions = minus_overhead(board_elapsed(&start, &end), overhead);
   if (rc != 0) fail("tml_model_init", rc, 4);
 
   for (uint32_t i = 0; i < count; i++) {
     if (sh_read(in, input, sizeof input) != 0) fail("read input.bin", (int32_t)i, 2);
-    uint64_t start = board_instructions();
+    board_read(&start);
     rc = tml_model_run(input, output);
-    uint64_t end = board_instructions();
+    board_read(&end);
     if (rc != 0) fail("tml_model_run", rc, 5);
     if (sh_write(out, output, sizeof output) != 0) fail("write output.bin", (int32_t)i, 2);
     put_str(&l, "{\"i\":");
     put_u64(&l, i);
     put_str(&l, ",\"instructions\":");
-    put_u64(&l, end - start - overhead);
+    put_u64(&l, minus_overhead(board_elapsed(&start, &end), overhead));
     put_str(&l, "}");
     emit(&l);
   }

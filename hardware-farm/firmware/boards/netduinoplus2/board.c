@@ -1,40 +1,47 @@
 /*
- * STM32F405 instruction counter: TIM2 (0x40000000), a 32-bit up-counter, prescaler 0, auto-reload 0xFFFFFFFF.
- * QEMU's STM32F2xx timer model is clocked at 1 GHz of virtual time, so under -icount shift=0 it counts one tick per
- * executed instruction (on the chip TIM2 would run at 84 MHz; on QEMU no clock tree is modelled). The RCC enable
- * bit is set as firmware for the real chip must. Wraps (every 4.3 s of virtual time) are folded into 64 bits.
+ * STM32F405 instruction counter: TIM2 (0x40000000), a 32-bit up-counter with prescaler 0. QEMU's STM32F2xx timer
+ * model is clocked at 1 GHz of virtual time, so under -icount shift=0 it counts one tick per executed instruction
+ * (on the chip TIM2 would run at 84 MHz; QEMU models no clock tree). It wraps every 2^32 instructions, so TIM5
+ * (0x40000C00, 32 bits) runs beside it with prescaler 65536 (one tick per 65536 instructions, wrapping after
+ * 2.8e14) and picks the wrap (board_unwrap). The RCC enable bits are set as firmware for the real chip must.
  */
 #include <stdint.h>
 
 #include "board.h"
 
 #define RCC_APB1ENR (*(volatile uint32_t *)0x40023840u)
-#define TIM2_CR1 (*(volatile uint32_t *)0x40000000u)
-#define TIM2_EGR (*(volatile uint32_t *)0x40000014u)
-#define TIM2_CNT (*(volatile uint32_t *)0x40000024u)
-#define TIM2_PSC (*(volatile uint32_t *)0x40000028u)
-#define TIM2_ARR (*(volatile uint32_t *)0x4000002Cu)
+#define TIM_CR1(base) (*(volatile uint32_t *)((base) + 0x00u))
+#define TIM_EGR(base) (*(volatile uint32_t *)((base) + 0x14u))
+#define TIM_CNT(base) (*(volatile uint32_t *)((base) + 0x24u))
+#define TIM_PSC(base) (*(volatile uint32_t *)((base) + 0x28u))
+#define TIM_ARR(base) (*(volatile uint32_t *)((base) + 0x2Cu))
+#define TIM2 0x40000000u
+#define TIM5 0x40000C00u
+#define TIM5_PRESCALE 65536u
 
 const char board_counter[] = "stm32-tim2@1GHz";
 const uint32_t board_counter_step = 1;
 
-static uint32_t last;
-static uint64_t high;
-
-void board_init(void) {
-  RCC_APB1ENR |= 1u; /* TIM2EN */
-  TIM2_CR1 = 0;
-  TIM2_PSC = 0;
-  TIM2_ARR = 0xFFFFFFFFu;
-  TIM2_EGR = 1u; /* update: load PSC and ARR */
-  TIM2_CR1 = 1u; /* CEN */
-  last = TIM2_CNT;
-  high = 0;
+static void start(uint32_t tim, uint32_t prescale) {
+  TIM_CR1(tim) = 0;
+  TIM_PSC(tim) = prescale - 1u;
+  TIM_ARR(tim) = 0xFFFFFFFFu;
+  TIM_EGR(tim) = 1u; /* update: load PSC and ARR, clear the counter */
+  TIM_CR1(tim) = 1u; /* CEN */
 }
 
-uint64_t board_instructions(void) {
-  uint32_t now = TIM2_CNT;
-  if (now < last) high += 1ull << 32;
-  last = now;
-  return high + now;
+void board_init(void) {
+  RCC_APB1ENR |= (1u << 0) | (1u << 3); /* TIM2EN, TIM5EN */
+  start(TIM5, TIM5_PRESCALE);
+  start(TIM2, 1u);
+}
+
+void board_read(board_count_t *count) {
+  count->coarse = TIM_CNT(TIM5);
+  count->exact = TIM_CNT(TIM2);
+}
+
+uint64_t board_elapsed(const board_count_t *from, const board_count_t *to) {
+  uint64_t coarse = (uint64_t)(uint32_t)(to->coarse - from->coarse) * TIM5_PRESCALE;
+  return board_unwrap(coarse, to->exact - from->exact);
 }
