@@ -35,6 +35,8 @@ describe("tinyml-engine bench", () => {
       generatedPath("kws_eembc.npz"),
       "--limit",
       "3",
+      "--arch",
+      "ref",
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/instructions +[\d,]+ per inference \(emulated/);
