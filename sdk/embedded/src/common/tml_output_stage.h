@@ -43,6 +43,17 @@ static inline void tml_prepare_requant(tml_channel_requant *ch, int32_t multipli
   }
 }
 
+#if defined(__GNUC__)
+#define TML_NOINLINE __attribute__((noinline, unused))
+#else
+#define TML_NOINLINE
+#endif
+
+/* Channels with shift >= 0: out of line, so that the common path's loop keeps its registers. */
+static TML_NOINLINE int32_t tml_requantize_left(int32_t acc, const tml_channel_requant *ch) {
+  return tml_requantize(acc, ch->multiplier, ch->shift);
+}
+
 static inline int32_t tml_apply_requant(const tml_channel_requant *ch, int32_t acc) {
   if (ch->high_shift >= 0) {
     const uint32_t negative = (uint32_t)acc >> 31;
@@ -50,18 +61,27 @@ static inline int32_t tml_apply_requant(const tml_channel_requant *ch, int32_t a
     const int64_t q = (int64_t)acc * ch->multiplier + round;
     return (int32_t)(q >> 32) >> ch->high_shift;
   }
-  return tml_requantize(acc, ch->multiplier, ch->shift);
+  return tml_requantize_left(acc, ch);
 }
 
-/* out[c] = clamp(requant_c(acc[c] + (add ? add[c] : 0)) + offset) for c < n. */
-static inline void tml_output_row(const int32_t *acc, const int32_t *add, const tml_channel_requant *ch, int32_t n,
-                                  int32_t offset, int32_t act_min, int32_t act_max, int8_t *out) {
-  int32_t c;
-  for (c = 0; c < n; ++c) {
-    int32_t v = tml_apply_requant(&ch[c], add ? acc[c] + add[c] : acc[c]) + offset;
-    v = v < act_min ? act_min : v;
-    v = v > act_max ? act_max : v;
-    out[c] = (int8_t)v;
+/* out[c] = clamp(requant_c(acc[c] + (add ? add[c] : 0)) + offset) for c < n. Kept out of line: inlined into a
+ * kernel's loop nest it loses its constants to the stack. */
+static TML_NOINLINE void tml_output_row(const int32_t *acc, const int32_t *add,
+                                               const tml_channel_requant *ch, int32_t n, int32_t offset,
+                                               int32_t act_min, int32_t act_max, int8_t *out) {
+  const int32_t *const end = acc + n;
+  if (add) {
+    while (acc != end) {
+      int32_t v = tml_apply_requant(ch++, *acc++ + *add++) + offset;
+      v = v < act_min ? act_min : v;
+      *out++ = (int8_t)(v > act_max ? act_max : v);
+    }
+  } else {
+    while (acc != end) {
+      int32_t v = tml_apply_requant(ch++, *acc++) + offset;
+      v = v < act_min ? act_min : v;
+      *out++ = (int8_t)(v > act_max ? act_max : v);
+    }
   }
 }
 
