@@ -1,16 +1,17 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
-import { parseNpz } from "../dataset/npz.js";
 import { EngineError } from "../errors.js";
 import { type Deployment, OptimizationReportSchema } from "../report.js";
-import { quantizeValue } from "../runtime/quant-math.js";
 import { type EmulatedBoard, emulatedBoard, type KernelArch } from "./boards.js";
 import { estimateCost } from "./cost-model.js";
 import { imageMemory } from "./elf.js";
 import { buildFirmware } from "./firmware.js";
+import { argmaxes, quantizedInputs } from "./inputs.js";
 import { type ModelHeader, parseModelHeader } from "./model-header.js";
 import { type HarnessSummary, runFirmware } from "./qemu.js";
 
@@ -81,65 +82,7 @@ function hasKernels(modelDir: string, arch: KernelArch): boolean {
   return walk(modelDir, 0);
 }
 
-/** The dataset's inputs as the model's integer input bytes, and its labels if any. */
-export function quantizedInputs(
-  npz: Uint8Array,
-  header: ModelHeader,
-  limit?: number,
-): { bytes: Uint8Array; count: number; labels: Int32Array | null } {
-  const arrays = parseNpz(npz);
-  const elementBytes = header.inputType === "int16" ? 2 : 1;
-  const perSample = header.inputBytes / elementBytes;
-  const intKey = header.inputType === "int16" ? "x_int16" : "x_int8";
-  const integer = arrays.get(intKey);
-  const x = integer ?? arrays.get("x");
-  if (!x) {
-    throw new EngineError(
-      "INVALID_DATASET",
-      `the dataset has neither "${intKey}" nor "x" (${perSample} values a sample)`,
-    );
-  }
-  const total = x.data.length;
-  if (total % perSample !== 0 || (x.shape[0] ?? 0) * perSample !== total) {
-    throw new EngineError(
-      "INVALID_DATASET",
-      `${integer ? intKey : "x"} has shape (${x.shape.join(", ")}): expected N samples of ${perSample} values (the model input)`,
-    );
-  }
-  const available = total / perSample;
-  const count = Math.min(available, limit ?? available);
-  const [qmin, qmax] = elementBytes === 2 ? [-32768, 32767] : [-128, 127];
-  const values = new (elementBytes === 2 ? Int16Array : Int8Array)(count * perSample);
-  for (let i = 0; i < values.length; i++) {
-    const v = Number(x.data[i] as number | bigint);
-    values[i] = integer ? v : quantizeValue(v, header.inputScale, header.inputZeroPoint, qmin, qmax);
-  }
-  let labels: Int32Array | null = null;
-  const y = arrays.get("y");
-  if (y && y.dtype !== "float32" && y.dtype !== "float64" && y.data.length === available) {
-    labels = Int32Array.from(Array.from(y.data as ArrayLike<number | bigint>, Number).slice(0, count));
-  }
-  return { bytes: new Uint8Array(values.buffer), count, labels };
-}
-
-/** Index of the largest output of each inference. */
-function argmaxes(outputs: Uint8Array, header: ModelHeader, count: number): number[] {
-  const wide = header.outputType === "int16";
-  const values = wide
-    ? new Int16Array(outputs.buffer, outputs.byteOffset, outputs.byteLength / 2)
-    : new Int8Array(outputs.buffer, outputs.byteOffset, outputs.byteLength);
-  const per = values.length / count;
-  return Array.from({ length: count }, (_, i) => {
-    let best = 0;
-    for (let k = 1; k < per; k++) if ((values[i * per + k] as number) > (values[i * per + best] as number)) best = k;
-    return best;
-  });
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const { createHash } = await import("node:crypto");
-  return createHash("sha256").update(bytes).digest("hex");
-}
+const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * Builds the generated model into the target's benchmark firmware (cross compiler, -O2), runs it in QEMU over the
@@ -174,7 +117,6 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
     onProgress?.("building the model for the host");
     const host = await buildFirmware({ board: "host", modelDir, buildDir: join(work, "host"), arch: "ref" });
     await writeFile(join(work, "input.bin"), inputs);
-    const { execFile } = await import("node:child_process");
     await new Promise<void>((resolve, reject) =>
       execFile(host.executable, [join(work, "input.bin"), join(work, "host-output.bin")], (e, _o, stderr) =>
         e
@@ -210,7 +152,7 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
       if (a.length === b.length && a.every((v, k) => v === b[k])) matchingHost++;
     }
     const record = makeRecord(target, board, arch, command, ran.instructions, ran.summary, elf, header);
-    record.outputs = { matchingHost, samples: count, sha256: await sha256(ran.outputs) };
+    record.outputs = { matchingHost, samples: count, sha256: sha256(ran.outputs) };
     if (labels) {
       const predicted = argmaxes(ran.outputs, header, count);
       const correct = predicted.filter((p, i) => p === labels[i]).length;
