@@ -510,6 +510,18 @@ static int check_vector(const kernel_entry *k, const tml_kernel_impl *impl, cons
   tml_status status;
   int ok = 1;
   size_t i;
+  if (scratch_size > 0) {
+    /* One byte short of _get_buffer_size: the kernel must refuse, not write past the buffer. */
+    ctx.buf = scratch.data;
+    ctx.size = scratch_size - 1;
+    status = k->run(v, impl, &ctx, out.data);
+    if (status != TML_ERROR_BUFFER) {
+      tml_test_print("FAIL %s [%s] %s: a scratch buffer one byte short gave status %d, not TML_ERROR_BUFFER\n", kname,
+                     impl->name, case_name, (int)status);
+      tml_test_release(mark);
+      return 0;
+    }
+  }
   ctx.buf = scratch_size > 0 ? scratch.data : NULL;
   ctx.size = scratch_size;
   {

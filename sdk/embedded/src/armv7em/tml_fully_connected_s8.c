@@ -45,7 +45,10 @@ tml_status tml_armv7em_fully_connected_s8(const tml_context *ctx, const tml_fc_p
       out[o] = fc_output(acc0 + (bias ? bias[o] : 0), &requant, out_off, act_min, act_max);
       out[o + 1] = fc_output(acc1 + (bias ? bias[o + 1] : 0), &requant, out_off, act_min, act_max);
     }
-    if (o < out_c) out[o] = fc_output(tml_dot1_s8_q15(filter + (size_t)o * depth, col, depth, 0) + (bias ? bias[o] : 0), &requant, out_off, act_min, act_max);
+    if (o < out_c) {
+      const int32_t acc = tml_dot1_s8_q15(filter + (size_t)o * depth, col, depth, 0);
+      out[o] = fc_output(acc + (bias ? bias[o] : 0), &requant, out_off, act_min, act_max);
+    }
   }
   return TML_OK;
 }

@@ -47,8 +47,8 @@ static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
 }
 
 /* The same as tml_mbqm for a multiplier from QuantizeMultiplier (never INT32_MIN, so SaturatingRoundingDoubling-
- * HighMul cannot saturate): SMLAL, then RoundingDivideByPOT written branch-free. The optimized kernels' output
- * stage; the tests hold it to TFLM like the rest. */
+ * HighMul cannot saturate): SMLAL, then RoundingDivideByPOT written branch-free. Used by the optimized kernels'
+ * output stage (tml_output_stage.h) for left shifts; tests/tml_requant_test.c holds it to TFLite's arithmetic. */
 static inline int32_t tml_requantize(int32_t x, int32_t multiplier, int32_t shift) {
   const int32_t left = shift > 0 ? shift : 0;
   const int32_t right = shift > 0 ? 0 : -shift;
@@ -56,34 +56,6 @@ static inline int32_t tml_requantize(int32_t x, int32_t multiplier, int32_t shif
   const int32_t mask = (int32_t)((1u << right) - 1u);
   const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
   return (high >> right) + ((high & mask) > threshold);
-}
-
-/* The output stage of the optimized int8 kernels: bias, requantization, output offset, activation clamp, all
- * from values (not through pointers a store to int8 output could alias, which would force reloads). */
-static inline int8_t tml_output_s8(int32_t acc, int32_t bias, int32_t multiplier, int32_t shift, int32_t offset,
-                                   int32_t act_min, int32_t act_max) {
-  int32_t v = tml_requantize(acc + bias, multiplier, shift) + offset;
-  v = v < act_min ? act_min : v;
-  v = v > act_max ? act_max : v;
-  return (int8_t)v;
-}
-
-/* The output stage over a row of n int32 accumulators (one per output channel): out[c] = tml_output_s8(acc[c],
- * add ? add[c] : 0, multiplier[c], shift[c], ...). A tight loop of its own keeps the constants in registers,
- * where the same code inlined beside the MAC loops spills them. */
-static inline void tml_output_row_s8(const int32_t *acc, const int32_t *add, const int32_t *multiplier,
-                                     const int32_t *shift, int32_t n, int32_t offset, int32_t act_min,
-                                     int32_t act_max, int8_t *out) {
-  int32_t c;
-  if (add) {
-    for (c = 0; c < n; ++c) {
-      out[c] = tml_output_s8(acc[c], add[c], multiplier[c], shift[c], offset, act_min, act_max);
-    }
-  } else {
-    for (c = 0; c < n; ++c) {
-      out[c] = tml_output_s8(acc[c], 0, multiplier[c], shift[c], offset, act_min, act_max);
-    }
-  }
 }
 
 /* TFLite MultiplyByQuantizedMultiplier (int64 input): 16-bit reduced multiplier, one rounding. */

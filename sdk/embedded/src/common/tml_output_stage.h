@@ -57,7 +57,8 @@ static TML_NOINLINE int32_t tml_requantize_left(int32_t acc, const tml_channel_r
 static inline int32_t tml_apply_requant(const tml_channel_requant *ch, int32_t acc) {
   if (ch->high_shift >= 0) {
     const uint32_t negative = (uint32_t)acc >> 31;
-    const int64_t round = (int64_t)(((uint64_t)(uint32_t)ch->round_hi << 32) | ch->round_lo) - ((int64_t)negative << 31);
+    const int64_t round =
+        (int64_t)(((uint64_t)(uint32_t)ch->round_hi << 32) | ch->round_lo) - ((int64_t)negative << 31);
     const int64_t q = (int64_t)acc * ch->multiplier + round;
     return (int32_t)(q >> 32) >> ch->high_shift;
   }
