@@ -3,17 +3,22 @@ import { EngineError } from "../errors.js";
 import { quantizeValue } from "../runtime/quant-math.js";
 import type { ModelHeader } from "./model-header.js";
 
-/** The dataset's inputs as the model's integer input bytes, and its labels if any. */
+/**
+ * The dataset's inputs as the model's integer input bytes, and its labels if any: `x_int8` (`x_int16`) as stored
+ * when the dataset has it (unless `useFloat`), else float `x` quantized with the model's input scale and zero point
+ * (rounding half away from zero, as TensorFlow Lite does).
+ */
 export function quantizedInputs(
   npz: Uint8Array,
   header: ModelHeader,
   limit?: number,
+  useFloat = false,
 ): { bytes: Uint8Array; count: number; labels: Int32Array | null } {
   const arrays = parseNpz(npz);
   const elementBytes = header.inputType === "int16" ? 2 : 1;
   const perSample = header.inputBytes / elementBytes;
   const intKey = header.inputType === "int16" ? "x_int16" : "x_int8";
-  const integer = arrays.get(intKey);
+  const integer = useFloat ? undefined : arrays.get(intKey);
   const x = integer ?? arrays.get("x");
   if (!x) {
     throw new EngineError(

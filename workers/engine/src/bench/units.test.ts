@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { generated } from "../testing/fixtures.js";
 import { CORE_COSTS, estimateCost } from "./cost-model.js";
 import { parseRegionOverflows } from "./firmware.js";
-import { parseModelHeader } from "./model-header.js";
+import { quantizedInputs } from "./inputs.js";
+import { type ModelHeader, parseModelHeader } from "./model-header.js";
 
 describe("bench helpers", () => {
   it("reads GNU ld's region overflows", () => {
@@ -49,5 +51,29 @@ describe("bench helpers", () => {
     expect(m4?.energyUj).toBeCloseTo((m4?.latencyMs ?? 0) * 84 * 0.128 * 3.3, 6);
     expect(estimateCost("riscv", 1000)?.energyUj).toBeNull();
     expect(estimateCost("esp32", 1000)).toBeNull();
+  });
+
+  it("quantizes float inputs with the model's input parameters, as the stored int8 inputs were", () => {
+    // kws_eembc.npz: x is x_int8 dequantized with kws_ref_model.tflite's input scale and zero point
+    const header: ModelHeader = {
+      arenaBytes: 0,
+      inputBytes: 490,
+      outputBytes: 12,
+      inputType: "int8",
+      outputType: "int8",
+      inputScale: 0.5847029089927673,
+      inputZeroPoint: 83,
+      outputScale: 1 / 256,
+      outputZeroPoint: -128,
+      macs: null,
+    };
+    const npz = generated("kws_eembc.npz");
+    const stored = quantizedInputs(npz, header);
+    const quantized = quantizedInputs(npz, header, undefined, true);
+    expect(quantized.count).toBe(1000);
+    expect(Buffer.from(quantized.bytes).equals(Buffer.from(stored.bytes))).toBe(true);
+    expect(stored.labels?.length).toBe(1000);
+    expect(quantizedInputs(npz, header, 7).count).toBe(7);
+    expect(() => quantizedInputs(npz, { ...header, inputBytes: 491 })).toThrow(/expected N samples of 491 values/);
   });
 });
