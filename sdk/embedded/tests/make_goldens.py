@@ -632,6 +632,46 @@ def random_cases(rng, quick: bool):
         shape = (1, int(rng.integers(2, 30)))
         yield f"logistic{i}", (lambda shape=shape: model([shape], lambda x: L.Activation("sigmoid")(x))), [shape]
         yield f"tanh{i}", (lambda shape=shape: model([shape], lambda x: L.Activation("tanh")(x))), [shape]
+    # More variety, drawn after the cases above so that their vectors do not move.
+    for i in range(n(4)):
+        h, w, c = int(rng.integers(1, 6)), int(rng.integers(1, 6)), int(rng.integers(1, 9))
+        s1 = (1, h, w, c)
+        s2 = [(1, h, 1, c), (1, 1, w, 1), (1, h, w, 1), (1, 1, 1, 1)][i % 4]
+        yield f"addrelu{i}", (lambda s1=s1, s2=s2: model(
+            [s1, s2], lambda a, b: L.ReLU()(L.Add()([a, b])))), [s1, s2]
+        yield f"mulrelu{i}", (lambda s1=s1, s2=s2: model(
+            [s1, s2], lambda a, b: L.ReLU(max_value=6.0)(L.Multiply()([a, b])))), [s1, s2]
+    for i in range(n(3)):
+        shape = (1, int(rng.integers(1, 3)), int(rng.integers(2, 100)))
+        beta = float(rng.choice([0.5, 2.0, 4.0]))
+        yield f"softmaxbeta{i}", (lambda shape=shape, beta=beta: model(
+            [shape], lambda x: L.Lambda(lambda t: tf.nn.softmax(t * beta))(x))), [shape]
+    for i in range(n(2)):
+        h, w, c = int(rng.integers(2, 8)), int(rng.integers(2, 8)), int(rng.integers(1, 9))
+        shape = (1, h, w, c)
+        yield f"meanflat{i}", (lambda shape=shape: model(
+            [shape], lambda x: L.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2]))(x))), [shape]
+        yield f"padv2_{i}", (lambda shape=shape: model(
+            [shape], lambda x: L.Lambda(lambda t: tf.pad(t, [[0, 0], [1, 1], [2, 0], [0, 0]],
+                                                         constant_values=0.75))(x))), [shape]
+        yield f"concatax{i}", (lambda shape=shape, i=i: model(
+            [shape], lambda x: L.Concatenate(axis=1 + i)([x, L.ReLU()(x), x]))), [shape]
+    for i in range(n(2)):
+        h, w = int(rng.integers(3, 9)), int(rng.integers(3, 9))
+        cin, groups = [(4, 2), (6, 3)][i % 2]
+        shape = (1, h, w, cin)
+        yield f"groupconv{i}", (lambda shape=shape, groups=groups: model(
+            [shape], lambda x: L.Conv2D(2 * groups, (3, 3), padding="same", groups=groups)(x))), [shape]
+    for i in range(n(2)):
+        h, w, c = int(rng.integers(2, 10)), int(rng.integers(2, 10)), int(rng.integers(1, 9))
+        shape = (1, h, w, c)
+        yield f"poolrelu{i}", (lambda shape=shape, i=i: model(
+            [shape], lambda x: L.ReLU()([L.AveragePooling2D, L.MaxPooling2D][i % 2]((2, 2), padding="same")(x)))), [shape]
+    for i in range(n(2)):
+        shape = (1, int(rng.integers(30, 200)))
+        yield f"logisticwide{i}", (lambda shape=shape: model(
+            [shape], lambda x: L.Activation("sigmoid")(x * 3.0))), [shape]
+        yield f"tanhwide{i}", (lambda shape=shape: model([shape], lambda x: L.Activation("tanh")(x * 3.0))), [shape]
 
 
 def random_models(writer: Writer, quick: bool) -> None:
