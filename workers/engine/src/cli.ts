@@ -30,8 +30,8 @@ commands:
   codegen MODEL.tflite --out DIR [--dataset D.npz] [--json]
       C code for an already-quantized (int8 / int16x8) model: writes DIR/c/ as optimize --emit c does; with a
       dataset, also the quality of that C built for this host
-  bench DIR --board TARGET --dataset D.npz [--limit N] [--arch armv7em|rv32im|ref] [--json]
-      builds DIR/c (generated C) into TARGET's firmware, runs it in QEMU over the dataset, writes
+  bench DIR [--board TARGET] --dataset D.npz [--limit N] [--arch armv7em|rv32im|ref] [--json]
+      builds DIR/c (generated C) into TARGET's firmware (default: report.json's target), runs it in QEMU, writes
       DIR/benchmark.json and report.json's deployment (instructions, flash, RAM, stack: emulated;
       latency, energy: estimated)`;
 
@@ -267,7 +267,11 @@ async function benchCommand(args: string[]): Promise<number> {
   const [dir] = positionals;
   if (!dir) return usage("bench needs an optimize output DIR (with DIR/c from --emit c)");
   if (!values.dataset) return usage("bench needs --dataset D.npz");
-  const target = TargetId.safeParse(values.board);
+  // --board defaults to the target the model was optimized for (report.json)
+  const reported = await readFile(join(dir, "report.json"), "utf8")
+    .then((text) => (JSON.parse(text) as { target?: { id?: string } }).target?.id)
+    .catch(() => undefined);
+  const target = TargetId.safeParse(values.board ?? reported);
   if (!target.success) return usage(`--board must be one of ${TargetId.options.join(", ")}`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
