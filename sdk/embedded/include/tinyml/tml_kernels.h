@@ -10,10 +10,13 @@
  *     TML_ARCH_RV32IM   RV32IM(C) (src/rv32im/, tml_rv32im_* symbols)
  *     neither           the reference kernels (src/ref/, tml_ref_* symbols)
  * A kernel without an optimized twin for the target resolves to its reference. Link src/ref/ always and
- * src/<arch>/ for the target; the twins share the signature, the _get_buffer_size rule and the tests.
+ * src/<arch>/ for the target; the twins share the signature and the tests, and each twin's _get_buffer_size
+ * (the public name resolves to the twin's) says what it needs. Twins today: conv2d_s8, depthwise_conv2d_s8 and
+ * fully_connected_s8 for both architectures.
  *
  * Memory. The caller owns everything: tensors, the scratch buffer of a tml_context (at least the kernel's
- * tml_<op>_<dtype>_get_buffer_size(...) bytes, computable ahead of time from shapes), and precomputed
+ * tml_<op>_<dtype>_get_buffer_size(...) bytes, computable ahead of time from shapes, 4-byte aligned; a kernel
+ * given less returns TML_ERROR_BUFFER before touching anything), and precomputed
  * multipliers. No kernel allocates, and none keeps state between calls. Input and output must not overlap
  * unless a kernel says so.
  *
