@@ -217,11 +217,11 @@ int main(void) {
   }, 60_000);
 
   it.skipIf(!existsSync("/usr/bin/cmake") && !existsSync("/usr/local/bin/cmake"))(
-    "CMakeLists.txt builds libtinyml_model.a for TML_ARCH=ref and armv7em",
+    "CMakeLists.txt builds libtinyml_model.a for TML_ARCH=ref, armv7em and rv32im",
     async () => {
       const dir = join(work, "cmake");
       await writeGeneratedFiles(c, dir);
-      for (const arch of ["ref", "armv7em"]) {
+      for (const arch of ["ref", "armv7em", "rv32im"]) {
         const build = join(work, `cmake-build-${arch}`);
         await exec("cmake", ["-S", dir, "-B", build, `-DTML_ARCH=${arch}`]);
         await exec("cmake", ["--build", build]);
