@@ -332,8 +332,36 @@ def softmax(m: Model, op, tensors):
     raise Unsupported(f"softmax {in_dt}")
 
 
+def checked_log2(x: float) -> tuple[bool, int]:
+    """TFLite's CheckedLog2 (float arithmetic): whether x is a power of two, and round(log2(x))."""
+    x_log2 = np.float32(math.log(np.float32(x))) * (np.float32(1.0) / np.float32(math.log(np.float32(2.0))))
+    rounded = tflite_round(float(x_log2))
+    return abs(float(np.float32(x_log2) - np.float32(rounded))) < 1e-3, rounded
+
+
+def sigmoid_like_s16(m: Model, op, tensors, name: str):
+    x, y = op.Inputs(0), op.Outputs(0)
+    if m.zero_point(x) != 0 or m.zero_point(y) != 0:
+        raise Unsupported(f"{name} int16 with a zero point")
+    pot, log2r = checked_log2(m.scale(x))
+    left_shift = (15 - 3) + log2r
+    pot = pot and (left_shift == 0 if name == "logistic" else left_shift in (0, 1))
+    if pot:
+        multiplier = 0
+    else:
+        mult = float(m.scale(x)) * 4096.0 * 3.0
+        left_shift = 0
+        while mult <= 32767.0 / 2.0 and left_shift <= 30:
+            left_shift += 1
+            mult *= 2.0
+        multiplier = int(mult)
+    return f"{name}_s16", {"params": i32(multiplier, left_shift), "input": tensors[x], "expected": tensors[y]}
+
+
 def sigmoid_like(m: Model, op, tensors, name: str):
     x, y = op.Inputs(0), op.Outputs(0)
+    if m.dtype(x) == np.int16:
+        return sigmoid_like_s16(m, op, tensors, name)
     if m.dtype(x) != np.int8:
         raise Unsupported(f"{name} {m.dtype(x)}")
     # logistic_common.cc / tanh.cc: frexp(input_scale * 2^(31 - 4)), TfLiteRound(q * 2^31)
@@ -672,6 +700,12 @@ def random_cases(rng, quick: bool):
         yield f"logisticwide{i}", (lambda shape=shape: model(
             [shape], lambda x: L.Activation("sigmoid")(x * 3.0))), [shape]
         yield f"tanhwide{i}", (lambda shape=shape: model([shape], lambda x: L.Activation("tanh")(x * 3.0))), [shape]
+    for i, factor in enumerate([0.7, 5.0, 12.0][: n(3)]):
+        shape = (1, 512)  # many inputs, so that most table segments of the int16 variants are crossed
+        yield f"logisticlut{i}", (lambda shape=shape, factor=factor: model(
+            [shape], lambda x: L.Activation("sigmoid")(x * factor))), [shape]
+        yield f"tanhlut{i}", (lambda shape=shape, factor=factor: model(
+            [shape], lambda x: L.Activation("tanh")(x * factor))), [shape]
 
 
 def random_models(writer: Writer, quick: bool) -> None:

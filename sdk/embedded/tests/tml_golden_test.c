@@ -292,6 +292,18 @@ static tml_status run_softmax_s16(const tml_vector *v, const tml_kernel_impl *im
 SIGMOID_RUNNER(logistic_s8)
 SIGMOID_RUNNER(tanh_s8)
 
+#define SIGMOID_S16_RUNNER(NAME)                                                                                 \
+  static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
+    tml_sigmoid_s16_params p;                                                                                 \
+    const tml_field *in = tml_vector_get(v, "input", TML_VT_I16);                                            \
+    (void)ctx;                                                                                                \
+    p.input_multiplier = tml_vector_i32(v, "params", 0);                                                      \
+    p.input_left_shift = tml_vector_i32(v, "params", 1);                                                      \
+    return impl->NAME(&p, in->count, (const int16_t *)in->data, (int16_t *)out);                              \
+  }
+SIGMOID_S16_RUNNER(logistic_s16)
+SIGMOID_S16_RUNNER(tanh_s16)
+
 /* ----- mean, pad, concat, reshape ---------------------------------------------------------------------- */
 #define MEAN_RUNNER(NAME, T, VT)                                                                                 \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
@@ -410,6 +422,8 @@ static const kernel_entry kernels[] = {
     ENTRY(softmax_s16, NULL),
     ENTRY(logistic_s8, NULL),
     ENTRY(tanh_s8, NULL),
+    ENTRY(logistic_s16, NULL),
+    ENTRY(tanh_s16, NULL),
     ENTRY(mean_s8, NULL),
     ENTRY(mean_s16, NULL),
     ENTRY(pad_s8, NULL),

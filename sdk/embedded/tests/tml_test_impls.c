@@ -25,6 +25,8 @@ const tml_kernel_impl tml_test_impls[] = {
      tml_ref_softmax_s16,
      tml_ref_logistic_s8,
      tml_ref_tanh_s8,
+     tml_ref_logistic_s16,
+     tml_ref_tanh_s16,
      tml_ref_mean_s8,
      tml_ref_mean_s16,
      tml_ref_pad_s8,

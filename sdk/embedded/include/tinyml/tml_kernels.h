@@ -161,6 +161,11 @@ void tml_gen_lut_s16(float (*func)(float), float input_min, float input_max, flo
 tml_status tml_ref_logistic_s8(const tml_sigmoid_params *params, int32_t size, const int8_t *input,
                                int8_t *output);
 tml_status tml_ref_tanh_s8(const tml_sigmoid_params *params, int32_t size, const int8_t *input, int8_t *output);
+/* int16: reference_integer_ops::Logistic / Tanh for int16 (a 256-entry sigmoid table, linear interpolation). */
+tml_status tml_ref_logistic_s16(const tml_sigmoid_s16_params *params, int32_t size, const int16_t *input,
+                                int16_t *output);
+tml_status tml_ref_tanh_s16(const tml_sigmoid_s16_params *params, int32_t size, const int16_t *input,
+                            int16_t *output);
 
 /* ---------------------------------------------------------------------------------------------------------
  * MEAN over H and W of {N, H, W, C} into {N, 1, 1, C} (TFLM's REDUCE MEAN int8/int16 path).

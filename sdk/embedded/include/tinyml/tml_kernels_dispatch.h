@@ -134,4 +134,11 @@
 #define tml_requantize_s16_s16 tml_ref_requantize_s16_s16
 #endif
 
+#ifndef tml_logistic_s16
+#define tml_logistic_s16 tml_ref_logistic_s16
+#endif
+#ifndef tml_tanh_s16
+#define tml_tanh_s16 tml_ref_tanh_s16
+#endif
+
 #endif /* TINYML_TML_KERNELS_DISPATCH_H */

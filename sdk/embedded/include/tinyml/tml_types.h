@@ -179,6 +179,17 @@ typedef struct {
   int32_t input_left_shift;
 } tml_sigmoid_params;
 
+/** LOGISTIC / TANH int16 (TFLM logistic_common / tanh_common, input and output zero point 0, output scale
+ *  1/32768): with log2r = round(log2(input_scale)) (TFLite's CheckedLog2, float), input_left_shift = 12 + log2r;
+ *  when input_scale is a power of two (|log2 - log2r| < 1e-3) and that shift is 0 (LOGISTIC) or 0 or 1 (TANH),
+ *  input_multiplier = 0 (the kernel then scales by 3 << input_left_shift); otherwise m = input_scale * 4096 * 3
+ *  (double) is doubled while m <= 32767 / 2 and the shift count (from 0) is <= 30, input_left_shift = that
+ *  count, input_multiplier = (int32)m. */
+typedef struct {
+  int32_t input_multiplier;
+  int32_t input_left_shift;
+} tml_sigmoid_s16_params;
+
 /** MEAN over H and W of an NHWC tensor (keep_dims or not, the bytes are the same). Mirrors TFLM's
  *  EvalIntegerMean: when input and output share scale and zero point (same_quantization != 0) it is
  *  reference_ops::Mean (raw sum / count, truncated toward zero); otherwise reference_ops::QuantizedMeanOrSum,
