@@ -13,9 +13,9 @@ import { benchmark } from "./bench.js";
 /**
  * The code generator's C for real models, built into the firmware and run in QEMU: KWS's output bytes equal
  * TensorFlow Lite Micro's on the first EEMBC inputs (Cortex-M4 and RISC-V), person_detection gives the TFLM
- * example's classes on Cortex-M4 and Cortex-M7, with TFLM's output bytes. The reference kernels run here: with the
- * Armv7E-M and RV32IM twins the generated tml_model_init currently refuses the models (-3: the code generator's
- * scratch rules are behind the twins' get_buffer_size). Each board runs the core's optimized
+ * example's classes on Cortex-M4 and Cortex-M7, with TFLM's output bytes. Each board runs the core's optimized kernels
+ * (bench's default: the Armv7E-M and RV32IM twins the generated runtime ships); KWS on Cortex-M4 runs the reference
+ * kernels too. Each board runs the core's optimized
  * kernels when the generated runtime ships them (bench's default); KWS on Cortex-M4 runs the reference kernels too. The full 1000 KWS inputs run in workers/engine/bench/embedded.mjs.
  */
 
@@ -84,8 +84,9 @@ function npzOf(x: Int8Array, shape: number[], y: number[]): Uint8Array {
 
 describe("generated models on the emulated boards", () => {
   it.each([
+    ["cortex-m4", "default"],
     ["cortex-m4", "ref"],
-    ["riscv", "ref"],
+    ["riscv", "default"],
   ] as [TargetId, "ref" | "default"][])(
     `KWS on %s (%s kernels): output bytes identical to TFLite Micro on ${KWS_SAMPLES} EEMBC inputs`,
     async (target, arch) => {
@@ -103,7 +104,7 @@ describe("generated models on the emulated boards", () => {
       expect(result.deployment.quality?.value).toBeCloseTo(oracle.top1 ?? -1, 10);
       expect(result.deployment.instructionsPerInference.value).toBeGreaterThan(1e6);
       expect(result.deployment.fits).toBe(true);
-      if (arch === "ref") expect(result.deployment.kernels).toBe("ref");
+      expect(result.deployment.kernels).toBe(arch === "ref" ? "ref" : target === "riscv" ? "rv32im" : "armv7em");
     },
     120_000,
   );
@@ -118,9 +119,7 @@ describe("generated models on the emulated boards", () => {
     const x = new Int8Array(Buffer.concat([person, noPerson]));
     // TFLM's person_detection example: output index 1 is "person", 0 "no person"
     const dataset = npzOf(x, [2, 96, 96, 1], [1, 0]);
-    // Reference kernels: with the Armv7E-M twins tml_model_init refuses this model (-3), on QEMU and in the host
-    // build alike: the conv twin asks for two im2col columns where the code generator's scratch rule plans one.
-    const result = await benchmark({ dir, target, dataset, arch: "ref" });
+    const result = await benchmark({ dir, target, dataset });
     expect(result.deployment.quality).toEqual({ metric: "top1", value: 1, samples: 2 });
     expect(result.deployment.outputsMatchingHost).toBe(2);
     await writeFile(join(dir, "person.npz"), dataset);
