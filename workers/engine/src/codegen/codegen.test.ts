@@ -488,6 +488,45 @@ describe("in-place Reshape at the model's edges", () => {
   }, 60_000);
 });
 
+describe("MEAN with and without shared quantization", () => {
+  const q = (scale: number, zeroPoint = 0) => ({ scale: [scale], zeroPoint: [zeroPoint] });
+  // TFLite Micro requantizes even when input and output share quantization (the runtime's plain-mean path,
+  // same_quantization = 1, gives other bytes there), so the generated C always takes the requantized path.
+  for (const [what, out, keepDims] of [
+    ["the same scale and zero point, keep_dims", q(0.05, -3), true],
+    ["the same scale and zero point", q(0.05, -3), false],
+    ["another scale and zero point", q(0.031, 7), true],
+  ] as const) {
+    it(`int8 over H and W with ${what}: TFLite Micro's bytes`, async () => {
+      const graph: Graph = {
+        name: "mean",
+        tensors: new Map([
+          ["x", { name: "x", dtype: "int8", shape: [1, 5, 7, 6], quant: q(0.05, -3) }],
+          ["y", { name: "y", dtype: "int8", shape: keepDims ? [1, 1, 1, 6] : [1, 6], quant: out }],
+        ]),
+        nodes: [{ name: "m", op: "Mean", inputs: ["x"], outputs: ["y"], attrs: { axes: [1, 2], keepDims } }],
+        inputs: ["x"],
+        outputs: ["y"],
+      };
+      const c = generateC(graph);
+      expect(c.files.get("model.c")).toContain(".same_quantization = 0");
+      const tag = `${out.zeroPoint[0]}-${keepDims}`;
+      const model = join(work, `mean-${tag}.tflite`);
+      writeFileSync(model, exportTflite(graph));
+      const npz = join(work, `mean-${tag}.npz`);
+      await exec(`${REPO_ROOT}.venv/bin/python`, [
+        "-c",
+        `import numpy as np; np.savez("${npz}", x=np.random.default_rng(5).integers(-128, 128, (200, 5, 7, 6)).astype(np.int8))`,
+      ]);
+      const host = await buildHost(c);
+      builds.push(host);
+      const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+      const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
+    }, 60_000);
+  }
+});
+
 describe("unsupported graphs", () => {
   const float = () => imported(fixture("mlperf-tiny/kws/kws_ref_model_float32.tflite"), "kws_float");
 

@@ -17,8 +17,9 @@ import { scratchRule } from "./scratch-rules.js";
 
 /**
  * AVERAGE_POOL_2D, MAX_POOL_2D and MEAN over H and W. Pooling keeps its input's scale and zero point (TFLite's
- * constraint), so its only parameters are the window geometry and the activation clamp; MEAN requantizes with
- * QuantizeMultiplier((double)input_scale / (double)output_scale).
+ * constraint), so its only parameters are the window geometry and the activation clamp; MEAN over H and W
+ * requantizes with QuantizeMultiplier((double)input_scale / (double)output_scale), also when input and output
+ * share quantization (as TFLite Micro computes it).
  */
 
 const io = (node: Node, graph: Graph) => ({
@@ -86,11 +87,13 @@ export const meanEmitter: OpEmitter = {
       );
     }
     const m = quantizeMultiplier(scaleOf(input) / scaleOf(output));
+    // tml_types.h offers a plain-mean path (same_quantization = 1) for equal quantization, but TFLite Micro
+    // reduces H and W of a 4-D tensor with the multiplier even then (checked byte for byte in codegen.test.ts).
     const id = ctx.id;
     const outDims = [input.shape[0] as number, 1, 1, input.shape[3] as number];
     return {
       definitions: [
-        `static const tml_mean_params ${id}_params = { .input_zero_point = ${zeroPointOf(input)}, .output_zero_point = ${zeroPointOf(output)}, .multiplier = ${cInt(m.multiplier)}, .shift = ${m.shift} };\n`,
+        `static const tml_mean_params ${id}_params = { .same_quantization = 0, .input_zero_point = ${zeroPointOf(input)}, .output_zero_point = ${zeroPointOf(output)}, .multiplier = ${cInt(m.multiplier)}, .shift = ${m.shift} };\n`,
         `static const tml_dims ${id}_input_dims = ${cDims(dims4(input.shape))}, ${id}_output_dims = ${cDims(outDims)};\n`,
       ],
       call: `tml_mean_${suffix}(&${id}_params, &${id}_input_dims, ${ctx.ptr(input.name)}, &${id}_output_dims, ${ctx.ptr(output.name)})`,
