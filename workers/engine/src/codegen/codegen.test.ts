@@ -527,6 +527,52 @@ describe("MEAN with and without shared quantization", () => {
   }
 });
 
+describe("broadcasting ADD / MUL with a constant, CONCATENATION on H, multi-row SOFTMAX (beta 1.5)", () => {
+  for (const bits of [8, 16] as const) {
+    it(`int${bits}: TFLite Micro's bytes`, async () => {
+      // int8: asymmetric; int16: zero points 0, softmax output 1/32768 (TFLite's 16x8 constraints).
+      const q = (scale: number, zeroPoint = 0) => ({ scale: [scale], zeroPoint: [bits === 8 ? zeroPoint : 0] });
+      const dtype = bits === 8 ? "int8" : "int16";
+      const act = (name: string, shape: number[], quant = q(0.05, -20)) =>
+        [name, { name, dtype, shape, quant }] as const;
+      const constant = bits === 8 ? Int8Array.from([10, -50, 90]) : Int16Array.from([1000, -5000, 9000]);
+      const graph = {
+        name: `edge${bits}`,
+        tensors: new Map([
+          act("x", [1, 4, 5, 3], q(bits === 8 ? 0.04 : 0.0004, 2)),
+          ["c", { name: "c", dtype, shape: [1, 1, 1, 3], quant: q(bits === 8 ? 0.02 : 0.0002, -1), data: constant }],
+          act("a", [1, 4, 5, 3]),
+          act("m", [1, 4, 5, 3]),
+          act("k", [1, 8, 5, 3]),
+          act("s", [1, 8, 5, 3], bits === 8 ? q(1 / 256, -128) : q(1 / 32768)),
+        ]),
+        nodes: [
+          { name: "add", op: "Add", inputs: ["x", "c"], outputs: ["a"], attrs: { activation: "relu" } },
+          { name: "mul", op: "Mul", inputs: ["x", "c"], outputs: ["m"], attrs: { activation: "none" } },
+          { name: "cat", op: "Concat", inputs: ["a", "m"], outputs: ["k"], attrs: { axis: 1, activation: "none" } },
+          { name: "sm", op: "Softmax", inputs: ["k"], outputs: ["s"], attrs: { beta: 1.5 } },
+        ],
+        inputs: ["x"],
+        outputs: ["s"],
+      } as Graph;
+      const c = generateC(graph);
+      const model = join(work, `edge${bits}.tflite`);
+      writeFileSync(model, exportTflite(graph));
+      const npz = join(work, `edge${bits}.npz`);
+      const [lo, hi] = bits === 8 ? [-128, 128] : [-32768, 32768];
+      await exec(`${REPO_ROOT}.venv/bin/python`, [
+        "-c",
+        `import numpy as np; np.savez("${npz}", x=np.random.default_rng(6).integers(${lo}, ${hi}, (100, 4, 5, 3)).astype(np.${dtype}))`,
+      ]);
+      const host = await buildHost(c);
+      builds.push(host);
+      const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array | Int16Array;
+      const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
+    }, 60_000);
+  }
+});
+
 describe("unsupported graphs", () => {
   const float = () => imported(fixture("mlperf-tiny/kws/kws_ref_model_float32.tflite"), "kws_float");
 
