@@ -239,14 +239,26 @@ def fully_connected(m: Model, op, tensors):
     sfx = suffix(dt)
     if m.dtype(w) != np.int8:
         raise Unsupported(f"weights {m.dtype(w)}")
-    if len(m.quant(w)[0]) != 1:
-        raise Unsupported("per-channel fully connected weights")
     w_shape = m.shape(w)
     depth, out_c = w_shape[1], w_shape[0]
     batches = int(np.prod(m.shape(x))) // depth
+    act = activation_range(o.FusedActivationFunction(), m.scale(y), m.zero_point(y), *qlimits(dt))
+    w_scales = m.quant(w)[0]
+    if len(w_scales) > 1:
+        # Per-channel weights: multipliers as a convolution's (double(input scale) * filter scale / out scale).
+        pairs = [quantize_multiplier(float(m.scale(x)) * float(s) / float(m.scale(y))) for s in w_scales]
+        fields = {
+            "in_dims": i32(batches, 1, 1, depth), "filter_dims": i32(out_c, 1, 1, depth),
+            "out_dims": i32(batches, 1, 1, out_c), "act": i32(*act),
+            "in_offset": i32(-m.zero_point(x)), "filter_offset": i32(0), "out_offset": i32(m.zero_point(y)),
+            "mult": i32(*[p[0] for p in pairs]), "shift": i32(*[p[1] for p in pairs]),
+            "input": tensors[x], "filter": tensors[w], "expected": tensors[y],
+        }
+        if b >= 0:
+            fields["bias"] = tensors[b]
+        return f"fully_connected_per_channel_{sfx}", fields
     # kernel_util.cc GetQuantizedConvolutionMultipler: double(input scale) * double(filter scale) / out scale
     qm, sh = quantize_multiplier(float(m.scale(x)) * float(m.scale(w)) / float(m.scale(y)))
-    act = activation_range(o.FusedActivationFunction(), m.scale(y), m.zero_point(y), *qlimits(dt))
     fields = {
         "in_dims": i32(batches, 1, 1, depth), "filter_dims": i32(out_c, 1, 1, depth),
         "out_dims": i32(batches, 1, 1, out_c), "act": i32(*act),
@@ -558,7 +570,7 @@ def extract(writer: Writer, model_bytes: bytes, inputs: list[np.ndarray], prefix
 # --------------------------------------------------------------------------------------------------------------
 # Random single-op models.
 # --------------------------------------------------------------------------------------------------------------
-def convert(keras_model, input_shapes, rng, int16: bool) -> bytes:
+def convert(keras_model, input_shapes, rng, int16: bool, per_channel_dense: bool = False) -> bytes:
     import tensorflow as tf
 
     def representative():
@@ -571,7 +583,7 @@ def convert(keras_model, input_shapes, rng, int16: bool) -> bytes:
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = representative
     # Per-tensor FULLY_CONNECTED weights, as the engine's quantizer makes them (TF 2.21 defaults to per-channel).
-    conv._experimental_disable_per_channel_quantization_for_dense_layers = True
+    conv._experimental_disable_per_channel_quantization_for_dense_layers = not per_channel_dense
     if int16:
         conv.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
     else:
@@ -700,6 +712,13 @@ def random_cases(rng, quick: bool):
         yield f"logisticwide{i}", (lambda shape=shape: model(
             [shape], lambda x: L.Activation("sigmoid")(x * 3.0))), [shape]
         yield f"tanhwide{i}", (lambda shape=shape: model([shape], lambda x: L.Activation("tanh")(x * 3.0))), [shape]
+    for i in range(n(4)):
+        depth, units = int(rng.integers(1, 70)), int(rng.integers(1, 40))
+        a = act()
+        shape = (1, depth)
+        # Per-channel weight scales (the converter's default since TF 2.17).
+        yield f"fcpc{i}", (lambda shape=shape, units=units, a=a: model(
+            [shape], lambda x: L.Dense(units, activation=a)(x))), [shape]
     for i, factor in enumerate([0.7, 5.0, 12.0][: n(3)]):
         shape = (1, 512)  # many inputs, so that most table segments of the int16 variants are crossed
         yield f"logisticlut{i}", (lambda shape=shape, factor=factor: model(
@@ -723,7 +742,7 @@ def random_models(writer: Writer, quick: bool) -> None:
                 if len(ws) == 2:
                     layer.set_weights([ws[0], rng.standard_normal(ws[1].shape).astype(np.float32) * 0.5])
             try:
-                data = convert(keras_model, shapes, rng, int16)
+                data = convert(keras_model, shapes, rng, int16, per_channel_dense=name.startswith("fcpc"))
             except Exception as e:  # noqa: BLE001
                 writer.skipped.append(f"{name}{'_16x8' if int16 else ''}: converter refused ({type(e).__name__})")
                 continue

@@ -165,6 +165,27 @@ CONV_RUNNERS(depthwise_conv2d_s16, depthwise_conv2d_s16, dw_params, tml_dw_conv_
 FC_RUNNERS(fully_connected_s8, int8_t, TML_VT_I8, int32_t, int8_t)
 FC_RUNNERS(fully_connected_s16, int16_t, TML_VT_I16, int64_t, int16_t)
 
+#define FC_PC_RUNNERS(NAME, IN_T, IN_VT, BIAS_T, OUT_T)                                                          \
+  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                             \
+    const tml_dims f = dims_of(v, "filter_dims");                                                            \
+    return impl->NAME.size(&f);                                                                               \
+  }                                                                                                            \
+  static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
+    tml_fc_params p;                                                                                          \
+    const tml_per_channel_quant_params q = per_channel(v);                                                    \
+    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");      \
+    p.input_offset = tml_vector_i32(v, "in_offset", 0);                                                       \
+    p.filter_offset = tml_vector_i32(v, "filter_offset", 0);                                                  \
+    p.output_offset = tml_vector_i32(v, "out_offset", 0);                                                     \
+    p.activation = act_of(v);                                                                                 \
+    return impl->NAME.run(ctx, &p, &q, &in, (const IN_T *)data_of(v, "input", IN_VT), &f,                     \
+                          (const int8_t *)data_of(v, "filter", TML_VT_I8),                                    \
+                          (const BIAS_T *)optional_data(v, "bias"), &o, (OUT_T *)out);                         \
+  }
+
+FC_PC_RUNNERS(fully_connected_per_channel_s8, int8_t, TML_VT_I8, int32_t, int8_t)
+FC_PC_RUNNERS(fully_connected_per_channel_s16, int16_t, TML_VT_I16, int64_t, int16_t)
+
 /* ----- pooling ----------------------------------------------------------------------------------------- */
 static tml_pool_params pool_params(const tml_vector *v) {
   tml_pool_params p;
@@ -409,6 +430,8 @@ static const kernel_entry kernels[] = {
     ENTRY(depthwise_conv2d_s16, size_depthwise_conv2d_s16),
     ENTRY(fully_connected_s8, size_fully_connected_s8),
     ENTRY(fully_connected_s16, size_fully_connected_s16),
+    ENTRY(fully_connected_per_channel_s8, size_fully_connected_per_channel_s8),
+    ENTRY(fully_connected_per_channel_s16, size_fully_connected_per_channel_s16),
     ENTRY(avgpool_s8, size_avgpool_s8),
     ENTRY(avgpool_s16, size_avgpool_s16),
     ENTRY(maxpool_s8, NULL),

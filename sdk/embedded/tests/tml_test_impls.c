@@ -12,6 +12,8 @@ const tml_kernel_impl tml_test_impls[] = {
      REF_SIZED(depthwise_conv2d_s16),
      REF_SIZED(fully_connected_s8),
      REF_SIZED(fully_connected_s16),
+     REF_SIZED(fully_connected_per_channel_s8),
+     REF_SIZED(fully_connected_per_channel_s16),
      REF_SIZED(avgpool_s8),
      REF_SIZED(avgpool_s16),
      tml_ref_maxpool_s8,

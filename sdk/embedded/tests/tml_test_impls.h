@@ -34,6 +34,14 @@ typedef struct {
     __typeof__(&tml_ref_fully_connected_s16_get_buffer_size) size;
   } fully_connected_s16;
   struct {
+    __typeof__(&tml_ref_fully_connected_per_channel_s8) run;
+    __typeof__(&tml_ref_fully_connected_per_channel_s8_get_buffer_size) size;
+  } fully_connected_per_channel_s8;
+  struct {
+    __typeof__(&tml_ref_fully_connected_per_channel_s16) run;
+    __typeof__(&tml_ref_fully_connected_per_channel_s16_get_buffer_size) size;
+  } fully_connected_per_channel_s16;
+  struct {
     __typeof__(&tml_ref_avgpool_s8) run;
     __typeof__(&tml_ref_avgpool_s8_get_buffer_size) size;
   } avgpool_s8;

@@ -97,6 +97,22 @@ tml_status tml_ref_fully_connected_s16(const tml_context *ctx, const tml_fc_para
                                        const int64_t *bias, const tml_dims *output_dims, int16_t *output);
 int32_t tml_ref_fully_connected_s16_get_buffer_size(const tml_dims *filter_dims);
 
+/* FULLY_CONNECTED with per-output-channel weight scales (TFLite's converter makes these by default since
+ * TF 2.17): reference_integer_ops::FullyConnectedPerChannel -- as above with multiplier[o] / shift[o] (computed
+ * like a convolution's: double(input_scale) * filter_scale[o] / output_scale), no filter offset. */
+tml_status tml_ref_fully_connected_per_channel_s8(const tml_context *ctx, const tml_fc_params *params,
+                                                  const tml_per_channel_quant_params *quant,
+                                                  const tml_dims *input_dims, const int8_t *input,
+                                                  const tml_dims *filter_dims, const int8_t *filter,
+                                                  const int32_t *bias, const tml_dims *output_dims, int8_t *output);
+int32_t tml_ref_fully_connected_per_channel_s8_get_buffer_size(const tml_dims *filter_dims);
+tml_status tml_ref_fully_connected_per_channel_s16(const tml_context *ctx, const tml_fc_params *params,
+                                                   const tml_per_channel_quant_params *quant,
+                                                   const tml_dims *input_dims, const int16_t *input,
+                                                   const tml_dims *filter_dims, const int8_t *filter,
+                                                   const int64_t *bias, const tml_dims *output_dims, int16_t *output);
+int32_t tml_ref_fully_connected_per_channel_s16_get_buffer_size(const tml_dims *filter_dims);
+
 /* ---------------------------------------------------------------------------------------------------------
  * Pooling. Mirrors reference_integer_ops::AveragePool / MaxPool: the window is clipped to the input;
  * average = sum / count rounded half away from zero (integer division as TFLite does it), then clamped.

@@ -141,4 +141,17 @@
 #define tml_tanh_s16 tml_ref_tanh_s16
 #endif
 
+#ifndef tml_fully_connected_per_channel_s8
+#define tml_fully_connected_per_channel_s8 tml_ref_fully_connected_per_channel_s8
+#endif
+#ifndef tml_fully_connected_per_channel_s8_get_buffer_size
+#define tml_fully_connected_per_channel_s8_get_buffer_size tml_ref_fully_connected_per_channel_s8_get_buffer_size
+#endif
+#ifndef tml_fully_connected_per_channel_s16
+#define tml_fully_connected_per_channel_s16 tml_ref_fully_connected_per_channel_s16
+#endif
+#ifndef tml_fully_connected_per_channel_s16_get_buffer_size
+#define tml_fully_connected_per_channel_s16_get_buffer_size tml_ref_fully_connected_per_channel_s16_get_buffer_size
+#endif
+
 #endif /* TINYML_TML_KERNELS_DISPATCH_H */
