@@ -11,6 +11,7 @@ import { datasetFromNpz } from "../dataset/dataset.js";
 import { parseNpz } from "../dataset/npz.js";
 import { EngineError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
+import type { Tensor } from "../ir/tensor.js";
 import { importModel } from "../model-io.js";
 import { type OptimizeResult, optimize } from "../optimize.js";
 import { runPasses } from "../passes/pipeline.js";
@@ -532,13 +533,15 @@ describe("broadcasting ADD / MUL with a constant, CONCATENATION on H, multi-row 
     it(`int${bits}: TFLite Micro's bytes`, async () => {
       // int8: asymmetric; int16: zero points 0, softmax output 1/32768 (TFLite's 16x8 constraints).
       const q = (scale: number, zeroPoint = 0) => ({ scale: [scale], zeroPoint: [bits === 8 ? zeroPoint : 0] });
-      const dtype = bits === 8 ? "int8" : "int16";
-      const act = (name: string, shape: number[], quant = q(0.05, -20)) =>
-        [name, { name, dtype, shape, quant }] as const;
+      const dtype: "int8" | "int16" = bits === 8 ? "int8" : "int16";
+      const act = (name: string, shape: number[], quant = q(0.05, -20)): [string, Tensor] => [
+        name,
+        { name, dtype, shape, quant },
+      ];
       const constant = bits === 8 ? Int8Array.from([10, -50, 90]) : Int16Array.from([1000, -5000, 9000]);
       const graph = {
         name: `edge${bits}`,
-        tensors: new Map([
+        tensors: new Map<string, Tensor>([
           act("x", [1, 4, 5, 3], q(bits === 8 ? 0.04 : 0.0004, 2)),
           ["c", { name: "c", dtype, shape: [1, 1, 1, 3], quant: q(bits === 8 ? 0.02 : 0.0002, -1), data: constant }],
           act("a", [1, 4, 5, 3]),
