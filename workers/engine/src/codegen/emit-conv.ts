@@ -22,7 +22,8 @@ import { scratchRule } from "./scratch-rules.js";
  * does it (PopulateConvolutionQuantizationParams, GetQuantizedConvolutionMultipler):
  *   per output channel c: M_c = (double)input_scale · (double)filter_scale[c] / (double)output_scale, each scale
  *   the float32 stored in the model, then QuantizeMultiplier(M_c) → multiplier[c], shift[c];
- *   fully connected: one M = (double)input_scale · (double)filter_scale / (double)output_scale.
+ *   fully connected: one M = (double)input_scale · (double)filter_scale / (double)output_scale, or one per output
+ *   unit, as for a convolution, with per-channel weights (tml_fully_connected_per_channel_*).
  * int8 activations pass offsets (−input zero point, +output zero point); int16 (16x8) has zero points 0 and
  * int64 biases.
  */
@@ -134,12 +135,19 @@ function fcDims(input: Tensor, filter: Tensor) {
   return { input: [batches, 1, 1, depth], filter: [units, 1, 1, depth], output: [batches, 1, 1, units] };
 }
 
+/** Per-channel weights (the TF converter's default since TF 2.17) take the per-channel twin of the kernel. */
+function fcKernel(node: Node, graph: Graph): string {
+  const filter = graph.tensors.get(node.inputs[1] as string) as Tensor;
+  const perChannel = (filter.quant?.scale.length ?? 1) > 1;
+  return `tml_fully_connected_${perChannel ? "per_channel_" : ""}${convSuffix(node, graph)}`;
+}
+
 export const fullyConnectedEmitter: OpEmitter = {
-  kernels: (node, graph) => [`tml_fully_connected_${convSuffix(node, graph)}`],
+  kernels: (node, graph) => [fcKernel(node, graph)],
   scratchBytes: (node, graph) => {
     const t = tensors(node, { tensor: (n) => graph.tensors.get(n) as Tensor });
     const d = fcDims(t.input, t.filter);
-    return scratchRule(`tml_fully_connected_${convSuffix(node, graph)}`, {
+    return scratchRule(fcKernel(node, graph), {
       input: d.input,
       filter: d.filter,
       output: d.output,
@@ -150,25 +158,36 @@ export const fullyConnectedEmitter: OpEmitter = {
     const { input, filter, bias, output } = tensors(fc, ctx);
     const suffix = suffixOf(fc, input);
     checkWeights(fc, filter, bias, suffix);
-    if ((filter.quant?.scale.length ?? 1) > 1) unsupported(fc, "per-channel weights (the runtime's FC is per-tensor)");
     if (filter.shape.length !== 2) unsupported(fc, `weights of rank ${filter.shape.length}`);
     const d = fcDims(input, filter);
     if (!Number.isInteger(d.input[0])) unsupported(fc, "input size is not a multiple of the weights' depth");
     const act = activationRange(fc, fc.attrs.activation, output);
-    const m = quantizeMultiplier((scaleOf(input) * scaleOf(filter)) / scaleOf(output));
+    const kernel = fcKernel(fc, ctx.graph);
+    const perChannelWeights = kernel.includes("per_channel");
     const s8 = suffix === "s8";
     const id = ctx.id;
+    let quantDefinition: string;
+    if (perChannelWeights) {
+      if (filter.quant?.zeroPoint.some((z) => z !== 0))
+        unsupported(fc, "per-channel weights with a nonzero zero point");
+      const q = perChannel(input, filter, output, filter.shape[0] as number);
+      const mult = ctx.array("int32_t", "multiplier", q.multiplier, `${fc.name}: per-channel multipliers`);
+      const shift = ctx.array("int32_t", "shift", q.shift);
+      quantDefinition = `static const tml_per_channel_quant_params ${id}_quant = { ${mult}, ${shift} };\n`;
+    } else {
+      const m = quantizeMultiplier((scaleOf(input) * scaleOf(filter)) / scaleOf(output));
+      quantDefinition = `static const tml_per_tensor_quant_params ${id}_quant = { ${cInt(m.multiplier)}, ${m.shift} };\n`;
+    }
     const fields = [
       `.input_offset = ${s8 ? -zeroPointOf(input) : 0}`,
       `.filter_offset = ${-zeroPointOf(filter)}`,
       `.output_offset = ${s8 ? zeroPointOf(output) : 0}`,
       `.activation = { ${cInt(act.min)}, ${cInt(act.max)} }`,
     ];
-    const kernel = `tml_fully_connected_${suffix}`;
     return {
       definitions: [
         `static const tml_fc_params ${id}_params = { ${fields.join(", ")} };\n`,
-        `static const tml_per_tensor_quant_params ${id}_quant = { ${cInt(m.multiplier)}, ${m.shift} };\n`,
+        quantDefinition,
         `static const tml_dims ${id}_input_dims = ${cDims(d.input)}, ${id}_filter_dims = ${cDims(d.filter)}, ${id}_output_dims = ${cDims(d.output)};\n`,
       ],
       call: `${kernel}(${ctx.scratch}, &${id}_params, &${id}_quant, &${id}_input_dims, ${ctx.ptr(input.name)}, &${id}_filter_dims, ${ctx.ptr(filter.name)}, ${bias ? ctx.ptr(bias.name) : "NULL"}, &${id}_output_dims, ${ctx.ptr(output.name)})`,

@@ -79,25 +79,59 @@ export function sigmoidInputScaling(inputScale: number) {
   return { inputMultiplier: multiplier, inputLeftShift: exponent, inputRangeRadius: calculateInputRadius(4, exponent) };
 }
 
+/**
+ * LOGISTIC / TANH int16 (TFLite Micro's logistic_common.cc / tanh_common.cc Prepare, 3 integer bits in): with
+ * log2r = round(log2(input_scale)) computed in float32 (CheckedLog2), input_left_shift = 12 + log2r; a
+ * power-of-two scale (|log2 − log2r| < 1e-3) whose shift is 0 (LOGISTIC) or 0 or 1 (TANH) needs no multiplier;
+ * otherwise m = input_scale · 4096 · 3 is doubled while m ≤ 32767 / 2 (at most 31 times), input_left_shift
+ * counts the doublings and input_multiplier = (int32) m.
+ */
+export function sigmoidInputScalingS16(inputScale: number, kind: "logistic" | "tanh") {
+  const x = f32(inputScale);
+  const log2 = f32(f32(Math.log(x)) * f32(1 / f32(Math.log(2))));
+  const rounded = log2 < 0 ? -Math.round(-log2) : Math.round(log2);
+  const powerOfTwo = Math.abs(f32(log2 - rounded)) < f32(1e-3);
+  const shift = 12 + rounded;
+  if (powerOfTwo && (shift === 0 || (kind === "tanh" && shift === 1))) {
+    return { inputMultiplier: 0, inputLeftShift: shift };
+  }
+  let m = x * 4096 * 3;
+  let leftShift = 0;
+  while (m <= 32767 / 2 && leftShift <= 30) {
+    leftShift++;
+    m *= 2;
+  }
+  return { inputMultiplier: Math.trunc(m), inputLeftShift: leftShift };
+}
+
 const sigmoidEmitter = (kind: "logistic" | "tanh"): OpEmitter => ({
   kernels: (node, graph) => {
-    const { input } = io(node, graph);
-    if (suffixOf(node, input) !== "s8") unsupported(node, "int16 input (the runtime has int8 LOGISTIC/TANH only)");
-    return [`tml_${kind}_s8`];
+    const { input, output } = io(node, graph);
+    const suffix = suffixOf(node, input);
+    if (suffixOf(node, output) !== suffix) unsupported(node, "input and output of different integer types");
+    return [`tml_${kind}_${suffix}`];
   },
   scratchBytes: () => 0,
   emit(node, ctx) {
     const { input, output } = io(node, ctx.graph);
-    if (suffixOf(node, input) !== "s8" || suffixOf(node, output) !== "s8") {
-      unsupported(node, "int16 tensors (the runtime has int8 LOGISTIC/TANH only)");
+    const suffix = suffixOf(node, input);
+    const id = ctx.id;
+    const call = `tml_${kind}_${suffix}(&${id}_params, ${elementCount(input.shape)}, ${ctx.ptr(input.name)}, ${ctx.ptr(output.name)})`;
+    if (suffix === "s16") {
+      const p = sigmoidInputScalingS16(scaleOf(input), kind);
+      return {
+        definitions: [
+          `static const tml_sigmoid_s16_params ${id}_params = { .input_multiplier = ${cInt(p.inputMultiplier)}, .input_left_shift = ${p.inputLeftShift} };\n`,
+        ],
+        call,
+      };
     }
     const p = sigmoidInputScaling(scaleOf(input));
-    const id = ctx.id;
     return {
       definitions: [
         `static const tml_sigmoid_params ${id}_params = { .input_zero_point = ${zeroPointOf(input)}, .input_range_radius = ${cInt(p.inputRangeRadius)}, .input_multiplier = ${cInt(p.inputMultiplier)}, .input_left_shift = ${p.inputLeftShift} };\n`,
       ],
-      call: `tml_${kind}_s8(&${id}_params, ${elementCount(input.shape)}, ${ctx.ptr(input.name)}, ${ctx.ptr(output.name)})`,
+      call,
     };
   },
 });

@@ -46,6 +46,8 @@ export const SCRATCH_RULES: Record<string, Record<"ref" | "armv7em" | "rv32im", 
   tml_depthwise_conv2d_s16: { ref: none, armv7em: none, rv32im: none },
   tml_fully_connected_s8: { ref: none, armv7em: fcRow, rv32im: fcRow },
   tml_fully_connected_s16: { ref: none, armv7em: none, rv32im: none },
+  tml_fully_connected_per_channel_s8: { ref: none, armv7em: none, rv32im: none },
+  tml_fully_connected_per_channel_s16: { ref: none, armv7em: none, rv32im: none },
   tml_avgpool_s8: { ref: none, armv7em: none, rv32im: none },
   tml_avgpool_s16: { ref: none, armv7em: none, rv32im: none },
 };

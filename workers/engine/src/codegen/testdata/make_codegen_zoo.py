@@ -6,9 +6,9 @@ compared byte for byte with TensorFlow Lite Micro on it.
     .venv/bin/python workers/engine/src/codegen/testdata/make_codegen_zoo.py
 
 Operators: PAD, PADV2 (int8), CONV_2D (+ReLU, dilated), DEPTHWISE_CONV_2D (stride 2, multiplier 2, +ReLU6),
-MAX_POOL_2D, AVERAGE_POOL_2D, LOGISTIC and TANH (int8; the runtime has no int16 twins, so the int16x8 network
-uses two convolutions there), ADD, MUL, CONCATENATION, MEAN, RESHAPE, FULLY_CONNECTED (per-tensor weights),
-SOFTMAX, and in the int16x8 network QUANTIZE int16 → int16 (requantization before the concatenation).
+MAX_POOL_2D, AVERAGE_POOL_2D, LOGISTIC, TANH, ADD, MUL, CONCATENATION, MEAN, RESHAPE, FULLY_CONNECTED
+(per-tensor weights; per-channel in the float-interface model), SOFTMAX, and in the int16x8 network QUANTIZE
+int16 → int16 (requantization before the concatenation).
 Deterministic for a given TensorFlow version
 (fixed seeds); the files are committed, so the tests need no TensorFlow.
 """
@@ -40,12 +40,8 @@ def network(int8: bool) -> tf.keras.Model:
     x = layers.Conv2D(8, 1)(x)
     x = layers.MaxPool2D(2, strides=1, padding="same")(x)  # MAX_POOL_2D
     x = layers.AveragePooling2D(2, strides=1, padding="same")(x)  # AVERAGE_POOL_2D
-    if int8:
-        a = layers.Activation("sigmoid")(x)  # LOGISTIC
-        b = layers.Activation("tanh")(x)  # TANH
-    else:
-        a = layers.Conv2D(8, 1)(x)
-        b = layers.Conv2D(8, 1, activation="relu")(x)
+    a = layers.Activation("sigmoid")(x)  # LOGISTIC
+    b = layers.Activation("tanh")(x)  # TANH
     s = layers.Add()([a, b])  # ADD
     m = layers.Multiply()([a, b])  # MUL
     # CONCATENATION (the 16x8 converter requantizes its inputs to one scale: QUANTIZE int16 → int16)
@@ -66,8 +62,9 @@ def convert(model: tf.keras.Model, mode: str) -> bytes:
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = lambda: ([s] for s in samples(0, 64))
-    # Per-tensor fully connected weights, as TFLite Micro's reference kernel and the runtime take them.
-    converter._experimental_disable_per_channel_quantization_for_dense_layers = True
+    # Per-tensor fully connected weights (the runtime's tml_fully_connected_*), except in the float-interface
+    # model, which keeps all the converter's defaults (per-channel: tml_fully_connected_per_channel_*).
+    converter._experimental_disable_per_channel_quantization_for_dense_layers = mode != "int8_float_io"
     if mode == "int8_float_io":  # the converter's default interface: QUANTIZE in, DEQUANTIZE out
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     elif mode == "int8":
