@@ -33,11 +33,12 @@ const CASES: Record<string, { input: Dims; filter: Dims; output: Dims }[]> = {
   ],
   avgpool: [{ input: [1, 25, 5, 64], filter: [1, 25, 5, 1], output: [1, 1, 1, 64] }],
 };
+CASES.fully_connected_per_channel = CASES.fully_connected as (typeof CASES)[string];
 
 const dims = (d: Dims) => `{ ${d.join(", ")} }`;
 function call(symbol: string, op: string, c: { input: Dims; filter: Dims; output: Dims }): string {
   const d = `const tml_dims in = ${dims(c.input)}, f = ${dims(c.filter)}, out = ${dims(c.output)};`;
-  if (op === "fully_connected") return `{ ${d} (void)in; (void)out; printf("%d\\n", (int)${symbol}(&f)); }`;
+  if (op.startsWith("fully_connected")) return `{ ${d} (void)in; (void)out; printf("%d\\n", (int)${symbol}(&f)); }`;
   if (op === "avgpool") return `{ ${d} (void)f; printf("%d\\n", (int)${symbol}(&in, &out)); }`;
   const params = op === "conv2d" ? "tml_conv_params" : "tml_dw_conv_params";
   return `{ ${d} ${params} p; memset(&p, 0, sizeof p); printf("%d\\n", (int)${symbol}(&p, &in, &f, &out)); }`;
