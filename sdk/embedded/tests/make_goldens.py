@@ -466,6 +466,15 @@ def dequantize(m: Model, op, tensors):
         "input": tensors[x], "expected": tensors[y]}
 
 
+def relu(m: Model, op, tensors):
+    x, y = op.Inputs(0), op.Outputs(0)
+    dt = m.dtype(x)
+    qm, sh = quantize_multiplier(float(m.scale(x)) / float(m.scale(y)))
+    lo, hi = qlimits(dt)
+    return f"relu_{suffix(dt)}", {"params": i32(m.zero_point(x), m.zero_point(y), qm, sh, max(lo, m.zero_point(y)), hi),
+                                  "input": tensors[x], "expected": tensors[y]}
+
+
 HANDLERS = {
     "CONV_2D": lambda m, op, t: conv_like(m, op, t, depthwise=False),
     "DEPTHWISE_CONV_2D": lambda m, op, t: conv_like(m, op, t, depthwise=True),
@@ -484,6 +493,7 @@ HANDLERS = {
     "RESHAPE": reshape,
     "QUANTIZE": quantize,
     "DEQUANTIZE": dequantize,
+    "RELU": relu,
 }
 
 
@@ -705,8 +715,9 @@ def random_cases(rng, quick: bool):
     for i in range(n(2)):
         h, w, c = int(rng.integers(2, 10)), int(rng.integers(2, 10)), int(rng.integers(1, 9))
         shape = (1, h, w, c)
-        yield f"poolrelu{i}", (lambda shape=shape, i=i: model(
-            [shape], lambda x: L.ReLU()([L.AveragePooling2D, L.MaxPooling2D][i % 2]((2, 2), padding="same")(x)))), [shape]
+        pool = [L.AveragePooling2D, L.MaxPooling2D][i % 2]
+        yield f"poolrelu{i}", (lambda shape=shape, pool=pool: model(
+            [shape], lambda x: L.ReLU()(pool((2, 2), padding="same")(x)))), [shape]
     for i in range(n(2)):
         shape = (1, int(rng.integers(30, 200)))
         yield f"logisticwide{i}", (lambda shape=shape: model(

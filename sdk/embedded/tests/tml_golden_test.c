@@ -325,6 +325,22 @@ SIGMOID_RUNNER(tanh_s8)
 SIGMOID_S16_RUNNER(logistic_s16)
 SIGMOID_S16_RUNNER(tanh_s16)
 
+#define RELU_RUNNER(NAME, T, VT)                                                                                 \
+  static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
+    tml_relu_params p;                                                                                        \
+    const tml_field *in = tml_vector_get(v, "input", VT);                                                    \
+    (void)ctx;                                                                                                \
+    p.input_zero_point = tml_vector_i32(v, "params", 0);                                                      \
+    p.output_zero_point = tml_vector_i32(v, "params", 1);                                                     \
+    p.multiplier = tml_vector_i32(v, "params", 2);                                                            \
+    p.shift = tml_vector_i32(v, "params", 3);                                                                 \
+    p.activation.min = tml_vector_i32(v, "params", 4);                                                        \
+    p.activation.max = tml_vector_i32(v, "params", 5);                                                        \
+    return impl->NAME(&p, in->count, (const T *)in->data, (T *)out);                                          \
+  }
+RELU_RUNNER(relu_s8, int8_t, TML_VT_I8)
+RELU_RUNNER(relu_s16, int16_t, TML_VT_I16)
+
 /* ----- mean, pad, concat, reshape ---------------------------------------------------------------------- */
 #define MEAN_RUNNER(NAME, T, VT)                                                                                 \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
@@ -447,6 +463,8 @@ static const kernel_entry kernels[] = {
     ENTRY(tanh_s8, NULL),
     ENTRY(logistic_s16, NULL),
     ENTRY(tanh_s16, NULL),
+    ENTRY(relu_s8, NULL),
+    ENTRY(relu_s16, NULL),
     ENTRY(mean_s8, NULL),
     ENTRY(mean_s16, NULL),
     ENTRY(pad_s8, NULL),

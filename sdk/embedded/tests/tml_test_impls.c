@@ -29,6 +29,8 @@ const tml_kernel_impl tml_test_impls[] = {
      tml_ref_tanh_s8,
      tml_ref_logistic_s16,
      tml_ref_tanh_s16,
+     tml_ref_relu_s8,
+     tml_ref_relu_s16,
      tml_ref_mean_s8,
      tml_ref_mean_s16,
      tml_ref_pad_s8,

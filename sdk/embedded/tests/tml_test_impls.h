@@ -62,6 +62,8 @@ typedef struct {
   __typeof__(&tml_ref_tanh_s8) tanh_s8;
   __typeof__(&tml_ref_logistic_s16) logistic_s16;
   __typeof__(&tml_ref_tanh_s16) tanh_s16;
+  __typeof__(&tml_ref_relu_s8) relu_s8;
+  __typeof__(&tml_ref_relu_s16) relu_s16;
   __typeof__(&tml_ref_mean_s8) mean_s8;
   __typeof__(&tml_ref_mean_s16) mean_s16;
   __typeof__(&tml_ref_pad_s8) pad_s8;

@@ -183,6 +183,11 @@ tml_status tml_ref_logistic_s16(const tml_sigmoid_s16_params *params, int32_t si
 tml_status tml_ref_tanh_s16(const tml_sigmoid_s16_params *params, int32_t size, const int16_t *input,
                             int16_t *output);
 
+/* RELU: out = clamp(MultiplyByQuantizedMultiplier(in - input_zero_point, multiplier, shift) + output_zero_point)
+ * (TFLM's ReluQuantized). */
+tml_status tml_ref_relu_s8(const tml_relu_params *params, int32_t size, const int8_t *input, int8_t *output);
+tml_status tml_ref_relu_s16(const tml_relu_params *params, int32_t size, const int16_t *input, int16_t *output);
+
 /* ---------------------------------------------------------------------------------------------------------
  * MEAN over H and W of {N, H, W, C} into {N, 1, 1, C} (TFLM's REDUCE MEAN int8/int16 path).
  * ------------------------------------------------------------------------------------------------------- */

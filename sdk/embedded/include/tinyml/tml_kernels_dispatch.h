@@ -154,4 +154,11 @@
 #define tml_fully_connected_per_channel_s16_get_buffer_size tml_ref_fully_connected_per_channel_s16_get_buffer_size
 #endif
 
+#ifndef tml_relu_s8
+#define tml_relu_s8 tml_ref_relu_s8
+#endif
+#ifndef tml_relu_s16
+#define tml_relu_s16 tml_ref_relu_s16
+#endif
+
 #endif /* TINYML_TML_KERNELS_DISPATCH_H */

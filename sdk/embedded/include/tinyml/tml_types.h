@@ -190,6 +190,16 @@ typedef struct {
   int32_t input_left_shift;
 } tml_sigmoid_s16_params;
 
+/** RELU (standalone, not fused): TFLM's ReluQuantized with multiplier/shift = QuantizeMultiplier(input_scale /
+ *  output_scale) and activation = {max(qmin, output_zero_point), qmax}. */
+typedef struct {
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;
+  int32_t shift;
+  tml_activation activation;
+} tml_relu_params;
+
 /** MEAN over H and W of an NHWC tensor (keep_dims or not, the bytes are the same). Mirrors TFLM's
  *  EvalIntegerMean: when input and output share scale and zero point (same_quantization != 0) it is
  *  reference_ops::Mean (raw sum / count, truncated toward zero); otherwise reference_ops::QuantizedMeanOrSum,

@@ -1,5 +1,5 @@
-/* FULLY_CONNECTED int16x8 with per-channel weights, reference: reference_integer_ops::FullyConnectedPerChannel (int16 activations, int64
- * accumulator and bias, zero points 0). */
+/* FULLY_CONNECTED int16x8 with per-channel weights, reference: reference_integer_ops::FullyConnectedPerChannel
+ * (int16 activations, int64 accumulator and bias, zero points 0). */
 #include "tinyml/tml_kernels.h"
 #include "../common/tml_fixed_point.h"
 
