@@ -95,9 +95,31 @@ export function makeFcModel({ inputs = 64, hidden = 32, outputs = 10, seed = 1 }
   };
   /** Output bytes for one int8 input vector. */
   model.run = (x) => {
-    const h = fullyConnected(x, model.inputZeroPoint, w1, b1, inputs, hidden, model.fc1, model.hiddenZeroPoint, -128, 127);
+    const h = fullyConnected(
+      x,
+      model.inputZeroPoint,
+      w1,
+      b1,
+      inputs,
+      hidden,
+      model.fc1,
+      model.hiddenZeroPoint,
+      -128,
+      127,
+    );
     // ReLU: the hidden layer clamps at its zero point (-128), as in model.c
-    const y = fullyConnected(h, model.hiddenZeroPoint, w2, b2, hidden, outputs, model.fc2, model.outputZeroPoint, -128, 127);
+    const y = fullyConnected(
+      h,
+      model.hiddenZeroPoint,
+      w2,
+      b2,
+      hidden,
+      outputs,
+      model.fc2,
+      model.outputZeroPoint,
+      -128,
+      127,
+    );
     return new Uint8Array(y.buffer);
   };
   return model;
