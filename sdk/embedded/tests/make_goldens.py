@@ -775,6 +775,43 @@ def quantize_input(x: np.ndarray, scale: float, zp: int, dtype) -> np.ndarray:
     return np.clip(r + zp, info.min, info.max).astype(dtype)
 
 
+def requantize_models(writer: Writer, rng) -> None:
+    """QUANTIZE between integer types (the mixed-precision casts), which TF's converter does not emit: a converted
+    float -> QUANTIZE -> LOGISTIC -> DEQUANTIZE model is edited with the flatbuffer object API so that its middle
+    operator becomes a QUANTIZE to another type or scale, then run in TFLM like every other model."""
+    import flatbuffers
+    import tensorflow as tf
+    from tensorflow.lite.python import schema_py_generated as fb
+
+    L = tf.keras.layers
+    cases = [("int8", np.int8, fb.TensorType.INT16, 1.0 / 4096, 0), ("16x8", np.int16, fb.TensorType.INT8, 0.02, -7),
+             ("int8", np.int8, fb.TensorType.INT8, 0.06, 5), ("16x8", np.int16, fb.TensorType.INT16, 1.0 / 2000, 0)]
+    for k, (flavour, _, out_type, out_scale, out_zp) in enumerate(cases):
+        shape = (1, 64)
+        inp = tf.keras.Input(shape=shape[1:], batch_size=1)
+        keras_model = tf.keras.Model(inp, L.Activation("sigmoid")(inp))
+        data = convert(keras_model, [shape], rng, flavour == "16x8")
+        model = fb.ModelT.InitFromObj(fb.Model.GetRootAs(data, 0))
+        graph = model.subgraphs[0]
+        codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
+        quantize_index = codes.index(fb.BuiltinOperator.QUANTIZE)
+        middle = next(op for op in graph.operators if codes[op.opcodeIndex] == fb.BuiltinOperator.LOGISTIC)
+        middle.opcodeIndex = quantize_index
+        middle.builtinOptionsType = fb.BuiltinOptions.NONE
+        middle.builtinOptions = None
+        out = graph.tensors[middle.outputs[0]]
+        out.type = out_type
+        out.quantization.scale = [out_scale]
+        out.quantization.zeroPoint = [out_zp]
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        x = (rng.standard_normal(shape) * 3.0).astype(np.float32)
+        try:
+            extract(writer, bytes(builder.Output()), [x], f"requantize{k}_{flavour}")
+        except (RuntimeError, ValueError) as e:
+            writer.skipped.append(f"requantize{k}: TFLM refused ({e})")
+
+
 def fixture_models(writer: Writer, fixtures: Path) -> None:
     def load(rel: str) -> bytes:
         return (fixtures / rel).read_bytes()
@@ -826,6 +863,7 @@ def main() -> int:
     writer = Writer(out)
     fixture_models(writer, args.fixtures)
     random_models(writer, args.quick)
+    requantize_models(writer, np.random.default_rng(SEED + 1))
     writer.finish()
     print(json.dumps({"vectors": writer.counts, "skipped": len(writer.skipped)}))
     return 0
