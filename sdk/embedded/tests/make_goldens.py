@@ -812,6 +812,34 @@ def requantize_models(writer: Writer, rng) -> None:
             writer.skipped.append(f"requantize{k}: TFLM refused ({e})")
 
 
+def softmax_int16_output_models(writer: Writer, rng) -> None:
+    """SOFTMAX with int8 input and int16 output (TFLM supports it; the converter makes int8 -> int8): a converted
+    int8 softmax model whose output tensor is retyped to int16 with scale 1/65536, zero point -32768."""
+    import flatbuffers
+    import tensorflow as tf
+    from tensorflow.lite.python import schema_py_generated as fb
+
+    for k in range(2):
+        shape = (1, 1 + k, int(rng.integers(5, 60)))
+        inp = tf.keras.Input(shape=shape[1:], batch_size=1)
+        data = convert(tf.keras.Model(inp, tf.keras.layers.Softmax()(inp)), [shape], rng, False)
+        model = fb.ModelT.InitFromObj(fb.Model.GetRootAs(data, 0))
+        graph = model.subgraphs[0]
+        codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
+        op = next(op for op in graph.operators if codes[op.opcodeIndex] == fb.BuiltinOperator.SOFTMAX)
+        out = graph.tensors[op.outputs[0]]
+        out.type = fb.TensorType.INT16
+        out.quantization.scale = [1.0 / 65536]  # what TFLite requires of an int16 softmax output of int8
+        out.quantization.zeroPoint = [-32768]
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        x = (rng.standard_normal(shape) * 2.0).astype(np.float32)
+        try:
+            extract(writer, bytes(builder.Output()), [x], f"softmax_s8_s16_{k}")
+        except (RuntimeError, ValueError) as e:
+            writer.skipped.append(f"softmax_s8_s16_{k}: TFLM refused ({e})")
+
+
 def fixture_models(writer: Writer, fixtures: Path) -> None:
     def load(rel: str) -> bytes:
         return (fixtures / rel).read_bytes()
@@ -864,6 +892,7 @@ def main() -> int:
     fixture_models(writer, args.fixtures)
     random_models(writer, args.quick)
     requantize_models(writer, np.random.default_rng(SEED + 1))
+    softmax_int16_output_models(writer, np.random.default_rng(SEED + 2))
     writer.finish()
     print(json.dumps({"vectors": writer.counts, "skipped": len(writer.skipped)}))
     return 0

@@ -149,7 +149,8 @@ typedef struct {
  *    PreprocessSoftmaxScaling(beta, input_scale, 5, &input_multiplier, &input_left_shift)
  *      (real = min(beta * input_scale * 2^(31 - 5), 2^31 - 1), QuantizeMultiplierGreaterThanOne)
  *    diff_min = -CalculateInputRadius(5, input_left_shift)  (default total_signed_bits = 31).
- *  Output int8 must have scale 1/256, zero point -128; int16 output scale 1/32768, zero point 0. */
+ *  Output int8 must have scale 1/256, zero point -128; int16 output (int8 input) scale 1/65536, zero point
+ *  -32768, as TFLite requires. */
 typedef struct {
   int32_t input_multiplier;
   int32_t input_left_shift;
