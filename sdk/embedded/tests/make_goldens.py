@@ -730,6 +730,14 @@ def random_cases(rng, quick: bool):
         # Per-channel weight scales (the converter's default since TF 2.17).
         yield f"fcpc{i}", (lambda shape=shape, units=units, a=a: model(
             [shape], lambda x: L.Dense(units, activation=a)(x))), [shape]
+    for i in range(n(3)):
+        h, w, cin, mult = int(rng.integers(3, 10)), int(rng.integers(3, 10)), int(rng.integers(1, 4)), [4, 8, 4][i]
+        shape = (1, h, w, cin)
+        stride = 1 + i % 2
+        # Depth multipliers of 4 and 8 (MobileNet's first layer on a 1-channel image is one).
+        yield f"dwmult{i}", (lambda shape=shape, mult=mult, stride=stride: model(
+            [shape], lambda x: L.DepthwiseConv2D((3, 3), strides=stride, padding="same",
+                                                 depth_multiplier=mult)(x))), [shape]
     for i, factor in enumerate([0.7, 5.0, 12.0][: n(3)]):
         shape = (1, 512)  # many inputs, so that most table segments of the int16 variants are crossed
         yield f"logisticlut{i}", (lambda shape=shape, factor=factor: model(

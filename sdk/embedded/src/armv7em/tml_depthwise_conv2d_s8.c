@@ -8,8 +8,9 @@
  * pairs (channels 0/2 and 1/3), and one 16 x 16 MAC per channel (SMLABB / SMLATT) -- depthwise has no
  * reduction over channels for SMLAD to use. For windows wholly inside the input the input offset is not added
  * per tap: bias + input_offset * (sum of the channel's weights), computed once per call, joins at the output
- * stage, and a 3 x 3 window is unrolled. Windows cut by the input's edge add the offset by SADD16. Other shapes
- * take a scalar loop over the same tap list. Windows above 64 taps go to the reference.
+ * stage, and a 3 x 3 window is unrolled. Windows cut by the input's edge add the offset by SADD16. A depth
+ * multiplier that is a multiple of 4 puts the input value in both halves of a word for SMLABB / SMLATT against
+ * four weights. Other shapes take a scalar loop over the same tap list. Windows above 64 taps go to the reference.
  * Scratch: 3 * Cout int32 (accumulator row, bias + offset * weight sums, bias or 0) and Cout
  * tml_channel_requant (see ../common/tml_output_stage.h); 4-byte aligned.
  */
@@ -106,6 +107,32 @@ static void window_listed(const int8_t *const *in_tap, const int8_t *const *f_ta
   }
 }
 
+/* Depth multiplier a multiple of 4: the four output channels of one input channel share its value, which goes
+ * into both halves of a word (input offset added) against four weights split by SXTB16. */
+static void window_listed_multiplier(const int8_t *const *in_tap, const int8_t *const *f_tap, int32_t taps,
+                                     int32_t in_c, int32_t mult, int32_t input_offset, int32_t *acc) {
+  int32_t ic, m, t;
+  for (ic = 0; ic < in_c; ++ic) {
+    for (m = 0; m < mult; m += 4) {
+      const int32_t oc = ic * mult + m;
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (t = 0; t < taps; ++t) {
+        const uint32_t x = ((uint32_t)(in_tap[t][ic] + input_offset) & 0xFFFFu) * 0x10001u;
+        const uint32_t w = tml_read_u32(f_tap[t] + oc);
+        const uint32_t f02 = tml_sxtb16(w), f13 = tml_sxtb16_ror8(w);
+        a0 = tml_smlabb(f02, x, a0);
+        a2 = tml_smlatt(f02, x, a2);
+        a1 = tml_smlabb(f13, x, a1);
+        a3 = tml_smlatt(f13, x, a3);
+      }
+      acc[oc] = a0;
+      acc[oc + 1] = a1;
+      acc[oc + 2] = a2;
+      acc[oc + 3] = a3;
+    }
+  }
+}
+
 tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_conv_params *params,
                                            const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
                                            const int8_t *input, const tml_dims *filter_dims, const int8_t *filter,
@@ -152,6 +179,18 @@ tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_
         const int32_t in_x0 = ox * params->stride.w - params->padding.w;
         int8_t *out = output + (((size_t)b * out_h + oy) * out_w + ox) * out_c;
         int32_t taps = 0, ky, kx, ic, m;
+        const int inside = in_y0 >= 0 && in_y0 + (k_h - 1) * params->dilation.h < in_h && in_x0 >= 0 &&
+                           in_x0 + (k_w - 1) * params->dilation.w < in_w;
+        if (simd && inside) { /* the common case: no tap list needed */
+          const int8_t *window = in_b + ((size_t)in_y0 * in_w + in_x0) * in_c;
+          if (k_h == 3 && k_w == 3) {
+            window_3x3(window, filter, in_c, col_step, row_step, acc);
+          } else {
+            window_inside(window, filter, in_c, k_h, k_w, col_step, row_step, acc);
+          }
+          tml_output_row(acc, inside_add, channels, out_c, out_off, act_min, act_max, out);
+          continue;
+        }
         for (ky = 0; ky < k_h; ++ky) {
           const int32_t in_y = in_y0 + ky * params->dilation.h;
           if (in_y < 0 || in_y >= in_h) continue;
@@ -163,17 +202,13 @@ tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_
             ++taps;
           }
         }
-        if (simd && taps == k_h * k_w) {
-          if (k_h == 3 && k_w == 3) {
-            window_3x3(in_tap[0], filter, in_c, col_step, row_step, acc);
-          } else {
-            window_inside(in_tap[0], filter, in_c, k_h, k_w, col_step, row_step, acc);
-          }
-          tml_output_row(acc, inside_add, channels, out_c, out_off, act_min, act_max, out);
-          continue;
-        }
         if (simd) {
           window_listed(in_tap, f_tap, taps, in_c, offset2, acc);
+          tml_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
+          continue;
+        }
+        if (mult % 4 == 0) {
+          window_listed_multiplier(in_tap, f_tap, taps, in_c, mult, input_offset, acc);
           tml_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
           continue;
         }

@@ -62,6 +62,20 @@ tml_status tml_rv32im_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_c
         const int32_t in_x0 = ox * params->stride.w - params->padding.w;
         int8_t *out = output + (((size_t)b * out_h + oy) * out_w + ox) * out_c;
         int32_t taps = 0, ky, kx, ic, m;
+        const int inside = in_y0 >= 0 && in_y0 + (k_h - 1) * params->dilation.h < in_h && in_x0 >= 0 &&
+                           in_x0 + (k_w - 1) * params->dilation.w < in_w;
+        if (mult == 1 && inside && k_h == 3 && k_w == 3) { /* the common case: no tap list needed */
+          const int8_t *x0 = in_b + ((size_t)in_y0 * in_w + in_x0) * in_c, *x1 = x0 + row_step, *x2 = x1 + row_step;
+          const int8_t *f0 = filter, *f1 = f0 + 3 * out_c, *f2 = f1 + 3 * out_c;
+          const int32_t c2 = 2 * col_step, o1 = out_c, o2 = 2 * out_c;
+          for (ic = 0; ic < in_c; ++ic) {
+            acc[ic] = f0[ic] * x0[ic] + f0[ic + o1] * x0[ic + col_step] + f0[ic + o2] * x0[ic + c2] +
+                      f1[ic] * x1[ic] + f1[ic + o1] * x1[ic + col_step] + f1[ic + o2] * x1[ic + c2] +
+                      f2[ic] * x2[ic] + f2[ic + o1] * x2[ic + col_step] + f2[ic + o2] * x2[ic + c2];
+          }
+          tml_output_row(acc, inside_add, channels, out_c, out_off, act_min, act_max, out);
+          continue;
+        }
         for (ky = 0; ky < k_h; ++ky) {
           const int32_t in_y = in_y0 + ky * params->dilation.h;
           if (in_y < 0 || in_y >= in_h) continue;
@@ -72,18 +86,6 @@ tml_status tml_rv32im_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_c
             f_tap[taps] = filter + ((size_t)ky * k_w + kx) * out_c;
             ++taps;
           }
-        }
-        if (mult == 1 && taps == taps_all && k_h == 3 && k_w == 3) {
-          const int8_t *x0 = in_tap[0], *x1 = x0 + row_step, *x2 = x1 + row_step;
-          const int8_t *f0 = filter, *f1 = f0 + 3 * out_c, *f2 = f1 + 3 * out_c;
-          const int32_t c2 = 2 * col_step, o1 = out_c, o2 = 2 * out_c;
-          for (ic = 0; ic < in_c; ++ic) {
-            acc[ic] = f0[ic] * x0[ic] + f0[ic + o1] * x0[ic + col_step] + f0[ic + o2] * x0[ic + c2] +
-                      f1[ic] * x1[ic] + f1[ic + o1] * x1[ic + col_step] + f1[ic + o2] * x1[ic + c2] +
-                      f2[ic] * x2[ic] + f2[ic + o1] * x2[ic + col_step] + f2[ic + o2] * x2[ic + c2];
-          }
-          tml_output_row(acc, inside_add, channels, out_c, out_off, act_min, act_max, out);
-          continue;
         }
         for (ic = 0; ic < in_c; ++ic) {
           for (m = 0; m < mult; ++m) {
