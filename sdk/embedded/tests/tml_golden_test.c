@@ -671,6 +671,43 @@ static int test_kernel(const char *dir, const char *kname) {
 
 static char kernel_names[64][96];
 
+/* The public names resolve to the twins of the architecture this binary is built for (tml_kernels.h's
+ * dispatch), and to the reference where an architecture has no twin. */
+static int check_dispatch(void) {
+  typedef void (*any_fn)(void);
+  struct {
+    const char *name;
+    any_fn public_fn, expected;
+  } checks[] = {
+#if defined(TML_ARCH_ARMV7EM)
+    {"tml_conv2d_s8", (any_fn)tml_conv2d_s8, (any_fn)tml_armv7em_conv2d_s8},
+    {"tml_depthwise_conv2d_s8", (any_fn)tml_depthwise_conv2d_s8, (any_fn)tml_armv7em_depthwise_conv2d_s8},
+    {"tml_fully_connected_s8", (any_fn)tml_fully_connected_s8, (any_fn)tml_armv7em_fully_connected_s8},
+    {"tml_conv2d_s8_get_buffer_size", (any_fn)tml_conv2d_s8_get_buffer_size,
+     (any_fn)tml_armv7em_conv2d_s8_get_buffer_size},
+#elif defined(TML_ARCH_RV32IM)
+    {"tml_conv2d_s8", (any_fn)tml_conv2d_s8, (any_fn)tml_rv32im_conv2d_s8},
+    {"tml_depthwise_conv2d_s8", (any_fn)tml_depthwise_conv2d_s8, (any_fn)tml_rv32im_depthwise_conv2d_s8},
+    {"tml_fully_connected_s8", (any_fn)tml_fully_connected_s8, (any_fn)tml_rv32im_fully_connected_s8},
+    {"tml_conv2d_s8_get_buffer_size", (any_fn)tml_conv2d_s8_get_buffer_size,
+     (any_fn)tml_rv32im_conv2d_s8_get_buffer_size},
+#else
+    {"tml_conv2d_s8", (any_fn)tml_conv2d_s8, (any_fn)tml_ref_conv2d_s8},
+#endif
+    {"tml_avgpool_s8", (any_fn)tml_avgpool_s8, (any_fn)tml_ref_avgpool_s8},
+    {"tml_softmax_s8", (any_fn)tml_softmax_s8, (any_fn)tml_ref_softmax_s8},
+  };
+  size_t i;
+  int failures = 0;
+  for (i = 0; i < sizeof(checks) / sizeof(checks[0]); ++i) {
+    if (checks[i].public_fn != checks[i].expected) {
+      tml_test_print("FAIL dispatch: %s does not resolve to the expected twin\n", checks[i].name);
+      ++failures;
+    }
+  }
+  return failures;
+}
+
 int main(int argc, char **argv) {
   int failures = 0, i, n;
 #ifdef TML_TEST_GOLDENS_DIR
@@ -690,6 +727,7 @@ int main(int argc, char **argv) {
     tml_test_print("usage: tml_golden_test [--bench PREFIX] GOLDENS_DIR [KERNEL...]\n");
     return 2;
   }
+  failures += check_dispatch();
   if (argc > 2) {
     for (i = 2; i < argc; ++i) failures += test_kernel(argv[1], argv[i]);
   } else {
