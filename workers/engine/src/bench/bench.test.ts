@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -214,6 +214,54 @@ describe("bench on the emulated boards", () => {
     expect(failure.message).toMatch(/RAM overflowed by \d+ bytes/);
     // 300 KB arena + the harness's buffers and 4 KB stack reserve, less 256 KB
     expect(failure.details.overflows[0].bytes).toBeGreaterThan(300 * 1024 - 256 * 1024);
+  });
+
+  it("reports a model whose run fails, with the harness's exit status", async () => {
+    // a model that refuses its third input on the board: the harness stops with status 5, naming tml_model_run
+    const dir = join(work, "failing");
+    await mkdir(join(dir, "c"), { recursive: true });
+    await writeFile(
+      join(dir, "c", "model.h"),
+      `#include <stddef.h>
+#include <stdint.h>
+#define TML_MODEL_ARENA_SIZE 16
+#define TML_MODEL_INPUT_BYTES 4
+#define TML_MODEL_INPUT_TYPE_INT8 1
+#define TML_MODEL_INPUT_SCALE 1.0f
+#define TML_MODEL_INPUT_ZERO_POINT 0
+#define TML_MODEL_OUTPUT_BYTES 4
+#define TML_MODEL_OUTPUT_TYPE_INT8 1
+#define TML_MODEL_OUTPUT_SCALE 1.0f
+#define TML_MODEL_OUTPUT_ZERO_POINT 0
+int tml_model_init(uint8_t *arena, size_t arena_size);
+int tml_model_run(const void *input, void *output);
+`,
+    );
+    await writeFile(
+      join(dir, "c", "model.c"),
+      `#include <string.h>
+#include "model.h"
+static int calls;
+int tml_model_init(uint8_t *arena, size_t arena_size) { return arena && arena_size >= 16 ? 0 : -1; }
+int tml_model_run(const void *input, void *output) {
+#if defined(__riscv)
+  if (++calls == 3) return -7; /* on the board only: the host build runs it all */
+#endif
+  memcpy(output, input, 4);
+  return 0;
+}
+`,
+    );
+    await writeFile(
+      join(dir, "c", "CMakeLists.txt"),
+      // the CMake variable is written with "$" + "{" so that it is not read as a template placeholder
+      `add_library(tinyml_model STATIC ${"$"}{CMAKE_CURRENT_LIST_DIR}/model.c)\n`,
+    );
+    const x = Int8Array.from({ length: 16 }, (_, i) => i);
+    const data = npz({ x_int8: { descr: "|i1", shape: [4, 4], data: x } });
+    const failure = await benchmark({ dir, target: "riscv", dataset: data }).catch((e) => e);
+    expect(failure).toBeInstanceOf(EngineError);
+    expect(failure.message).toMatch(/tml_model_run failed \(\{"error":"tml_model_run","code":-7\}\)/);
   });
 
   it("refuses ESP32, which has no emulator", async () => {
