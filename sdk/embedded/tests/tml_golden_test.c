@@ -740,6 +740,6 @@ int main(int argc, char **argv) {
     for (i = 0; i < n; ++i) failures += test_kernel(argv[1], kernel_names[i]);
   }
   if (bench_prefix) bench_report();
-  tml_test_print(failures ? "FAILED: %d vector runs\n" : "all vectors equal TFLM\n", failures);
+  tml_test_print(failures ? "FAILED: %d checks\n" : "all vectors equal TFLM\n", failures);
   return failures ? 1 : 0;
 }

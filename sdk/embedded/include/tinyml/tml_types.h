@@ -170,8 +170,9 @@ typedef struct {
 
 /** LOGISTIC / TANH int8 (TFLM logistic_common / tanh prepare, kInputIntegerBits = 4):
  *    real = input_scale * 2^(31 - 4);  q = frexp(real, &input_left_shift);
- *    input_multiplier = round(q * 2^31);   (logistic; tanh uses the same with QuantizeMultiplier rules)
- *    input_range_radius = CalculateInputRadius(4, input_left_shift, 31).
+ *    input_multiplier = round_half_away(q * 2^31)  (no QuantizeMultiplier correction; the same for both ops)
+ *    input_range_radius = CalculateInputRadius(4, input_left_shift, 31)
+ *      = floor((2^4 - 1) * 2^(31 - 4) / 2^input_left_shift).
  *  Output: logistic scale 1/256 zero point -128; tanh scale 1/128 zero point 0. */
 typedef struct {
   int32_t input_zero_point;
