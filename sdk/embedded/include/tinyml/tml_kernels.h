@@ -12,7 +12,7 @@
  * A kernel without an optimized twin for the target resolves to its reference. Link src/ref/ always and
  * src/<arch>/ for the target; the twins share the signature and the tests, and each twin's _get_buffer_size
  * (the public name resolves to the twin's) says what it needs. Twins today: conv2d_s8, depthwise_conv2d_s8 and
- * fully_connected_s8 for both architectures.
+ * fully_connected_s8 for both architectures; conv2d_s16 and fully_connected_s16 for Armv7E-M.
  *
  * Memory. The caller owns everything: tensors, the scratch buffer of a tml_context (at least the kernel's
  * tml_<op>_<dtype>_get_buffer_size(...) bytes, computable ahead of time from shapes, 4-byte aligned; a kernel

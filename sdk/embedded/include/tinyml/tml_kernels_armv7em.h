@@ -29,6 +29,17 @@ tml_status tml_armv7em_fully_connected_s8(const tml_context *ctx, const tml_fc_p
                                           const int8_t *input, const tml_dims *filter_dims, const int8_t *filter,
                                           const int32_t *bias, const tml_dims *output_dims, int8_t *output);
 int32_t tml_armv7em_fully_connected_s8_get_buffer_size(const tml_dims *filter_dims);
+tml_status tml_armv7em_conv2d_s16(const tml_context *ctx, const tml_conv_params *params,
+                                  const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
+                                  const int16_t *input, const tml_dims *filter_dims, const int8_t *filter,
+                                  const int64_t *bias, const tml_dims *output_dims, int16_t *output);
+int32_t tml_armv7em_conv2d_s16_get_buffer_size(const tml_conv_params *params, const tml_dims *input_dims,
+                                               const tml_dims *filter_dims, const tml_dims *output_dims);
+tml_status tml_armv7em_fully_connected_s16(const tml_context *ctx, const tml_fc_params *params,
+                                           const tml_per_tensor_quant_params *quant, const tml_dims *input_dims,
+                                           const int16_t *input, const tml_dims *filter_dims, const int8_t *filter,
+                                           const int64_t *bias, const tml_dims *output_dims, int16_t *output);
+int32_t tml_armv7em_fully_connected_s16_get_buffer_size(const tml_dims *filter_dims);
 
 #ifdef __cplusplus
 }
@@ -41,6 +52,10 @@ int32_t tml_armv7em_fully_connected_s8_get_buffer_size(const tml_dims *filter_di
 #define tml_depthwise_conv2d_s8_get_buffer_size tml_armv7em_depthwise_conv2d_s8_get_buffer_size
 #define tml_fully_connected_s8 tml_armv7em_fully_connected_s8
 #define tml_fully_connected_s8_get_buffer_size tml_armv7em_fully_connected_s8_get_buffer_size
+#define tml_conv2d_s16 tml_armv7em_conv2d_s16
+#define tml_conv2d_s16_get_buffer_size tml_armv7em_conv2d_s16_get_buffer_size
+#define tml_fully_connected_s16 tml_armv7em_fully_connected_s16
+#define tml_fully_connected_s16_get_buffer_size tml_armv7em_fully_connected_s16_get_buffer_size
 #endif
 
 #endif /* TINYML_TML_KERNELS_ARMV7EM_H */

@@ -29,6 +29,7 @@ static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) { return __
 static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
+static inline int64_t tml_smlald(uint32_t a, uint32_t b, int64_t acc) { return __smlald(a, b, acc); }
 #else
 static inline uint32_t tml_sxtb16(uint32_t x) {
   const uint32_t lo = (uint32_t)(int32_t)(int8_t)(x & 0xFF) & 0xFFFFu;
@@ -51,6 +52,10 @@ static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) {
   const uint32_t lo = (a + b) & 0xFFFFu;
   const uint32_t hi = ((a >> 16) + (b >> 16)) & 0xFFFFu;
   return lo | (hi << 16);
+}
+static inline int64_t tml_smlald(uint32_t a, uint32_t b, int64_t acc) {
+  return acc + (int64_t)((int32_t)(int16_t)(a & 0xFFFF) * (int32_t)(int16_t)(b & 0xFFFF)) +
+         (int64_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16));
 }
 #endif
 
@@ -228,6 +233,42 @@ static inline int32_t tml_dot1_s8_q15(const int8_t *w, const int16_t *col, int32
     acc = tml_smlad(tml_sxtb16_ror8(f), tml_read_u32(col + i + 2), acc);
   }
   for (; i < n; ++i) acc += (int32_t)w[i] * col[i];
+  return acc;
+}
+
+/* int16 activations times int8 weights, 64-bit accumulation (SMLALD), two weight rows sharing the activations:
+ * the activations' halfword pairs (x0, x1), (x2, x3) are repacked (PKHBT / PKHTB) to (x0, x2), (x1, x3), the order
+ * SXTB16 gives the weights in. */
+static inline void tml_dot2_s16_s8(const int16_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int64_t *acc0,
+                                   int64_t *acc1) {
+  int64_t a0 = *acc0, a1 = *acc1;
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t x01 = tml_read_u32(x + i), x23 = tml_read_u32(x + i + 2);
+    const uint32_t x02 = (x01 & 0xFFFFu) | (x23 << 16), x13 = (x01 >> 16) | (x23 & 0xFFFF0000u);
+    const uint32_t f0 = tml_read_u32(w0 + i), f1 = tml_read_u32(w1 + i);
+    a0 = tml_smlald(tml_sxtb16(f0), x02, a0);
+    a0 = tml_smlald(tml_sxtb16_ror8(f0), x13, a0);
+    a1 = tml_smlald(tml_sxtb16(f1), x02, a1);
+    a1 = tml_smlald(tml_sxtb16_ror8(f1), x13, a1);
+  }
+  for (; i < n; ++i) {
+    a0 += (int32_t)w0[i] * x[i];
+    a1 += (int32_t)w1[i] * x[i];
+  }
+  *acc0 = a0;
+  *acc1 = a1;
+}
+
+static inline int64_t tml_dot1_s16_s8(const int16_t *x, const int8_t *w, int32_t n, int64_t acc) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t x01 = tml_read_u32(x + i), x23 = tml_read_u32(x + i + 2);
+    const uint32_t f = tml_read_u32(w + i);
+    acc = tml_smlald(tml_sxtb16(f), (x01 & 0xFFFFu) | (x23 << 16), acc);
+    acc = tml_smlald(tml_sxtb16_ror8(f), (x01 >> 16) | (x23 & 0xFFFF0000u), acc);
+  }
+  for (; i < n; ++i) acc += (int32_t)w[i] * x[i];
   return acc;
 }
 
