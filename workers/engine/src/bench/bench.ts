@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
 import { EngineError } from "../errors.js";
 import { type Deployment, OptimizationReportSchema } from "../report.js";
@@ -12,6 +12,7 @@ import { estimateCost } from "./cost-model.js";
 import { imageMemory } from "./elf.js";
 import { buildFirmware } from "./firmware.js";
 import { argmaxes, quantizedInputs } from "./inputs.js";
+import { codeSizeFromMap } from "./linker-map.js";
 import { type ModelHeader, parseModelHeader } from "./model-header.js";
 import { type HarnessSummary, runFirmware } from "./qemu.js";
 
@@ -44,6 +45,8 @@ export interface BenchmarkRecord {
     ramBytes: number;
     arenaBytes: number;
     sections: Record<string, number>;
+    /** `.text` of the generated model code and of the runtime kernels it links (weights and harness excluded). */
+    code: { modelBytes: number; kernelBytes: number; totalBytes: number; objects: Record<string, number> } | null;
     source: "emulated";
   };
   catalog: { flashBytes: number; ramBytes: number; fits: boolean };
@@ -152,6 +155,11 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
       if (a.length === b.length && a.every((v, k) => v === b[k])) matchingHost++;
     }
     const record = makeRecord(target, board, arch, command, ran.instructions, ran.summary, elf, header);
+    const map = join(dirname(fw.executable), "fw.map");
+    if (existsSync(map)) {
+      const code = codeSizeFromMap(await readFile(map, "utf8"));
+      record.memory.code = { ...code, totalBytes: code.modelBytes + code.kernelBytes };
+    }
     record.outputs = { matchingHost, samples: count, sha256: sha256(ran.outputs) };
     if (labels) {
       const predicted = argmaxes(ran.outputs, header, count);
@@ -201,6 +209,7 @@ function makeRecord(
       ramBytes,
       arenaBytes: summary.arena_bytes,
       sections: memory.sections,
+      code: null,
       source: "emulated",
     },
     catalog: {

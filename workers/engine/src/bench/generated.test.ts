@@ -105,6 +105,20 @@ describe("generated models on the emulated boards", () => {
       expect(result.deployment.instructionsPerInference.value).toBeGreaterThan(1e6);
       expect(result.deployment.fits).toBe(true);
       expect(result.deployment.kernels).toBe(arch === "ref" ? "ref" : target === "riscv" ? "rv32im" : "armv7em");
+      // The linked code is attributed to model.c and to the kernels it calls (from the linker map).
+      const code = result.record.memory.code;
+      expect(code?.modelBytes).toBeGreaterThan(0);
+      expect(Object.keys(code?.objects ?? {}).sort()).toEqual(
+        [
+          "model.c",
+          "tml_avgpool_s8.c",
+          "tml_conv2d_s8.c",
+          "tml_depthwise_conv2d_s8.c",
+          "tml_fully_connected_s8.c",
+          "tml_softmax_s8.c",
+        ].map((o) => `${o}.obj`),
+      );
+      expect(code?.totalBytes).toBe((code?.modelBytes ?? 0) + (code?.kernelBytes ?? 0));
     },
     120_000,
   );

@@ -10,4 +10,5 @@ export { CORE_COSTS, type CoreCost, type CostEstimate, estimateCost } from "./co
 export { elfSections, imageMemory } from "./elf.js";
 export { parseRegionOverflows, type RegionOverflow } from "./firmware.js";
 export { quantizedInputs } from "./inputs.js";
+export { type CodeSize, codeSizeFromMap } from "./linker-map.js";
 export { type ModelHeader, parseModelHeader } from "./model-header.js";
