@@ -6,6 +6,7 @@ import type { TargetId } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateC, writeGeneratedFiles } from "../codegen/index.js";
 import { importModel } from "../model-io.js";
+import { optimize } from "../optimize.js";
 import { runPasses } from "../passes/pipeline.js";
 import { FIXTURES, fixture, generated, generatedPath, runTflite } from "../testing/fixtures.js";
 import { benchmark } from "./bench.js";
@@ -83,6 +84,31 @@ function npzOf(x: Int8Array, shape: number[], y: number[]): Uint8Array {
 }
 
 describe("generated models on the emulated boards", () => {
+  it("the engine's own int8 KWS (its own input parameters) on cortex-m4: TFLite Micro's output bytes", async () => {
+    const result = await optimize({
+      model: fixture("mlperf-tiny/kws/kws_ref_model_float32.tflite"),
+      modelName: "kws_ref_model_float32.tflite",
+      dataset: generated("kws_eembc.npz"),
+      target: "cortex-m4",
+      precision: "int8",
+      evaluationLimit: 50,
+      calibrationSamples: 100,
+    });
+    const dir = join(work, "engine-kws");
+    await writeGeneratedFiles(generateC(result.optimized), join(dir, "c"));
+    const model = join(dir, "model.tflite");
+    await writeFile(model, result.tflite);
+    const bench = await benchmark({
+      dir,
+      target: "cortex-m4",
+      dataset: generated("kws_eembc.npz"),
+      limit: KWS_SAMPLES,
+    });
+    const oracle = await runTflite(model, generatedPath("kws_eembc.npz"), "tflm", ["--limit", String(KWS_SAMPLES)]);
+    expect(bench.record.outputs.sha256).toBe(oracle.outputs_sha256);
+    expect(bench.deployment.quality?.value).toBeCloseTo(oracle.top1 ?? -1, 10);
+  }, 180_000);
+
   it.each([
     ["cortex-m4", "default"],
     ["cortex-m4", "ref"],

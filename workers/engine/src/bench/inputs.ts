@@ -4,22 +4,24 @@ import { quantizeValue } from "../runtime/quant-math.js";
 import type { ModelHeader } from "./model-header.js";
 
 /**
- * The dataset's inputs as the model's integer input bytes, and its labels if any: `x_int8` (`x_int16`) as stored
- * when the dataset has it (unless `useFloat`), else float `x` quantized with the model's input scale and zero point
- * (rounding half away from zero, as TensorFlow Lite does).
+ * The dataset's inputs as the model's integer input bytes, and its labels if any: float `x` quantized with the
+ * model's own input scale and zero point (rounding half away from zero, as TensorFlow Lite does). Stored integer
+ * inputs (`x_int8` / `x_int16`) are used only when the dataset has no float `x` (or when `preferStored`): they were
+ * quantized with some model's input parameters, which need not be this model's.
  */
 export function quantizedInputs(
   npz: Uint8Array,
   header: ModelHeader,
   limit?: number,
-  useFloat = false,
+  preferStored = false,
 ): { bytes: Uint8Array; count: number; labels: Int32Array | null } {
   const arrays = parseNpz(npz);
   const elementBytes = header.inputType === "int16" ? 2 : 1;
   const perSample = header.inputBytes / elementBytes;
   const intKey = header.inputType === "int16" ? "x_int16" : "x_int8";
-  const integer = useFloat ? undefined : arrays.get(intKey);
-  const x = integer ?? arrays.get("x");
+  const float = arrays.get("x");
+  const integer = preferStored || !float ? arrays.get(intKey) : undefined;
+  const x = integer ?? float;
   if (!x) {
     throw new EngineError(
       "INVALID_DATASET",

@@ -68,12 +68,24 @@ describe("bench helpers", () => {
       macs: null,
     };
     const npz = generated("kws_eembc.npz");
-    const stored = quantizedInputs(npz, header);
-    const quantized = quantizedInputs(npz, header, undefined, true);
+    const quantized = quantizedInputs(npz, header);
+    const stored = quantizedInputs(npz, header, undefined, true);
     expect(quantized.count).toBe(1000);
     expect(Buffer.from(quantized.bytes).equals(Buffer.from(stored.bytes))).toBe(true);
     expect(stored.labels?.length).toBe(1000);
     expect(quantizedInputs(npz, header, 7).count).toBe(7);
     expect(() => quantizedInputs(npz, { ...header, inputBytes: 491 })).toThrow(/expected N samples of 491 values/);
+    // Another model's input parameters: the float inputs are quantized with them, not the stored bytes reused.
+    const other = quantizedInputs(npz, { ...header, inputScale: 0.4, inputZeroPoint: 10 });
+    expect(Buffer.from(other.bytes).equals(Buffer.from(stored.bytes))).toBe(false);
+    expect(new Int8Array(other.bytes.buffer)[0]).toBe(
+      Math.max(
+        -128,
+        Math.min(
+          127,
+          Math.round((((new Int8Array(stored.bytes.buffer)[0] as number) - 83) * 0.5847029089927673) / 0.4) + 10,
+        ),
+      ),
+    );
   });
 });
