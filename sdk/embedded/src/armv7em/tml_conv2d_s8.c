@@ -6,14 +6,16 @@
  * what the reference's skipped taps contribute), reordered for SMLAD and interleaved; then each pair of
  * output channels of the group is multiplied with both columns at once (2 x 2 accumulators, each loaded word
  * used twice). Accumulators go to two int32 rows, requantized by one tight loop per pixel (see
- * ../common/tml_output_stage.h). Scratch (4-byte aligned): Cout tml_channel_requant, 2 * Cout int32 (the
- * rows), 4 * KH * KW * (Cin / groups) int16 (two gathered columns, their interleaving).
+ * tml_armv7em_output.h: the output offset folded into the rounding). Scratch (4-byte aligned): Cout
+ * tml_channel_requant, 2 * Cout int32 (the rows), 4 * KH * KW * (Cin / groups) int16 (two gathered columns,
+ * their interleaving).
  */
 #include "tinyml/tml_kernels.h"
 #include "../common/tml_fixed_point.h"
 #include "../common/tml_im2col.h"
 #include "../common/tml_output_stage.h"
 #include "tml_armv7em_dsp.h"
+#include "tml_armv7em_output.h"
 
 int32_t tml_armv7em_conv2d_s8_get_buffer_size(const tml_conv_params *params, const tml_dims *input_dims,
                                               const tml_dims *filter_dims, const tml_dims *output_dims) {
@@ -56,7 +58,9 @@ tml_status tml_armv7em_conv2d_s8(const tml_context *ctx, const tml_conv_params *
                                                                             output_dims)) {
     return TML_ERROR_BUFFER;
   }
-  for (oc = 0; oc < out_c; ++oc) tml_prepare_requant(&channels[oc], quant->multiplier[oc], quant->shift[oc]);
+  for (oc = 0; oc < out_c; ++oc) {
+    tml_armv7em_prepare_requant(&channels[oc], quant->multiplier[oc], quant->shift[oc], params->output_offset);
+  }
   groups = in_c / k_c;
   if (out_c % groups != 0) return TML_ERROR_ARGUMENT;
   per_group = out_c / groups;
@@ -96,8 +100,8 @@ tml_status tml_armv7em_conv2d_s8(const tml_context *ctx, const tml_conv_params *
           if (oc < oc_end) row0[oc] = tml_dot1_s8_q15(filter + (size_t)oc * k, col0, k, 0);
         }
       }
-      tml_output_row(row0, bias, channels, out_c, out_off, act_min, act_max, out0);
-      if (two) tml_output_row(row1, bias, channels, out_c, out_off, act_min, act_max, out0 + out_c);
+      tml_armv7em_output_row(row0, bias, channels, out_c, out_off, act_min, act_max, out0);
+      if (two) tml_armv7em_output_row(row1, bias, channels, out_c, out_off, act_min, act_max, out0 + out_c);
     }
   }
   return TML_OK;

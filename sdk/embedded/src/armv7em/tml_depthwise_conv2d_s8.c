@@ -10,14 +10,17 @@
  * per tap: bias + input_offset * (sum of the channel's weights), computed once per call, joins at the output
  * stage, and a 3 x 3 window is unrolled. Windows cut by the input's edge add the offset by SADD16. A depth
  * multiplier that is a multiple of 4 puts the input value in both halves of a word for SMLABB / SMLATT against
- * four weights. Other shapes take a scalar loop over the same tap list. Windows above 64 taps go to the reference.
+ * four weights (inside the input, walking the window by its strides with the offset folded likewise; at the
+ * edges, over the tap list). Other shapes take a scalar loop over the same tap list. Windows above 64 taps go
+ * to the reference.
  * Scratch: 3 * Cout int32 (accumulator row, bias + offset * weight sums, bias or 0) and Cout
- * tml_channel_requant (see ../common/tml_output_stage.h); 4-byte aligned.
+ * tml_channel_requant (see tml_armv7em_output.h); 4-byte aligned.
  */
 #include "tinyml/tml_kernels.h"
 #include "../common/tml_fixed_point.h"
 #include "../common/tml_output_stage.h"
 #include "tml_armv7em_dsp.h"
+#include "tml_armv7em_output.h"
 
 #define TML_DW_MAX_TAPS 64
 
@@ -133,6 +136,40 @@ static void window_listed_multiplier(const int8_t *const *in_tap, const int8_t *
   }
 }
 
+/* Depth multiplier a multiple of 4, window inside the input (offset folded into the output stage): as
+ * window_listed_multiplier, walking the window by its strides instead of a tap list. */
+static void window_inside_multiplier(const int8_t *in, const int8_t *f, int32_t in_c, int32_t mult, int32_t k_h,
+                                     int32_t k_w, int32_t col_step, int32_t row_step, int32_t *acc) {
+  const int32_t out_c = in_c * mult;
+  int32_t ic, m, ky, kx;
+  for (ic = 0; ic < in_c; ++ic) {
+    for (m = 0; m < mult; m += 4) {
+      const int32_t oc = ic * mult + m;
+      const int8_t *row = in + ic, *w = f + oc;
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (ky = 0; ky < k_h; ++ky) {
+        const int8_t *x = row;
+        for (kx = 0; kx < k_w; ++kx) {
+          const uint32_t xv = (uint32_t)(uint16_t)(int16_t)*x * 0x10001u;
+          const uint32_t wv = tml_read_u32(w);
+          const uint32_t f02 = tml_sxtb16(wv), f13 = tml_sxtb16_ror8(wv);
+          a0 = tml_smlabb(f02, xv, a0);
+          a2 = tml_smlatt(f02, xv, a2);
+          a1 = tml_smlabb(f13, xv, a1);
+          a3 = tml_smlatt(f13, xv, a3);
+          x += col_step;
+          w += out_c;
+        }
+        row += row_step;
+      }
+      acc[oc] = a0;
+      acc[oc + 1] = a1;
+      acc[oc + 2] = a2;
+      acc[oc + 3] = a3;
+    }
+  }
+}
+
 tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_conv_params *params,
                                            const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
                                            const int8_t *input, const tml_dims *filter_dims, const int8_t *filter,
@@ -163,7 +200,7 @@ tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_
     return TML_ERROR_BUFFER;
   }
   for (oc = 0; oc < out_c; ++oc) {
-    tml_prepare_requant(&channels[oc], quant->multiplier[oc], quant->shift[oc]);
+    tml_armv7em_prepare_requant(&channels[oc], quant->multiplier[oc], quant->shift[oc], params->output_offset);
   }
   for (oc = 0; oc < out_c; ++oc) {
     int32_t sum = 0;
@@ -188,7 +225,13 @@ tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_
           } else {
             window_inside(window, filter, in_c, k_h, k_w, col_step, row_step, acc);
           }
-          tml_output_row(acc, inside_add, channels, out_c, out_off, act_min, act_max, out);
+          tml_armv7em_output_row(acc, inside_add, channels, out_c, out_off, act_min, act_max, out);
+          continue;
+        }
+        if (mult % 4 == 0 && inside) {
+          window_inside_multiplier(in_b + ((size_t)in_y0 * in_w + in_x0) * in_c, filter, in_c, mult, k_h, k_w,
+                                   col_step, row_step, acc);
+          tml_armv7em_output_row(acc, inside_add, channels, out_c, out_off, act_min, act_max, out);
           continue;
         }
         for (ky = 0; ky < k_h; ++ky) {
@@ -204,12 +247,12 @@ tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_
         }
         if (simd) {
           window_listed(in_tap, f_tap, taps, in_c, offset2, acc);
-          tml_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
+          tml_armv7em_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
           continue;
         }
         if (mult % 4 == 0) {
           window_listed_multiplier(in_tap, f_tap, taps, in_c, mult, input_offset, acc);
-          tml_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
+          tml_armv7em_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
           continue;
         }
         for (ic = 0; ic < in_c; ++ic) {
@@ -224,7 +267,7 @@ tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_
             acc[oc] = sum + sum_f * input_offset;
           }
         }
-        tml_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
+        tml_armv7em_output_row(acc, edge_add, channels, out_c, out_off, act_min, act_max, out);
       }
     }
   }
