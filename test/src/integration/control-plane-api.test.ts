@@ -224,7 +224,7 @@ describe.each(DATABASES)("control plane on $name", (db) => {
           email,
           "nobody@tinyml.test",
         ]);
-      expect(messages.map((m) => m.recipient)).toEqual([email]);
+      expect(messages.map((m: { recipient: string }) => m.recipient)).toEqual([email]);
       const token = String(messages[0]?.body).trim().split("\n").at(-1) as string;
       const [stored] = await em
         .getConnection()
@@ -668,7 +668,9 @@ describe.each(DATABASES)("control plane on $name", (db) => {
           owner.caller.organizationId,
           "subscription.change",
         ]);
-      const details = events.map((e) => (typeof e.details === "string" ? JSON.parse(e.details) : e.details));
+      const details = events.map((e: { details: unknown }) =>
+        typeof e.details === "string" ? JSON.parse(e.details) : e.details,
+      );
       expect(details).toEqual([
         { from: "free", to: "pro" },
         { from: "pro", to: "enterprise" },
@@ -831,7 +833,9 @@ describe.each(DATABASES)("control plane on $name", (db) => {
 
     it("every tRPC procedure outside auth.* and the catalogs answers 401 to an anonymous caller over HTTP", async () => {
       const PUBLIC = /^(auth\.|targets\.|frameworks\.|tiers\.)/;
-      const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { type: string } }>);
+      const procedures = Object.entries(
+        appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
+      );
       expect(procedures.length).toBeGreaterThan(25);
       const seen: Record<string, number> = {};
       for (const [path, procedure] of procedures) {

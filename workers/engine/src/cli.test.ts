@@ -1,26 +1,12 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIXTURES, generatedPath, REPO_ROOT } from "./testing/fixtures.js";
+import { runCli } from "./testing/cli.js";
+import { FIXTURES, generatedPath } from "./testing/fixtures.js";
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, "workers/engine/bin/tinyml-engine.js");
 const work = mkdtempSync(join(tmpdir(), "engine-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Runs the built CLI (as `pnpm exec tinyml-engine` does); resolves with its exit code and output. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe("tinyml-engine CLI", () => {
   it.each([
@@ -29,7 +15,7 @@ describe("tinyml-engine CLI", () => {
     ["tflite-micro/micro_speech/audio_preprocessor_float.tflite", /Signal[A-Za-z]+/],
   ])("refuses %s before any work, naming its unsupported ops, and writes nothing", async (model, ops) => {
     const out = join(work, model.replace(/\W/g, "_"));
-    const r = await cli([
+    const r = await runCli([
       "optimize",
       `${FIXTURES}/${model}`,
       "--dataset",
@@ -50,10 +36,10 @@ describe("tinyml-engine CLI", () => {
 
   it("says what is wrong with the arguments (exit 2)", async () => {
     const model = `${FIXTURES}/mlperf-tiny/kws/kws_ref_model_float32.tflite`;
-    const noTarget = await cli(["optimize", model, "--dataset", "d.npz", "--quantize", "int8", "--out", work]);
+    const noTarget = await runCli(["optimize", model, "--dataset", "d.npz", "--quantize", "int8", "--out", work]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toMatch(/--target must be one of cortex-m4, cortex-m7, riscv, esp32, stm32, cortex-a/);
-    const badPrecision = await cli([
+    const badPrecision = await runCli([
       "optimize",
       model,
       "--dataset",
@@ -66,12 +52,12 @@ describe("tinyml-engine CLI", () => {
       work,
     ]);
     expect(badPrecision.stderr).toMatch(/--quantize must be one of int8, int16x8, fp16, mixed/);
-    expect((await cli(["frobnicate"])).stderr).toMatch(/unknown command "frobnicate"/);
+    expect((await runCli(["frobnicate"])).stderr).toMatch(/unknown command "frobnicate"/);
   });
 
   it("refuses a dataset of the wrong shape with what it expected, and writes nothing", async () => {
     const out = join(work, "wrong-dataset");
-    const r = await cli([
+    const r = await runCli([
       "optimize",
       `${FIXTURES}/tflite-micro/hello_world/hello_world_float.tflite`,
       "--dataset",
@@ -89,7 +75,7 @@ describe("tinyml-engine CLI", () => {
   });
 
   it("analyze --json reports the KWS model's figures", async () => {
-    const r = await cli(["analyze", `${FIXTURES}/mlperf-tiny/kws/kws_ref_model_float32.tflite`, "--json"]);
+    const r = await runCli(["analyze", `${FIXTURES}/mlperf-tiny/kws/kws_ref_model_float32.tflite`, "--json"]);
     expect(r.code).toBe(0);
     const a = JSON.parse(r.stdout) as { format: string; params: number; macs: number; peakActivationBytes: number };
     expect(a).toMatchObject({ format: "tflite", params: 22_604, macs: 2_656_768 });
@@ -97,7 +83,7 @@ describe("tinyml-engine CLI", () => {
 
   it("optimize writes model.tflite, model.onnx and report.json and prints a summary", async () => {
     const out = join(work, "hello");
-    const r = await cli([
+    const r = await runCli([
       "optimize",
       `${FIXTURES}/tflite-micro/hello_world/hello_world_float.tflite`,
       "--dataset",

@@ -3,11 +3,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { crc32 } from "node:zlib";
 import type { TargetId } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
 import { OptimizationReportSchema } from "../report.js";
+import { npzOf } from "../testing/npz.js";
 import { benchmark, writeBenchResult } from "./bench.js";
 import { FIRMWARE_DIR } from "./firmware.js";
 
@@ -35,56 +35,11 @@ beforeAll(async () => {
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-/** A .npz with arrays stored (np.savez layout: a zip of .npy files, format 1.0). */
-function npz(entries: Record<string, { descr: string; shape: number[]; data: ArrayBufferView }>): Uint8Array {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [key, { descr, shape, data }] of Object.entries(entries)) {
-    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-    header += `${" ".repeat(63 - ((header.length + 10) % 64))}\n`;
-    const pre = Buffer.alloc(10);
-    pre.write("\x93NUMPY", 0, "latin1");
-    pre[6] = 1;
-    pre.writeUInt16LE(header.length, 8);
-    const body = Buffer.concat([
-      pre,
-      Buffer.from(header, "latin1"),
-      Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-    ]);
-    const name = Buffer.from(`${key}.npy`);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt32LE(crc32(body), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(body.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt32LE(crc32(body), 16);
-    dir.writeUInt32LE(body.length, 20);
-    dir.writeUInt32LE(body.length, 24);
-    dir.writeUInt16LE(name.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    parts.push(local, name, body);
-    central.push(dir, name);
-    offset += 30 + name.length + body.length;
-  }
-  const dirBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(central.length / 2, 8);
-  end.writeUInt16LE(central.length / 2, 10);
-  end.writeUInt32LE(dirBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...parts, dirBytes, end]));
-}
-
 /** Deterministic int8 inputs and labels. */
 function dataset(model: FcModel, count: number): { bytes: Uint8Array; x: Int8Array; y: BigInt64Array } {
   const x = Int8Array.from({ length: count * model.inputs }, (_, i) => ((i * 7919 + 13) % 256) - 128);
   const y = BigInt64Array.from({ length: count }, (_, i) => BigInt(i % model.outputs));
-  const bytes = npz({
+  const bytes = npzOf({
     x_int8: { descr: "|i1", shape: [count, model.inputs], data: x },
     y: { descr: "<i8", shape: [count], data: y },
   });
@@ -258,7 +213,7 @@ int tml_model_run(const void *input, void *output) {
       `add_library(tinyml_model STATIC ${"$"}{CMAKE_CURRENT_LIST_DIR}/model.c)\n`,
     );
     const x = Int8Array.from({ length: 16 }, (_, i) => i);
-    const data = npz({ x_int8: { descr: "|i1", shape: [4, 4], data: x } });
+    const data = npzOf({ x_int8: { descr: "|i1", shape: [4, 4], data: x } });
     const failure = await benchmark({ dir, target: "riscv", dataset: data }).catch((e) => e);
     expect(failure).toBeInstanceOf(EngineError);
     expect(failure.message).toMatch(/tml_model_run failed \(\{"error":"tml_model_run","code":-7\}\)/);

@@ -1,32 +1,19 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIXTURES, generatedPath, REPO_ROOT } from "../testing/fixtures.js";
+import { runCli } from "../testing/cli.js";
+import { FIXTURES, generatedPath } from "../testing/fixtures.js";
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, "workers/engine/bin/tinyml-engine.js");
 const work = mkdtempSync(join(tmpdir(), "engine-cli-bench-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe("tinyml-engine bench", () => {
   it("codegen then bench: KWS on the RISC-V board, deployment figures with their sources", async () => {
     const out = join(work, "kws");
-    const generated = await cli(["codegen", `${FIXTURES}/mlperf-tiny/kws/kws_ref_model.tflite`, "--out", out]);
+    const generated = await runCli(["codegen", `${FIXTURES}/mlperf-tiny/kws/kws_ref_model.tflite`, "--out", out]);
     expect(generated.code).toBe(0);
-    const r = await cli([
+    const r = await runCli([
       "bench",
       out,
       "--board",
@@ -48,13 +35,13 @@ describe("tinyml-engine bench", () => {
   }, 60_000);
 
   it("refuses ESP32 and bad arguments with a message", async () => {
-    const esp = await cli(["bench", work, "--board", "esp32", "--dataset", generatedPath("kws_eembc.npz")]);
+    const esp = await runCli(["bench", work, "--board", "esp32", "--dataset", generatedPath("kws_eembc.npz")]);
     expect(esp.code).toBe(1);
     expect(esp.stderr).toMatch(/no emulator for Xtensa LX6; estimates only/);
-    const board = await cli(["bench", work, "--board", "avr", "--dataset", "d.npz"]);
+    const board = await runCli(["bench", work, "--board", "avr", "--dataset", "d.npz"]);
     expect(board.code).toBe(2);
     expect(board.stderr).toMatch(/--board must be one of/);
-    const missing = await cli([
+    const missing = await runCli([
       "bench",
       join(work, "nothing"),
       "--board",

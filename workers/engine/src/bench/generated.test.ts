@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32 } from "node:zlib";
 import type { TargetId } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateC, writeGeneratedFiles } from "../codegen/index.js";
@@ -9,6 +8,7 @@ import { importModel } from "../model-io.js";
 import { optimize } from "../optimize.js";
 import { runPasses } from "../passes/pipeline.js";
 import { FIXTURES, fixture, generated, generatedPath, runTflite } from "../testing/fixtures.js";
+import { npzOf } from "../testing/npz.js";
 import { benchmark } from "./bench.js";
 
 /**
@@ -36,51 +36,6 @@ async function generatedModel(path: string, name: string): Promise<string> {
   const dir = join(work, name);
   await writeGeneratedFiles(generateC(graph), join(dir, "c"));
   return dir;
-}
-
-/** A stored .npz holding `x_int8` (N, ...) and int64 labels `y`. */
-function npzOf(x: Int8Array, shape: number[], y: number[]): Uint8Array {
-  const arrays: [string, string, number[], Uint8Array][] = [
-    ["x_int8", "|i1", shape, new Uint8Array(x.buffer, x.byteOffset, x.byteLength)],
-    ["y", "<i8", [y.length], new Uint8Array(BigInt64Array.from(y, BigInt).buffer)],
-  ];
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [key, descr, dims, data] of arrays) {
-    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims.join(", ")}${dims.length === 1 ? "," : ""}), }`;
-    header += `${" ".repeat(63 - ((header.length + 10) % 64))}\n`;
-    const pre = Buffer.alloc(10);
-    pre.write("\x93NUMPY", 0, "latin1");
-    pre[6] = 1;
-    pre.writeUInt16LE(header.length, 8);
-    const body = Buffer.concat([pre, Buffer.from(header, "latin1"), Buffer.from(data)]);
-    const name = Buffer.from(`${key}.npy`);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt32LE(crc32(body), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(body.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const entry = Buffer.alloc(46);
-    entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt32LE(crc32(body), 16);
-    entry.writeUInt32LE(body.length, 20);
-    entry.writeUInt32LE(body.length, 24);
-    entry.writeUInt16LE(name.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    parts.push(local, name, body);
-    central.push(entry, name);
-    offset += 30 + name.length + body.length;
-  }
-  const dirBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(arrays.length, 8);
-  end.writeUInt16LE(arrays.length, 10);
-  end.writeUInt32LE(dirBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...parts, dirBytes, end]));
 }
 
 describe("generated models on the emulated boards", () => {
@@ -158,7 +113,10 @@ describe("generated models on the emulated boards", () => {
     const noPerson = fixture("tflite-micro/person_detection/testdata/no_person_int8_96x96x1.raw");
     const x = new Int8Array(Buffer.concat([person, noPerson]));
     // TFLM's person_detection example: output index 1 is "person", 0 "no person"
-    const dataset = npzOf(x, [2, 96, 96, 1], [1, 0]);
+    const dataset = npzOf({
+      x_int8: { descr: "|i1", shape: [2, 96, 96, 1], data: x },
+      y: { descr: "<i8", shape: [2], data: BigInt64Array.from([1n, 0n]) },
+    });
     const result = await benchmark({ dir, target, dataset });
     expect(result.deployment.quality).toEqual({ metric: "top1", value: 1, samples: 2 });
     expect(result.deployment.outputsMatchingHost).toBe(2);

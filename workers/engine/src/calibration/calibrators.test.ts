@@ -8,7 +8,10 @@ function statsOf(values: number[]): TensorStatistics {
   const max = Math.max(...values);
   const histogram = new Float64Array(HISTOGRAM_BINS);
   const width = (max - min) / HISTOGRAM_BINS;
-  for (const v of values) histogram[Math.min(HISTOGRAM_BINS - 1, Math.floor((v - min) / width))]++;
+  for (const v of values) {
+    const bin = Math.min(HISTOGRAM_BINS - 1, Math.floor((v - min) / width));
+    histogram[bin] = (histogram[bin] as number) + 1;
+  }
   return { min, max, histogram, count: values.length };
 }
 
