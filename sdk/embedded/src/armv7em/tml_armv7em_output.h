@@ -3,9 +3,10 @@
  * offset folded into each channel's 64-bit rounding constant and, on the core, one hand-written loop.
  *
  * The common stage computes y = (q >> 32) >> (r - 1) with q = acc * m + round, then adds the output offset. Since
- * both shifts are floors, adding offset * 2^(31 + r) to q adds exactly offset to y; with r <= 23 the sum cannot
- * leave int64 (|acc * m| < 2^62, |offset * 2^(31 + r)| <= 2^61). Channels outside that (shift >= 0, or r > 23)
- * are marked high_shift = -1 and take TFLite's two-step arithmetic in C. The loop on the core is 22 instructions
+ * both shifts are floors, adding offset * 2^(31 + r) to q adds exactly offset to y; with r <= 23 and |offset| <= 128
+ * (an int8 zero point) the sum cannot leave int64 (|acc * m| < 2^62, |offset * 2^(31 + r)| <= 2^61). Channels
+ * outside that (shift >= 0, r > 23, a larger offset) are marked high_shift = -1 and take TFLite's two-step
+ * arithmetic in C. The loop on the core is 22 instructions
  * an output where the compiler's is 29 (it reloads the offset from the stack and keeps the left-shift call in the
  * loop); it leaves to C any channel so marked.
  */
@@ -21,7 +22,7 @@ static inline void tml_armv7em_prepare_requant(tml_channel_requant *ch, int32_t 
                                                int32_t offset) {
   ch->multiplier = multiplier;
   ch->shift = shift;
-  if (shift < 0 && shift >= -23) {
+  if (shift < 0 && shift >= -23 && offset >= -128 && offset <= 128) {
     const int32_t r = -shift;
     const int64_t round = ((int64_t)1 << 30) + ((int64_t)1 << (30 + r)) + (int64_t)offset * ((int64_t)1 << (31 + r));
     ch->round_lo = (uint32_t)(uint64_t)round;
