@@ -1,61 +1,45 @@
-import type { HardwareTarget, ModelFramework } from "@tinyml/control-plane";
-import { TinymlApiError, TinymlConnectionError } from "./errors.js";
+import type { AppRouter } from "@tinyml/control-plane";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { EventSource } from "eventsource";
+import { createTinymlRestClient, type TinymlClientOptions, type TinymlRestClient } from "./rest-client.js";
 
-export interface TinymlClientOptions {
-  /** Base URL of the service, e.g. http://127.0.0.1:5000 */
-  url: string;
-  /** API key (sent as a bearer token). */
-  apiKey?: string;
-  fetch?: typeof fetch;
-}
+/** The tRPC procedures (`client.projects.list.query()`, …) and the REST helpers (`client.optimize(…)`, …) in one. */
+export type TinymlClient = TRPCClient<AppRouter> & TinymlRestClient;
 
-export interface TinymlClient {
-  health(): Promise<{ status: string }>;
-  hardwareTargets(): Promise<HardwareTarget[]>;
-  modelFrameworks(): Promise<ModelFramework[]>;
-}
-
-/** Client of the service's public API. Every failure is a TinymlApiError or a TinymlConnectionError. */
+/**
+ * The typed client of the control plane's tRPC API at `/trpc` (types only from `@tinyml/control-plane`):
+ * queries and mutations are batched over HTTP, subscriptions (`jobs.progress`) are server-sent events. The API
+ * key goes as `Authorization: Bearer …` on both (the SSE stream through the `eventsource` ponyfill, since
+ * browsers' EventSource cannot send headers). Errors are `TRPCClientError`s; `toTinymlError` names them.
+ * The REST helpers (`health`, `hardwareTargets`, `optimize`, `job`, `results`, `download`; no router has
+ * those names) are reached on the same object.
+ */
 export function createTinymlClient(options: TinymlClientOptions): TinymlClient {
-  const base = options.url.replace(/\/+$/, "");
+  const url = `${options.url.replace(/\/+$/, "")}/trpc`;
   const doFetch = options.fetch ?? fetch;
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-
-  async function getJson<T>(path: string): Promise<T> {
-    let res: Response;
-    try {
-      res = await doFetch(`${base}${path}`, { headers });
-    } catch (e) {
-      const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
-      throw new TinymlConnectionError(`cannot reach the TinyML service at ${base}${cause}`);
-    }
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (!res.ok) {
-      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new TinymlApiError(
-        res.status,
-        error?.code ?? `HTTP_${res.status}`,
-        error?.message ?? `${res.status} ${res.statusText} from ${path}`,
-      );
-    }
-    if (body === undefined) {
-      throw new TinymlApiError(res.status, "INVALID_RESPONSE", `the service answered ${path} with no JSON body`);
-    }
-    return body as T;
-  }
-
-  return {
-    health: () => getJson("/health"),
-    hardwareTargets: async () =>
-      (await getJson<{ hardware_targets: HardwareTarget[] }>("/api/hardware-targets")).hardware_targets,
-    modelFrameworks: async () =>
-      (await getJson<{ model_frameworks: ModelFramework[] }>("/api/model-frameworks")).model_frameworks,
-  };
+  const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (input, init) => {
+              const headers = new Headers(init?.headers);
+              for (const [name, value] of Object.entries(auth)) headers.set(name, value);
+              return doFetch(input, { ...init, headers });
+            },
+          }),
+        }),
+        false: httpBatchLink({ url, fetch: doFetch, headers: () => auth }),
+      }),
+    ],
+  });
+  const rest = createTinymlRestClient(options);
+  return new Proxy(trpc, {
+    get: (target, name, receiver) =>
+      Object.hasOwn(rest, name) ? rest[name as keyof TinymlRestClient] : Reflect.get(target, name, receiver),
+  }) as TinymlClient;
 }

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTinymlClient } from "./client.js";
 import { TinymlApiError, TinymlConnectionError } from "./errors.js";
+import { createTinymlRestClient } from "./rest-client.js";
 
 /** A real HTTP server on loopback answering the way the control plane's error formatter does. */
 let server: Server;
@@ -29,15 +29,15 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-describe("createTinymlClient", () => {
+describe("createTinymlRestClient", () => {
   it("reads JSON and sends the API key as a bearer token", async () => {
-    const client = createTinymlClient({ url, apiKey: "tk_test" });
+    const client = createTinymlRestClient({ url, apiKey: "tk_test" });
     expect(await client.health()).toEqual({ status: "ok" });
     expect(seenAuth.at(-1)).toBe("Bearer tk_test");
   });
 
   it("turns the service's error body into a TinymlApiError with its code and message", async () => {
-    const err = await createTinymlClient({ url })
+    const err = await createTinymlRestClient({ url })
       .hardwareTargets()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TinymlApiError);
@@ -45,14 +45,14 @@ describe("createTinymlClient", () => {
   });
 
   it("names the status when the answer is not JSON", async () => {
-    const err = await createTinymlClient({ url })
+    const err = await createTinymlRestClient({ url })
       .modelFrameworks()
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 502, code: "HTTP_502" });
   });
 
   it("says the service cannot be reached when nothing listens", async () => {
-    const err = await createTinymlClient({ url: "http://127.0.0.1:1" })
+    const err = await createTinymlRestClient({ url: "http://127.0.0.1:1" })
       .health()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TinymlConnectionError);
