@@ -109,14 +109,9 @@ const commands: Record<string, Command> = {
 
   async targets(io) {
     const targets = await io.rest.hardwareTargets();
-    const rows = [["id", "name", "flash KB", "RAM KB"]];
-    for (const t of targets as unknown as Record<string, unknown>[]) {
-      rows.push([
-        String(t.id),
-        String(t.name ?? ""),
-        String(t.flash_kb ?? t.flashKb ?? ""),
-        String(t.ram_kb ?? t.ramKb ?? ""),
-      ]);
+    const rows = [["id", "name", "clock MHz", "flash KB", "RAM KB"]];
+    for (const t of targets) {
+      rows.push([t.id, t.name, String(t.clockMhz), String(t.flashBytes / 1024), String(t.ramBytes / 1024)]);
     }
     io.print(targets, table(rows));
     return 0;

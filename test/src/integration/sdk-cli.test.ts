@@ -99,6 +99,14 @@ describe("the tinyml CLI against the running control plane", () => {
     expect(JSON.parse(await readFile(path, "utf8"))).toEqual({ url, apiKey });
   });
 
+  it("lists the hardware targets", async () => {
+    const run = await tinyml(["targets"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^id\s+name\s+clock MHz\s+flash KB\s+RAM KB$/m);
+    expect(run.stdout).toMatch(/^cortex-m4\s+ARM Cortex-M4\s+84\s+1024\s+256$/m);
+    expect(json<{ id: string }[]>(await tinyml(["targets", "--json"])).map((t) => t.id)).toContain("cortex-m4");
+  });
+
   it("creates and lists projects with the stored settings", async () => {
     const created = await tinyml(["projects", "create", "KWS CLI", "--json"]);
     expect(created.code).toBe(0);
