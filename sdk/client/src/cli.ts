@@ -84,6 +84,13 @@ async function follow(io: Io, jobId: string): Promise<JobProgress[]> {
           }
         },
         onError: (e) => fail(e),
+        // The link retries a stream that failed with a server error; for the CLI that is an answer, not a blip.
+        onConnectionStateChange(state) {
+          if (state.state === "connecting" && state.error) {
+            subscription.unsubscribe();
+            fail(state.error);
+          }
+        },
         onComplete: () => done(),
       },
     );

@@ -80,7 +80,9 @@ export function toTinymlError(error: unknown, url: string): TinymlApiError | Tin
   if (isConnectionFailure(error)) return connectionError(url, error);
   if (e.data?.appCode || e.data?.code) {
     const code = e.data.appCode ?? e.data.code ?? "INTERNAL";
-    return new TinymlApiError(e.data.httpStatus ?? STATUS_OF_CODE[code] ?? 500, code, e.message);
+    // The code's own status first: an error raised inside a subscription's stream reaches the client as a 500
+    // that still carries the service's appCode (e.g. NOT_FOUND).
+    return new TinymlApiError(STATUS_OF_CODE[code] ?? e.data.httpStatus ?? 500, code, e.message);
   }
   // A REST-style answer reaching the tRPC client (the authentication middleware answers before tRPC).
   const status = e.meta?.response?.status;

@@ -214,6 +214,30 @@ describe("the SDK against the running control plane", () => {
     }
   });
 
+  it("a progress subscription to another tenant's job reports not found (while the link would retry it)", async () => {
+    const other = await newAccount("Third");
+    const error = await new Promise<unknown>((done) => {
+      const subscription = other.api.jobs.progress.subscribe(
+        { id: jobId },
+        {
+          onData: () => done(new Error("got data")),
+          onError: done,
+          onConnectionStateChange(state) {
+            if (state.state === "connecting" && state.error) {
+              subscription.unsubscribe();
+              done(state.error);
+            }
+          },
+        },
+      );
+    });
+    expect(toTinymlError(error, url)).toMatchObject({
+      status: 404,
+      code: "NOT_FOUND",
+      message: `job ${jobId} not found`,
+    });
+  });
+
   it("an upload well over the Free tier's 10 MB is the 413 message", async () => {
     // Over twice the limit, so the control plane refuses it from its declared length before reading it.
     const kws = await readFile(KWS);
