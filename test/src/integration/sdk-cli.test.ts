@@ -193,6 +193,33 @@ describe("the tinyml CLI against the running control plane", () => {
     expect(await readFile(out)).toEqual(model);
   });
 
+  it("optimize --wait --json reports a failed job with exit code 1; past the Free quota the 429 says so", async () => {
+    const args = ["optimize", KWS, "--project", projectId, "--target", "cortex-m4", "--framework", "tflite"];
+    const api = createTinymlClient({ url, apiKey });
+    const before = new Set((await api.jobs.list.query({ projectId })).map((j) => j.id));
+    const { done } = start([...args, "--wait", "--json"]);
+    let failedJob: string | undefined;
+    for (let i = 0; i < 400 && !failedJob; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const jobs = await api.jobs.list.query({ projectId });
+      failedJob = jobs.find((j) => !before.has(j.id))?.id;
+    }
+    await cp.services.jobRecorder.recordFailure(failedJob as string, "UNSUPPORTED_OPS: ethos-u is not supported");
+    const run = await done;
+    expect(run.code).toBe(1);
+    expect(json(run)).toMatchObject({
+      job: { id: failedJob, status: "failed" },
+      error: "UNSUPPORTED_OPS: ethos-u is not supported",
+    });
+
+    // Free allows 5 optimizations a month: 3 used above, so the 6th is refused.
+    for (let i = 0; i < 2; i++) expect((await tinyml([...args, "--json"])).code).toBe(0);
+    const over = await tinyml([...args, "--json"]);
+    expect(over.code).toBe(1);
+    expect(json(over)).toMatchObject({ error: { code: "QUOTA_EXCEEDED", status: 429 } });
+    expect(over.stderr).toMatch(/QUOTA_EXCEEDED, HTTP 429\): the monthly optimization quota of your tier is used up/);
+  });
+
   it("says what is wrong, with an exit code, for a wrong key, an unknown job, an unreachable server and bad usage", async () => {
     const wrongKey = await tinyml(["projects", "--json"], { TINYML_API_KEY: "tk_wrong" });
     expect(wrongKey.code).toBe(4);
