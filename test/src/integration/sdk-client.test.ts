@@ -187,8 +187,12 @@ describe("the SDK against the running control plane", () => {
 
   it("a wrong API key is a clear 401 on tRPC and REST", async () => {
     const wrong = { url, apiKey: "tk_not-a-real-key" };
-    for (const call of [createTinymlClient(wrong).projects.list.query(), createTinymlRestClient(wrong).job(jobId)]) {
-      const error = (await failureOf(call)) as TinymlApiError;
+    // Each call starts only when awaited: a rejection must never wait unhandled for its turn.
+    for (const call of [
+      () => createTinymlClient(wrong).projects.list.query(),
+      () => createTinymlRestClient(wrong).job(jobId),
+    ]) {
+      const error = (await failureOf(call())) as TinymlApiError;
       expect(error).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
       expect(describeError(error)).toMatch(
         /invalid, expired or revoked.*check the API key \(tinyml login, or TINYML_API_KEY\)/,
@@ -202,11 +206,11 @@ describe("the SDK against the running control plane", () => {
   it("another tenant's job is not found, through tRPC and REST", async () => {
     const other = await newAccount("Other");
     for (const call of [
-      other.api.jobs.get.query({ id: jobId }),
-      other.rest.results(jobId),
-      other.rest.download(jobId),
+      () => other.api.jobs.get.query({ id: jobId }),
+      () => other.rest.results(jobId),
+      () => other.rest.download(jobId),
     ]) {
-      expect(await failureOf(call)).toMatchObject({
+      expect(await failureOf(call())).toMatchObject({
         status: 404,
         code: "NOT_FOUND",
         message: `job ${jobId} not found`,
