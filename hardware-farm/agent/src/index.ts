@@ -1,2 +1,2 @@
 export { AgentConfig, BoardConfig, ProbeConnection, parseAgentConfig, QemuConnection } from "./agent-config.js";
-export { qemuMachineArgs, qemuMachines } from "./qemu.js";
+export { qemuMachines } from "./qemu.js";

@@ -1,6 +1,6 @@
-import { hardwareTargets } from "@tinyml/workflows/contracts";
+import { hardwareTargets, qemuMachineArgs } from "@tinyml/workflows/contracts";
 import { describe, expect, it } from "vitest";
-import { qemuMachineArgs, qemuMachines } from "./qemu.js";
+import { qemuMachines } from "./qemu.js";
 
 describe("QEMU board mapping", () => {
   it("every emulated target's machine exists in the installed QEMU", async () => {

@@ -1,4 +1,7 @@
+export * from "./blobs.js";
+export * from "./farm.js";
 export * from "./frameworks.js";
+export * from "./harness.js";
 export * from "./health.js";
 export * from "./job-spec.js";
 export * from "./optimize-model.js";

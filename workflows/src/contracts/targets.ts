@@ -19,8 +19,10 @@ export const Emulator = z.discriminatedUnion("kind", [
     binary: z.enum(["qemu-system-arm", "qemu-system-aarch64", "qemu-system-riscv32"]),
     /** `-machine` value. */
     machine: z.string().min(1),
-    /** `-cpu` value, where the machine's default core is not the one wanted. */
+    /** `-cpu` value (the core the firmware is built for). */
     cpu: z.string().min(1).optional(),
+    /** Other options the bare-metal image needs (`-bios none`: no OpenSBI on riscv virt; `-nic none` on Arm virt). */
+    extraArgs: z.array(z.string()).default([]),
     /** The board as named in ARCHITECTURE.md. */
     board: z.string().min(1),
   }),
@@ -54,7 +56,14 @@ export const HARDWARE_TARGETS: Readonly<Record<TargetId, HardwareTarget>> = Obje
     clockMhz: 84,
     ramBytes: 256 * KiB,
     flashBytes: 1 * MiB,
-    emulator: { kind: "qemu", binary: "qemu-system-arm", machine: "mps2-an386", board: "Arm MPS2 AN386 (Cortex-M4F)" },
+    emulator: {
+      kind: "qemu",
+      binary: "qemu-system-arm",
+      machine: "mps2-an386",
+      cpu: "cortex-m4",
+      extraArgs: [],
+      board: "Arm MPS2 AN386 (Cortex-M4F)",
+    },
   },
   "cortex-m7": {
     id: "cortex-m7",
@@ -64,7 +73,14 @@ export const HARDWARE_TARGETS: Readonly<Record<TargetId, HardwareTarget>> = Obje
     clockMhz: 216,
     ramBytes: 512 * KiB,
     flashBytes: 2 * MiB,
-    emulator: { kind: "qemu", binary: "qemu-system-arm", machine: "mps2-an500", board: "Arm MPS2 AN500 (Cortex-M7)" },
+    emulator: {
+      kind: "qemu",
+      binary: "qemu-system-arm",
+      machine: "mps2-an500",
+      cpu: "cortex-m7",
+      extraArgs: [],
+      board: "Arm MPS2 AN500 (Cortex-M7)",
+    },
   },
   riscv: {
     id: "riscv",
@@ -74,7 +90,13 @@ export const HARDWARE_TARGETS: Readonly<Record<TargetId, HardwareTarget>> = Obje
     clockMhz: 100,
     ramBytes: 128 * KiB,
     flashBytes: 512 * KiB,
-    emulator: { kind: "qemu", binary: "qemu-system-riscv32", machine: "virt", board: "QEMU riscv32 virt (rv32imc)" },
+    emulator: {
+      kind: "qemu",
+      binary: "qemu-system-riscv32",
+      machine: "virt",
+      extraArgs: ["-bios", "none"],
+      board: "QEMU riscv32 virt (rv32imc)",
+    },
   },
   esp32: {
     id: "esp32",
@@ -102,6 +124,7 @@ export const HARDWARE_TARGETS: Readonly<Record<TargetId, HardwareTarget>> = Obje
       kind: "qemu",
       binary: "qemu-system-arm",
       machine: "netduinoplus2",
+      extraArgs: [],
       board: "Netduino Plus 2 (STM32F405)",
     },
   },
@@ -118,6 +141,7 @@ export const HARDWARE_TARGETS: Readonly<Record<TargetId, HardwareTarget>> = Obje
       binary: "qemu-system-arm",
       machine: "virt",
       cpu: "cortex-a15",
+      extraArgs: ["-nic", "none"],
       board: "QEMU virt (Cortex-A15)",
     },
   },
@@ -129,3 +153,14 @@ export const hardwareTargets = (): HardwareTarget[] => TARGET_IDS.map((id) => HA
 /** Looks a target up by id; `undefined` for an unknown id (validate input with `TargetId` first). */
 export const findHardwareTarget = (id: string): HardwareTarget | undefined =>
   TargetId.safeParse(id).success ? HARDWARE_TARGETS[id as TargetId] : undefined;
+
+/**
+ * The QEMU binary and machine arguments that emulate a target's board (the runner adds -icount, semihosting and
+ * -kernel). Throws for a target without an emulator, with the catalog's reason.
+ */
+export function qemuMachineArgs(target: TargetId): { binary: string; args: string[] } {
+  const emulator = HARDWARE_TARGETS[target].emulator;
+  if (emulator.kind !== "qemu") throw new Error(`target "${target}" has no emulator: ${emulator.reason}`);
+  const args = ["-machine", emulator.machine, ...(emulator.cpu ? ["-cpu", emulator.cpu] : []), ...emulator.extraArgs];
+  return { binary: emulator.binary, args };
+}

@@ -1,4 +1,4 @@
-import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
+import { HARDWARE_TARGETS, qemuMachineArgs, type TargetId } from "@tinyml/workflows/contracts";
 
 /** The runtime kernel family a firmware build selects (`-DTML_ARCH`). */
 export type KernelArch = "armv7em" | "rv32im" | "ref";
@@ -15,16 +15,13 @@ export interface EmulatedBoard {
   arch: KernelArch;
 }
 
-/**
- * Per-target extras beyond the catalog's machine and cpu: the firmware board, the core's kernel family, and QEMU
- * options the bare-metal image needs (-bios none: no OpenSBI on riscv virt; -nic none: no virtio NIC ROM on virt).
- */
-const BOARD_DETAILS: Partial<Record<TargetId, { board: string; cpu?: string; extra: string[]; arch: KernelArch }>> = {
-  "cortex-m4": { board: "mps2-an386", cpu: "cortex-m4", extra: [], arch: "armv7em" },
-  "cortex-m7": { board: "mps2-an500", cpu: "cortex-m7", extra: [], arch: "armv7em" },
-  stm32: { board: "netduinoplus2", extra: [], arch: "armv7em" },
-  riscv: { board: "riscv32-virt", extra: ["-bios", "none"], arch: "rv32im" },
-  "cortex-a": { board: "arm-virt", extra: ["-nic", "none"], arch: "ref" },
+/** Per-target extras beyond the catalog's QEMU machine: the firmware board and the core's kernel family. */
+const BOARD_DETAILS: Partial<Record<TargetId, { board: string; arch: KernelArch }>> = {
+  "cortex-m4": { board: "mps2-an386", arch: "armv7em" },
+  "cortex-m7": { board: "mps2-an500", arch: "armv7em" },
+  stm32: { board: "netduinoplus2", arch: "armv7em" },
+  riscv: { board: "riscv32-virt", arch: "rv32im" },
+  "cortex-a": { board: "arm-virt", arch: "ref" },
 };
 
 /** The emulated board of a target, or the reason there is none (ESP32: no emulator of its Xtensa LX6 core). */
@@ -34,12 +31,6 @@ export function emulatedBoard(target: TargetId): EmulatedBoard | { unavailable: 
   if (emulator.kind !== "qemu" || !details) {
     return { unavailable: emulator.kind === "none" ? emulator.reason : `no firmware board for ${target}` };
   }
-  const cpu = emulator.cpu ?? details.cpu;
-  return {
-    target,
-    board: details.board,
-    qemuBinary: emulator.binary,
-    qemuArgs: ["-machine", emulator.machine, ...(cpu ? ["-cpu", cpu] : []), ...details.extra],
-    arch: details.arch,
-  };
+  const { binary, args } = qemuMachineArgs(target);
+  return { target, board: details.board, qemuBinary: binary, qemuArgs: args, arch: details.arch };
 }
