@@ -11,6 +11,8 @@ import { createTinymlRestClient, type TinymlRestClient } from "./rest-client.js"
 
 const USAGE = `tinyml — the TinyML optimization service from the command line
 
+  tinyml signup EMAIL [--name NAME]            create an account (password from TINYML_PASSWORD or stdin), make an
+                                               API key and store it like login
   tinyml login [--url URL] [--api-key KEY]     store the service URL and API key (${"$"}XDG_CONFIG_HOME/tinyml/config.json)
   tinyml targets                               the hardware targets
   tinyml projects                              your projects
@@ -18,6 +20,7 @@ const USAGE = `tinyml — the TinyML optimization service from the command line
   tinyml optimize MODEL --project ID --target T --framework F [--quantize int8|int16x8|fp16|mixed]
                   [--dataset D.npz] [--prune SPARSITY] [--size-kb N] [--wait]
   tinyml status JOB
+  tinyml cancel JOB                            cancel a queued or running job (its artifacts are removed)
   tinyml results JOB
   tinyml download JOB [-o FILE]
 
@@ -36,6 +39,7 @@ const OPTIONS = {
   prune: { type: "string" },
   "size-kb": { type: "string" },
   description: { type: "string" },
+  name: { type: "string" },
   wait: { type: "boolean" },
   output: { type: "string", short: "o" },
   help: { type: "boolean", short: "h" },
@@ -98,7 +102,39 @@ async function follow(io: Io, jobId: string): Promise<JobProgress[]> {
   return seen;
 }
 
+/** A password from TINYML_PASSWORD, else the first line of stdin (never a flag: flags show in `ps`). */
+async function readPassword(): Promise<string> {
+  if (process.env.TINYML_PASSWORD) return process.env.TINYML_PASSWORD;
+  if (process.stdin.isTTY) process.stderr.write("password: ");
+  let text = "";
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes("\n")) break;
+  }
+  const password = text.split("\n")[0]?.replace(/\r$/, "") ?? "";
+  return need(password, "a password (TINYML_PASSWORD or one line on stdin)");
+}
+
 const commands: Record<string, Command> = {
+  async signup(io) {
+    const email = need(io.args[0], "an email address (tinyml signup EMAIL)");
+    const password = await readPassword();
+    const session = await io.api.auth.signup.mutate({
+      email,
+      password,
+      name: io.flags.name ?? email.split("@")[0] ?? email,
+    });
+    const authed = createTinymlClient({ url: io.url, apiKey: session.accessToken });
+    const key = await authed.apiKeys.create.mutate({ name: "tinyml cli" });
+    const path = configPath();
+    await writeConfig(path, { url: io.url, apiKey: key.key });
+    io.print(
+      { url: io.url, email, configPath: path, apiKeyPrefix: key.key.slice(0, 12) },
+      `signed up ${email} at ${io.url}; an API key for this CLI is saved in ${path}`,
+    );
+    return 0;
+  },
+
   async login(io) {
     const apiKey = need(
       io.apiKey,
@@ -175,6 +211,12 @@ const commands: Record<string, Command> = {
 
   async status(io) {
     const job = await io.api.jobs.get.query({ id: need(io.args[0], "a job id (tinyml status JOB)") });
+    io.print(job, progressLine(job));
+    return 0;
+  },
+
+  async cancel(io) {
+    const job = await io.rest.cancel(need(io.args[0], "a job id (tinyml cancel JOB)"));
     io.print(job, progressLine(job));
     return 0;
   },

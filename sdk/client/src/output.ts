@@ -39,6 +39,7 @@ export function resultsTable(results: JobResults): string {
     }
   }
   const lines = [`job ${results.job_id}: ${results.status}`, table(rows)];
+  for (const note of results.notes ?? []) lines.push(`note: ${note}`);
   if (results.artifact) lines.push(`optimized model: ${results.artifact} (tinyml download ${results.job_id})`);
   return lines.join("\n");
 }

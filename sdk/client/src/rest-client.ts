@@ -45,6 +45,8 @@ export interface JobResults {
   metrics: Record<string, unknown>;
   artifact: string | null;
   completed_at: string | null;
+  /** What to read with the figures (a step skipped and why). */
+  notes?: string[];
 }
 
 /**
@@ -113,6 +115,8 @@ export function createTinymlRestClient(options: TinymlClientOptions) {
       });
     },
     job: (jobId: string) => json<SubmittedJob>(`/api/jobs/${encodeURIComponent(jobId)}`),
+    /** Cancels a queued or running job: `POST /api/jobs/{id}/cancel` (409 when it has already ended). */
+    cancel: (jobId: string) => json<SubmittedJob>(`/api/jobs/${encodeURIComponent(jobId)}/cancel`, { method: "POST" }),
     results: (jobId: string) => json<JobResults>(`/api/jobs/${encodeURIComponent(jobId)}/results`),
     /** The optimized model: its file name (from Content-Disposition) and a stream of its bytes. */
     async download(jobId: string): Promise<{ fileName: string; stream: Readable }> {
