@@ -41,8 +41,10 @@ export async function buildFirmware(options: {
   modelDir: string;
   buildDir: string;
   arch: KernelArch;
+  /** Aborting it kills the build. */
+  signal?: AbortSignal;
 }): Promise<FirmwareBuild> {
-  const { board, modelDir, buildDir, arch } = options;
+  const { board, modelDir, buildDir, arch, signal } = options;
   const generator = await run("ninja", ["--version"]).then(
     () => ["-G", "Ninja"],
     () => [],
@@ -60,8 +62,9 @@ export async function buildFirmware(options: {
   ];
   const step = async (args: string[], what: string) => {
     try {
-      await run("cmake", args, { maxBuffer: 16 * 1024 * 1024 });
+      await run("cmake", args, { maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) });
     } catch (e) {
+      if (signal?.aborted) throw signal.reason ?? e;
       const err = e as { stdout?: string; stderr?: string; message: string };
       const output = `${err.stdout ?? ""}\n${err.stderr ?? ""}`;
       const overflows = parseRegionOverflows(output);
