@@ -2,6 +2,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { blobUrlSigner } from "./blob/create-blob-store.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/env.js";
 import { errorResponse } from "./http/error-response.js";
@@ -14,6 +15,7 @@ import { REST_ROUTES } from "./openapi/rest-routes.js";
 import { catalogRoutes } from "./rest/catalog.js";
 import { jobRoutes } from "./rest/jobs.js";
 import { projectRoutes } from "./rest/projects.js";
+import { signedBlobRoutes } from "./rest/signed-blobs.js";
 import { subscriptionRoutes } from "./rest/subscription.js";
 import { appRouter } from "./routers/_app.js";
 import { API_VERSION, SERVICE_NAME } from "./service-info.js";
@@ -32,9 +34,14 @@ export interface AppOptions {
   corsOrigins?: string[];
 }
 
-/** JSON bodies (everything but the streamed model upload) are small: refuse larger ones before reading them. */
+/**
+ * JSON bodies (everything but the streamed model upload and the PUTs of signed blob URLs, which limit their
+ * own size while streaming) are small: refuse larger ones before reading them.
+ */
 const JSON_BODY_LIMIT = 1024 * 1024;
-const isUpload = (method: string, path: string) => method === "POST" && /^\/api\/projects\/[^/]+\/optimize$/.test(path);
+const isUpload = (method: string, path: string) =>
+  (method === "POST" && /^\/api\/projects\/[^/]+\/optimize$/.test(path)) ||
+  (method === "PUT" && path.startsWith("/internal/blobs/"));
 
 /** Routes that are never rate limited: probes and the metrics scraper. */
 const UNLIMITED = new Set(["/health", "/metrics"]);
@@ -100,6 +107,14 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/", catalogRoutes);
 
   if (services) {
+    // Grid routes carry their own credential (a signed URL), so they come before user authentication.
+    const { config, blobStore } = services.deps;
+    if (blobStore.kind === "local") {
+      app.route(
+        "/",
+        signedBlobRoutes({ store: blobStore, signer: blobUrlSigner(config), maxBytes: config.MAX_ARTIFACT_BYTES }),
+      );
+    }
     app.use(authenticate(services));
     app.route("/", projectRoutes(services));
     app.route("/", jobRoutes(services));

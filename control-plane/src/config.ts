@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { TASK_QUEUES } from "@tinyml/workflows/contracts";
 import { z } from "zod";
 
 const bool = z
@@ -69,6 +70,27 @@ export const ControlPlaneConfig = z
       ),
     /** Trust X-Forwarded-For for the client IP (behind a reverse proxy only). */
     TRUST_PROXY: bool,
+    /**
+     * The base URL workers and farm agents reach this control plane at (signed blob URLs of the local store
+     * point there); default `http://127.0.0.1:<PORT>` (`localhost` of HOST when HOST is a wildcard).
+     */
+    PUBLIC_URL: z.url().optional(),
+    /** HMAC secret of the local store's signed blob URLs; default derived from JWT_SECRET. */
+    BLOB_URL_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Largest artifact a signed PUT URL of the local store accepts (bytes). */
+    MAX_ARTIFACT_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(512 * 1024 * 1024),
+    /** Bearer token farm agents report their boards with; unset: board reports are refused (503). */
+    FARM_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Run the control-plane activity worker (task queue CONTROL_PLANE_TASK_QUEUE) in this process. */
+    CONTROL_PLANE_WORKER: bool,
+    /** The task queue of the control-plane activities; change it only to keep test control planes apart. */
+    CONTROL_PLANE_TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.controlPlane),
+    /** Pause between attempts to reach Temporal for the activity worker. */
+    WORKER_RETRY_MS: z.coerce.number().int().positive().default(5000),
   })
   .superRefine((c, ctx) => {
     if (c.BLOB_STORE === "s3") {
@@ -80,12 +102,20 @@ export const ControlPlaneConfig = z
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required in production" });
     }
   })
-  .transform((c) => ({
-    ...c,
-    JWT_SECRET: c.JWT_SECRET ?? randomBytes(32).toString("hex"),
-    OUTBOX_PRINT: c.OUTBOX_PRINT ?? c.NODE_ENV !== "production",
-    TRUST_PROXY: c.TRUST_PROXY ?? false,
-  }));
+  .transform((c) => {
+    const jwtSecret = c.JWT_SECRET ?? randomBytes(32).toString("hex");
+    const host = c.HOST === "0.0.0.0" || c.HOST === "::" ? "127.0.0.1" : c.HOST.includes(":") ? `[${c.HOST}]` : c.HOST;
+    return {
+      ...c,
+      JWT_SECRET: jwtSecret,
+      OUTBOX_PRINT: c.OUTBOX_PRINT ?? c.NODE_ENV !== "production",
+      TRUST_PROXY: c.TRUST_PROXY ?? false,
+      PUBLIC_URL: (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, ""),
+      BLOB_URL_SECRET: c.BLOB_URL_SECRET ?? createHmac("sha256", jwtSecret).update("signed blob URLs").digest("hex"),
+      FARM_TOKEN: c.FARM_TOKEN ?? null,
+      CONTROL_PLANE_WORKER: c.CONTROL_PLANE_WORKER ?? true,
+    };
+  });
 export type ControlPlaneConfig = z.output<typeof ControlPlaneConfig>;
 
 export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {

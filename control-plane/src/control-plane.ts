@@ -1,5 +1,7 @@
 import type { MikroORM } from "@mikro-orm/core";
 import type { Hono } from "hono";
+import { type ActivityWorker, startActivityWorker } from "./activities/activity-worker.js";
+import { createControlPlaneActivities } from "./activities/control-plane-activities.js";
 import { createApp } from "./app.js";
 import type { BlobStore } from "./blob/blob-store.js";
 import { createBlobStore } from "./blob/create-blob-store.js";
@@ -17,13 +19,17 @@ export interface ControlPlane {
   services: Services;
   orm: MikroORM;
   blobStore: BlobStore;
+  /** The control-plane activity worker (`null` when CONTROL_PLANE_WORKER=false). */
+  activityWorker: ActivityWorker | null;
   close(): Promise<void>;
 }
 
 /**
  * Assembles the control plane from its configuration: opens the database (running pending migrations), the
- * blob store and the Temporal client, builds the services and the HTTP app. `orchestrator` may be given to
- * point job submission elsewhere. In development the outbox is printed every few seconds.
+ * blob store and the Temporal client, builds the services and the HTTP app, and starts the control-plane
+ * activity worker in the background (it keeps retrying while Temporal is down; nothing here waits for it).
+ * `orchestrator` may be given to point job submission elsewhere. In development the outbox is printed every
+ * few seconds.
  */
 export async function createControlPlane(
   config: ControlPlaneConfig,
@@ -49,12 +55,23 @@ export async function createControlPlane(
     ? setInterval(() => void deliverOutbox(orm, printMessage).catch((e) => console.error("[outbox]", e)), 2000)
     : null;
   outbox?.unref();
+  const activityWorker = config.CONTROL_PLANE_WORKER
+    ? startActivityWorker({
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.CONTROL_PLANE_TASK_QUEUE,
+        activities: createControlPlaneActivities({ orm, blobStore, recorder: services.jobRecorder }),
+        retryMs: config.WORKER_RETRY_MS,
+      })
+    : null;
   return {
     app,
     services,
     orm,
     blobStore,
+    activityWorker,
     async close() {
+      await activityWorker?.stop();
       if (outbox) clearInterval(outbox);
       await orchestrator.close();
       await blobStore.close();

@@ -42,6 +42,21 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A copy of a signed URL with one character of its signature changed (local `sig`, S3 `X-Amz-Signature`). */
+function tamperedSignature(url: string): string {
+  const u = new URL(url);
+  for (const name of ["sig", "X-Amz-Signature"]) {
+    const sig = u.searchParams.get(name);
+    if (sig) {
+      u.searchParams.set(name, `${sig.slice(0, -1)}${sig.endsWith("0") ? "1" : "0"}`);
+      return u.toString();
+    }
+  }
+  throw new Error(`no signature in ${url}`);
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
 /**
  * The one conformance suite every `BlobStore` passes (the local folder in the control-plane unit tests, S3 on
  * the real S3-compatible server in the integration tests). Each case works under its own random prefix.
@@ -125,6 +140,65 @@ export const blobStoreConformance: BlobStoreCase[] = [
       for (const key of ["../etc/passwd", "/abs", "a/../../b", ""]) {
         await assert.rejects(store.put(key, Readable.from([Buffer.from("x")])), /invalid blob key/);
       }
+    },
+  },
+];
+
+/**
+ * The signed-URL half of the suite, with plain `fetch` as a worker or farm agent would: a local store's URLs
+ * must be served by the control plane's signed blob route at its public URL, so these cases run where such a
+ * server listens (the local store's unit test, the grid integration test for both stores).
+ */
+export const signedUrlConformance: BlobStoreCase[] = [
+  {
+    name: "signed URLs: a plain HTTP PUT writes the blob and a plain GET reads the same bytes back",
+    async run(store) {
+      const key = `conformance/${randomUUID()}/artifact.bin`;
+      const size = 300_000;
+      const body = await readAll(patternStream(size));
+      const put = await fetch(await store.signedUrl(key, "PUT", 60), { method: "PUT", body });
+      assert.equal(put.status, 200, `PUT answered ${put.status}: ${await put.text()}`);
+      assert.deepEqual(await store.stat(key), { bytes: size });
+      const get = await fetch(await store.signedUrl(key, "GET", 60));
+      assert.equal(get.status, 200);
+      const back = Buffer.from(await get.arrayBuffer());
+      assert.equal(createHash("sha256").update(back).digest("hex"), patternSha256(size));
+      // A PUT URL overwrites, as a retried activity does; an empty body is an empty blob.
+      assert.equal((await fetch(await store.signedUrl(key, "PUT", 60), { method: "PUT", body: "" })).status, 200);
+      assert.deepEqual(await store.stat(key), { bytes: 0 });
+    },
+  },
+  {
+    name: "signed URLs: another method, a changed signature or key and an expired URL get 403; a missing blob 404",
+    async run(store) {
+      const prefix = `conformance/${randomUUID()}/`;
+      const key = `${prefix}a.bin`;
+      await store.put(key, Readable.from([Buffer.from("original")]));
+      const getUrl = await store.signedUrl(key, "GET", 60);
+      const putUrl = await store.signedUrl(key, "PUT", 60);
+      const refused = async (url: string, init: RequestInit = {}) => {
+        const res = await fetch(url, init);
+        await res.arrayBuffer();
+        return res.status;
+      };
+      assert.equal(await refused(getUrl, { method: "PUT", body: "evil" }), 403, "PUT with a GET URL");
+      assert.equal(await refused(putUrl), 403, "GET with a PUT URL");
+      assert.equal(await refused(tamperedSignature(getUrl)), 403, "GET with a changed signature");
+      assert.equal(await refused(tamperedSignature(putUrl), { method: "PUT", body: "evil" }), 403, "changed PUT");
+      assert.equal(await refused(getUrl.replace("/a.bin?", "/b.bin?")), 403, "GET of another key");
+      assert.equal(await text(await store.get(key)), "original", "a refused PUT changed the blob");
+      assert.deepEqual(await store.list(prefix), [key]);
+
+      const missing = await fetch(await store.signedUrl(`${prefix}missing.bin`, "GET", 60));
+      await missing.arrayBuffer();
+      assert.equal(missing.status, 404);
+
+      const shortGet = await store.signedUrl(key, "GET", 1);
+      const shortPut = await store.signedUrl(key, "PUT", 1);
+      await sleep(2100);
+      assert.equal(await refused(shortGet), 403, "an expired GET URL");
+      assert.equal(await refused(shortPut, { method: "PUT", body: "late" }), 403, "an expired PUT URL");
+      assert.equal(await text(await store.get(key)), "original");
     },
   },
 ];

@@ -13,6 +13,8 @@ export interface PutOptions {
   maxBytes?: number | null;
 }
 
+export type SignedUrlMethod = "GET" | "PUT";
+
 /**
  * Where model files, datasets and artifacts live. Bytes are streamed in and out, never held whole in memory.
  * Implementations: a local folder (the embedded default) and S3; both pass `blobStoreConformance`.
@@ -29,6 +31,12 @@ export interface BlobStore {
   list(prefix: string): Promise<string[]>;
   /** Removes `key`; removing an absent key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * A URL that lets whoever holds it GET (read) or PUT (write, body = the bytes) `key` for `ttlSeconds`,
+   * without store credentials: what workers and farm agents are handed instead of the bytes. Any other
+   * method, a changed URL or a late request is refused with 403.
+   */
+  signedUrl(key: string, method: SignedUrlMethod, ttlSeconds: number): Promise<string>;
   close(): Promise<void>;
 }
 

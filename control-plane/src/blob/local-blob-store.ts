@@ -5,13 +5,14 @@ import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { assertBlobKey, BlobNotFoundError, type BlobStore, type PutOptions, type StoredBlob } from "./blob-store.js";
+import type { BlobUrlSigner } from "./blob-url-signer.js";
 import { MeteredStream } from "./metered-stream.js";
 
 /**
  * Blobs as files under one folder. A put writes to a temporary file under `.incoming/` and renames it into
  * place only once complete, so a failed or oversized upload never leaves a partial blob behind.
  */
-export function createLocalBlobStore(root: string): BlobStore {
+export function createLocalBlobStore(root: string, urls?: BlobUrlSigner): BlobStore {
   const incoming = join(root, ".incoming");
   const pathOf = (key: string) => {
     assertBlobKey(key);
@@ -56,6 +57,11 @@ export function createLocalBlobStore(root: string): BlobStore {
     },
     async delete(key: string): Promise<void> {
       await rm(pathOf(key), { force: true });
+    },
+    /** Signed by `urls` and served by the control plane's signed blob route (`blob-url-route.ts`). */
+    async signedUrl(key, method, ttlSeconds) {
+      if (!urls) throw new Error("this local blob store was made without a URL signer: it cannot hand out URLs");
+      return urls.sign(key, method, ttlSeconds);
     },
     async close() {},
   };

@@ -6,9 +6,11 @@ import {
   ListObjectsV2Command,
   NoSuchKey,
   NotFound,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { assertBlobKey, BlobNotFoundError, type BlobStore, type PutOptions, type StoredBlob } from "./blob-store.js";
 import { MeteredStream } from "./metered-stream.js";
 
@@ -39,6 +41,19 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const objectKey = (key: string) => {
     assertBlobKey(key);
     return `${base}${key}`;
+  };
+  // Presigning needs a client that adds no checksum of an (unknown) body to the URL: with the SDK's default
+  // checksums a presigned PUT carries the CRC32 of an empty body and the server refuses the real one.
+  let signingClient: S3Client | null = null;
+  const presigner = () => {
+    signingClient ??= new S3Client({
+      endpoint: options.endpoint,
+      region: options.region,
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    });
+    return signingClient;
   };
   const absent = (e: unknown) =>
     e instanceof NoSuchKey || e instanceof NotFound || (e as { name?: string }).name === "NotFound";
@@ -93,8 +108,14 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     async delete(key: string): Promise<void> {
       await client.send(new DeleteObjectCommand({ Bucket, Key: objectKey(key) }));
     },
+    async signedUrl(key, method, ttlSeconds) {
+      const Key = objectKey(key);
+      const command = method === "GET" ? new GetObjectCommand({ Bucket, Key }) : new PutObjectCommand({ Bucket, Key });
+      return getSignedUrl(presigner(), command, { expiresIn: ttlSeconds });
+    },
     async close() {
       client.destroy();
+      signingClient?.destroy();
     },
   };
 }

@@ -11,6 +11,11 @@ export const ProgressUpdate = z.object({
   status: JobStatus.exclude(["completed", "failed", "cancelled"]).default("running"),
   stage: JobStage,
   progress: z.number().min(0).max(1),
+  /** What the stage is doing, in words (longer messages are cut). */
+  message: z
+    .string()
+    .transform((m) => m.slice(0, 1000))
+    .optional(),
 });
 export type ProgressUpdate = z.input<typeof ProgressUpdate>;
 
@@ -18,6 +23,8 @@ export const JobOutcome = z.object({
   /** Figures, each `{ value, unit?, source: "measured" | "emulated" | "estimated" }`. */
   metrics: z.record(z.string(), z.unknown()),
   artifact: z.object({ blobKey: z.string().min(1), fileName: z.string().min(1).max(300) }).optional(),
+  /** Notes a user should read with the figures (a step skipped and why). */
+  notes: z.array(z.string().max(2000)).max(100).default([]),
 });
 export type JobOutcome = z.input<typeof JobOutcome>;
 
@@ -49,6 +56,7 @@ export function createJobRecorder(deps: { orm: MikroORM }) {
       job.status = parsed.data.status;
       job.stage = parsed.data.stage;
       job.progress = parsed.data.progress;
+      job.progressMessage = parsed.data.message ?? null;
       job.updatedAt = now;
       if (parsed.data.status === "running") job.startedAt ??= now;
       await em.flush();
@@ -72,6 +80,7 @@ export function createJobRecorder(deps: { orm: MikroORM }) {
           metrics: parsed.data.metrics,
           artifactBlobKey: parsed.data.artifact?.blobKey ?? null,
           artifactFileName: parsed.data.artifact?.fileName ?? null,
+          notes: parsed.data.notes,
           createdAt: now,
         });
         return true;
@@ -91,6 +100,23 @@ export function createJobRecorder(deps: { orm: MikroORM }) {
       });
       await em.flush();
       return true;
+    },
+
+    /**
+     * Marks a job that has not ended cancelled (one conditional update, so a result or failure recorded at
+     * the same moment wins or loses whole); returns the job's status afterwards.
+     */
+    async recordCancellation(jobId: string): Promise<JobStatus> {
+      const em = fork();
+      const job = await openJob(em, jobId);
+      if (FINAL.has(job.status)) return job.status;
+      const now = new Date();
+      await em.nativeUpdate(
+        JobSchema,
+        { id: job.id, status: { $nin: [...FINAL] as JobStatus[] } },
+        { status: "cancelled", updatedAt: now, completedAt: now },
+      );
+      return (await fork().findOneOrFail(JobSchema, { id: job.id })).status;
     },
   };
 }

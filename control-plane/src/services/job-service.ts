@@ -168,6 +168,7 @@ export function createJobService(deps: {
         progress: 0,
         workflowId,
         datasetBlobKey: input.dataset?.blobKey ?? null,
+        datasetFileName: input.dataset?.fileName ?? null,
         datasetBytes: input.dataset?.bytes ?? null,
         datasetSha256: input.dataset?.sha256 ?? null,
         errorMessage: null,

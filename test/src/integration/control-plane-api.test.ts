@@ -75,6 +75,8 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       OPERATOR_EMAILS: "operator@tinyml.test",
       // Shared by every control plane of the run, as by every process of one deployment.
       JWT_SECRET: "integration-secret-integration-secret-0123456789",
+      // No activity worker: these control planes must not take control-plane activities of other test files.
+      CONTROL_PLANE_WORKER: "false",
       ...overrides,
     });
 

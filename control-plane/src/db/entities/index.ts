@@ -1,5 +1,6 @@
 import { ApiKeySchema } from "./api-key.js";
 import { AuditEventSchema } from "./audit-event.js";
+import { FarmBoardSchema } from "./farm-board.js";
 import { JobSchema } from "./job.js";
 import { JobResultSchema } from "./job-result.js";
 import { MembershipSchema } from "./membership.js";
@@ -14,6 +15,7 @@ import { UserSchema } from "./user.js";
 
 export type { ApiKey } from "./api-key.js";
 export type { AuditEvent } from "./audit-event.js";
+export type { FarmBoard } from "./farm-board.js";
 export type { Job } from "./job.js";
 export type { JobResult } from "./job-result.js";
 export { type Membership, ROLES, type Role } from "./membership.js";
@@ -40,11 +42,13 @@ export const ENTITIES = [
   AuditEventSchema,
   PasswordResetTokenSchema,
   OutboxMessageSchema,
+  FarmBoardSchema,
 ];
 
 export {
   ApiKeySchema,
   AuditEventSchema,
+  FarmBoardSchema,
   JobResultSchema,
   JobSchema,
   MembershipSchema,

@@ -11,6 +11,8 @@ export interface JobResult {
   metrics: Record<string, unknown>;
   artifactBlobKey?: string | null;
   artifactFileName?: string | null;
+  /** Notes to read with the figures (a step skipped and why); `null` on rows older than notes. */
+  notes?: string[] | null;
   createdAt: Date;
 }
 
@@ -24,6 +26,7 @@ export const JobResultSchema = new EntitySchema<JobResult>({
     metrics: { type: "json" },
     artifactBlobKey: { type: "string", length: 300, nullable: true },
     artifactFileName: { type: "string", length: 300, nullable: true },
+    notes: { type: "json", nullable: true },
     createdAt: { type: "datetime" },
   },
 });

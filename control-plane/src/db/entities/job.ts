@@ -15,8 +15,12 @@ export interface Job {
   stage: JobStage;
   /** 0 … 1 */
   progress: number;
+  /** What the current stage is doing, in words (the workflow's progress message). */
+  progressMessage?: string | null;
   workflowId: string;
   datasetBlobKey?: string | null;
+  /** The dataset's file name as uploaded. */
+  datasetFileName?: string | null;
   datasetBytes?: number | null;
   datasetSha256?: string | null;
   errorMessage?: string | null;
@@ -41,8 +45,10 @@ export const JobSchema = new EntitySchema<Job>({
     status: { type: "string", length: 20 },
     stage: { type: "string", length: 20 },
     progress: { type: "double", default: 0 },
+    progressMessage: { type: "text", nullable: true },
     workflowId: { type: "string", length: 100 },
     datasetBlobKey: { type: "string", length: 300, nullable: true },
+    datasetFileName: { type: "string", length: 300, nullable: true },
     datasetBytes: { type: new BigIntType("number"), nullable: true },
     datasetSha256: { type: "string", length: 64, nullable: true },
     errorMessage: { type: "text", nullable: true },

@@ -1,4 +1,9 @@
 import { Migration20261125004149 } from "./Migration20261125004149.js";
+import { Migration20261125032047 } from "./Migration20261125032047.js";
 
 /** Every PostgreSQL migration, in order (run at start). */
-export const POSTGRESQL_MIGRATIONS = [{ name: "Migration20261125004149", class: Migration20261125004149 }];
+export const POSTGRESQL_MIGRATIONS = [
+  { name: "Migration20261125004149", class: Migration20261125004149 },
+  /** Grid: jobs.progress_message and dataset_file_name, job_results.notes, farm_boards. */
+  { name: "Migration20261125032047", class: Migration20261125032047 },
+];
