@@ -1,9 +1,19 @@
 import { z } from "zod";
 
+const port = z.coerce.number().int().min(0).max(65535);
+
 /** The worker process's configuration, read once from the environment and validated. */
 export const WorkerConfig = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default("127.0.0.1:7233"),
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
+  /** `GET /metrics` of the worker (activities by outcome and duration, Node.js process, and Temporal's below). */
+  METRICS_PORT: port.default(9464),
+  /** Address the metrics endpoints bind to (0.0.0.0 for a Prometheus on another host). */
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** The Temporal runtime's own Prometheus exporter (task slots, polls, caches); also appended to METRICS_PORT. */
+  TEMPORAL_METRICS_PORT: port.default(9465),
+  /** Where activities make their work folders (the OS temp folder by default). */
+  WORK_DIR: z.string().min(1).optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 

@@ -1,3 +1,23 @@
+export {
+  type ActivityWork,
+  badInput,
+  HEARTBEAT_INTERVAL_MS,
+  toActivityFailure,
+  withHeartbeats,
+} from "./activity-context.js";
+export { createTarGz, extractTarGz, listTarGz } from "./archive.js";
+export { BlobTransferError, downloadBlob, uploadBlob } from "./blob-transfer.js";
 export { loadWorkerConfig, WorkerConfig } from "./config.js";
+export { createEngineActivities, DATASET_REQUIRED, type EngineActivityDeps, NOTES } from "./engine-activities.js";
+export { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
 export { createHealthActivities, type HealthActivityDeps } from "./health-activities.js";
-export { createOptimizeWorker, type OptimizeWorkerOptions, workflowsPath } from "./worker.js";
+export {
+  ACTIVITY_OUTCOMES,
+  type ActivityOutcome,
+  activityMetricsInterceptor,
+  activityOutcome,
+  createWorkerMetrics,
+  serveMetrics,
+  type WorkerMetrics,
+} from "./metrics.js";
+export { createOptimizeWorker, type OptimizeWorkerOptions, SHUTDOWN_GRACE_TIME, workflowsPath } from "./worker.js";

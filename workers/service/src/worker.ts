@@ -1,42 +1,75 @@
 import { createRequire } from "node:module";
-import { NativeConnection, Worker } from "@temporalio/worker";
+import { NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import { TASK_QUEUES } from "@tinyml/workflows/contracts";
 import { loadWorkerConfig } from "./config.js";
+import { createEngineActivities, type EngineActivityDeps } from "./engine-activities.js";
 import { createHealthActivities } from "./health-activities.js";
+import { activityMetricsInterceptor, createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics.js";
 
 const require = createRequire(import.meta.url);
 
 /** Path of the workflows package's entry, which the worker bundles. */
 export const workflowsPath = (): string => require.resolve("@tinyml/workflows");
 
+/** How long in-flight activities may finish after SIGINT/SIGTERM before they are cancelled (and retried elsewhere). */
+export const SHUTDOWN_GRACE_TIME = "20s";
+
 export interface OptimizeWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
   identity?: string;
+  engine?: EngineActivityDeps;
+  /** Counts and times every activity (tinyml_worker_activities_total, tinyml_worker_activity_duration_seconds). */
+  metrics?: WorkerMetrics;
 }
 
-/** The worker of the `optimize` task queue: hosts the workflows and the engine's activities. */
+/** The worker of the `optimize` task queue: hosts the workflows, the health check and the engine's activities. */
 export async function createOptimizeWorker(options: OptimizeWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? "default",
     taskQueue: options.taskQueue ?? TASK_QUEUES.optimize,
     workflowsPath: workflowsPath(),
-    activities: { ...createHealthActivities() },
+    activities: { ...createHealthActivities(), ...createEngineActivities(options.engine) },
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    ...(options.metrics ? { interceptors: { activity: [activityMetricsInterceptor(options.metrics)] } } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }
 
 async function run(): Promise<void> {
   const config = loadWorkerConfig();
+  const temporalMetrics = `${config.METRICS_HOST}:${config.TEMPORAL_METRICS_PORT}`;
+  // Before any connection: the runtime's own metrics go to a Prometheus exporter of the Temporal core, and
+  // SIGINT/SIGTERM start the worker's graceful shutdown (polling stops, in-flight tasks get SHUTDOWN_GRACE_TIME).
+  Runtime.install({
+    telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } },
+    shutdownSignals: ["SIGINT", "SIGTERM"],
+  });
+  const metrics = createWorkerMetrics();
+  const endpoint = await serveMetrics({
+    registry: metrics.registry,
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    alsoScrape: `http://${temporalMetrics}/metrics`,
+  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    const worker = await createOptimizeWorker({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK's own shutdown hooks).
+    const worker = await createOptimizeWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      metrics,
+      ...(config.WORK_DIR ? { engine: { workDir: config.WORK_DIR } } : {}),
+    });
+    console.log(
+      `worker on task queue ${TASK_QUEUES.optimize} (${config.TEMPORAL_ADDRESS}), metrics at ${endpoint.url} (Temporal runtime: http://${temporalMetrics}/metrics)`,
+    );
+    // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done or the grace time is over.
     await worker.run();
   } finally {
     await connection.close();
+    await endpoint.close();
   }
 }
 

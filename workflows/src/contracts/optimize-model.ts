@@ -172,7 +172,9 @@ export interface FinishBenchmarkRequest {
   reads: Pick<
     Record<JobArtifactName, BlobRef>,
     "firmware.elf" | "firmware.map" | "expected.bin" | "outputs.bin" | "report.json" | "c.tar.gz" | "model.tflite"
-  >;
+  > &
+    /** model.onnx goes into the download bundle too; without it the bundle leaves it out and a note says so. */
+    Partial<Pick<Record<JobArtifactName, BlobRef>, "model.onnx">>;
   uploads: Pick<Record<JobArtifactName, BlobUpload>, "benchmark.json" | "report.json" | "bundle.tar.gz">;
 }
 

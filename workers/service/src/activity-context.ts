@@ -1,0 +1,67 @@
+import { ApplicationFailure, Context } from "@temporalio/activity";
+import { isEngineError } from "@tinyml/engine";
+import { FAILURE_TYPES } from "@tinyml/workflows/contracts";
+
+/**
+ * How the engine activities behave inside Temporal: they heartbeat while they work (so that a heartbeat timeout of
+ * tens of seconds notices a killed worker), they stop when the activity is cancelled, and a bad model, dataset or
+ * request fails once, non-retryably, with the engine's own message.
+ */
+
+/** Heartbeats at least this often while an activity awaits long work (the workflow's heartbeat timeout is ~30 s). */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/** A failure the workflow must not retry: the input is wrong, and the message says what to do. */
+export function badInput(message: string, details: Record<string, unknown> = {}): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, FAILURE_TYPES.badInput, details);
+}
+
+/** An engine error is about the user's input (model, dataset, spec, a model too big for the target): BadInput. */
+export function toActivityFailure(e: unknown): unknown {
+  if (isEngineError(e)) return badInput(e.message, { code: e.code, ...e.details });
+  return e;
+}
+
+export interface ActivityWork {
+  /** Aborted when the activity is cancelled: pass it to child processes and fetches. */
+  signal: AbortSignal;
+  /** Records progress as heartbeat details; throws the cancellation when the activity was cancelled. */
+  progress(message: string): void;
+}
+
+/**
+ * Runs `work` with a heartbeat every `intervalMs` and at each progress message, failing with the activity's
+ * cancellation as soon as it is cancelled (the work's child processes are killed through `signal`).
+ */
+export async function withHeartbeats<T>(
+  work: (activity: ActivityWork) => Promise<T>,
+  intervalMs = HEARTBEAT_INTERVAL_MS,
+): Promise<T> {
+  const context = Context.current();
+  const signal = context.cancellationSignal;
+  let details: { message: string; at: string } = { message: "started", at: new Date().toISOString() };
+  const beat = () => context.heartbeat(details);
+  beat();
+  const timer = setInterval(beat, intervalMs);
+  const progress = (message: string) => {
+    if (signal.aborted) throw signal.reason;
+    details = { message, at: new Date().toISOString() };
+    beat();
+  };
+  try {
+    return await Promise.race([work({ signal, progress }), context.cancelled]);
+  } catch (e) {
+    throw toActivityFailure(e);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Runs short work, turning engine errors into BadInput failures. */
+export async function failingAsBadInput<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw toActivityFailure(e);
+  }
+}

@@ -1,0 +1,187 @@
+import { ApplicationFailure, CancelledFailure } from "@temporalio/activity";
+import { MockActivityEnvironment } from "@temporalio/testing";
+import { analyzeGraph, importModel, isEngineError, runPasses } from "@tinyml/engine";
+import { FAILURE_TYPES, JobSpec, type QuantizeModelRequest } from "@tinyml/workflows/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEngineActivities, DATASET_REQUIRED, NOTES } from "./engine-activities.js";
+import { startTestBlobServer, type TestBlobServer } from "./testing/blob-server.js";
+import { generatedPath, KWS_FLOAT, readFixture } from "./testing/fixtures.js";
+
+/**
+ * The engine activities over real HTTP (an in-memory blob server) and the real engine: analysis, bad input failing
+ * non-retryably with the engine's own message, fp16 (no C), heartbeats and cancellation. The int8 path through
+ * firmware and the farm's run, compared with the CLI, is in test/src/integration/engine-activities.test.ts.
+ */
+
+let store: TestBlobServer;
+const kws = readFixture(KWS_FLOAT);
+const activities = createEngineActivities({ heartbeatIntervalMs: 200 });
+
+beforeAll(async () => {
+  store = await startTestBlobServer();
+  store.blobs.set("in/kws.tflite", kws);
+  store.blobs.set("in/kws.npz", readFixture(generatedPath("kws_eembc.npz")));
+});
+afterAll(() => store.close());
+
+/** Runs an activity in a mock activity context (typed by the activity, not by its argument literal). */
+const inActivity = <A extends unknown[], R>(
+  env: MockActivityEnvironment,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> => env.run<A, R, typeof fn>(fn, ...args);
+
+/** The engine's own error for some bytes, to compare the activity's failure with. */
+function engineMessage(bytes: Uint8Array, name: string): string {
+  try {
+    importModel(bytes, name);
+  } catch (e) {
+    if (isEngineError(e)) return e.message;
+    throw e;
+  }
+  throw new Error("the engine accepted the bytes");
+}
+
+async function expectBadInput(promise: Promise<unknown>, message: string | RegExp): Promise<void> {
+  const failure = await promise.then(
+    () => {
+      throw new Error("the activity succeeded");
+    },
+    (e: unknown) => e,
+  );
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  const f = failure as ApplicationFailure;
+  expect(f.type).toBe(FAILURE_TYPES.badInput);
+  expect(f.nonRetryable).toBe(true);
+  if (typeof message === "string") expect(f.message).toBe(message);
+  else expect(f.message).toMatch(message);
+}
+
+const quantizeRequest = (jobId: string, spec: Partial<JobSpec>, dataset = true): QuantizeModelRequest => ({
+  jobId,
+  spec: JobSpec.parse({ hardwareTarget: "cortex-m4", modelFramework: "tflite", ...spec }),
+  model: { ...store.ref("in/kws.tflite"), fileName: "kws_ref_model_float32.tflite" },
+  dataset: dataset ? { ...store.ref("in/kws.npz"), fileName: "kws_eembc.npz" } : null,
+  uploads: {
+    "model.tflite": store.upload(`jobs/${jobId}/model.tflite`),
+    "model.onnx": store.upload(`jobs/${jobId}/model.onnx`),
+    "report.json": store.upload(`jobs/${jobId}/report.json`),
+    "c.tar.gz": store.upload(`jobs/${jobId}/c.tar.gz`),
+  },
+});
+
+describe("analyzeModel", () => {
+  it("summarizes the model as the engine's analysis does", async () => {
+    const summary = await inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
+      jobId: "a1",
+      model: { ...store.ref("in/kws.tflite"), fileName: "kws.tflite" },
+      target: "cortex-m4",
+    });
+    const { graph } = importModel(kws, "kws.tflite");
+    runPasses(graph);
+    const expected = analyzeGraph(graph);
+    expect(summary).toEqual({
+      format: "tflite",
+      params: expected.params,
+      macs: expected.macs,
+      ops: expected.ops,
+      peakActivationBytes: expected.peakActivationBytes,
+      modelBytes: kws.length,
+    });
+    expect(summary.macs).toBeGreaterThan(1_000_000);
+  });
+
+  it("fails a corrupt model once, non-retryably, with the engine's message", async () => {
+    const corrupt = kws.subarray(0, 4096);
+    store.blobs.set("in/corrupt.tflite", corrupt);
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
+        jobId: "a2",
+        model: { ...store.ref("in/corrupt.tflite"), fileName: "corrupt.tflite" },
+        target: "cortex-m4",
+      }),
+      engineMessage(corrupt, "corrupt.tflite"),
+    );
+  });
+
+  it("asks for a conversion of a Keras file", async () => {
+    const h5 = Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]);
+    store.blobs.set("in/model.h5", h5);
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
+        jobId: "a3",
+        model: { ...store.ref("in/model.h5"), fileName: "model.h5" },
+        target: "cortex-m4",
+      }),
+      /model\.h5 is a keras-h5 model; .*convert it first/,
+    );
+  });
+
+  it("retries a model the store cannot serve (not the user's fault)", async () => {
+    const failure = await inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
+      jobId: "a4",
+      model: { ...store.ref("in/missing.tflite"), fileName: "missing.tflite" },
+      target: "cortex-m4",
+    }).catch((e) => e);
+    expect(failure).not.toBeInstanceOf(ApplicationFailure);
+    expect(failure.message).toMatch(/HTTP 404/);
+  });
+});
+
+describe("quantizeModel", () => {
+  it("requires a dataset", async () => {
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.quantizeModel, quantizeRequest("q1", {}, false)),
+      DATASET_REQUIRED,
+    );
+  });
+
+  it("fp16: evaluates and uploads the model, generates no C, says so, and notes the missing pruning", async () => {
+    const env = new MockActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    env.on("heartbeat", (d) => heartbeats.push(d));
+    const result = await inActivity(
+      env,
+      activities.quantizeModel,
+      quantizeRequest("q2", { quantizationType: "fp16", enablePruning: true, pruningSparsity: 0.5 }),
+    );
+    expect(result.generatedC).toBe(false);
+    expect(result.notes).toContain(NOTES.fp16);
+    expect(result.notes).toContain(NOTES.pruning(0.5));
+    expect(store.blobs.has("jobs/q2/c.tar.gz")).toBe(false);
+    const report = JSON.parse(store.blobs.get("jobs/q2/report.json")?.toString() ?? "{}");
+    expect(report.optimized.precision).toBe("fp16");
+    expect(store.blobs.get("jobs/q2/model.tflite")?.length).toBe(report.optimized.sizeBytes);
+    expect(result.metrics.accuracy_before).toEqual({
+      value: report.baseline.quality.value,
+      unit: "top-1",
+      source: "computed",
+      basis: "float model under ONNX Runtime on 1000 samples",
+    });
+    expect(result.metrics.accuracy_after?.value).toBe(report.optimized.quality.value);
+    expect(result.metrics.accuracy_after?.value).toBeGreaterThan(0.85);
+    expect(result.metrics.model_bytes_before?.value).toBe(kws.length);
+    expect(result.metrics.model_bytes_after).toEqual({
+      value: report.optimized.sizeBytes,
+      unit: "B",
+      source: "computed",
+      basis: "fp16 model.tflite (evaluated on 1000 samples)",
+    });
+    // a heartbeat per engine stage
+    const messages = heartbeats.map((h) => (h as { message: string }).message);
+    expect(messages.some((m) => m.startsWith("[baseline]"))).toBe(true);
+    expect(messages.some((m) => m.startsWith("[evaluate]"))).toBe(true);
+  });
+
+  it("stops when the activity is cancelled, uploading nothing", async () => {
+    const env = new MockActivityEnvironment();
+    env.on("heartbeat", (d: { message: string }) => {
+      if (d.message.startsWith("[baseline]")) env.cancel("CANCELLED");
+    });
+    const failure = await inActivity(env, activities.quantizeModel, quantizeRequest("q3", {})).catch((e) => e);
+    expect(failure).toBeInstanceOf(CancelledFailure);
+    // the engine stops at its next stage; give it time to have uploaded anything it wrongly would
+    await new Promise((r) => setTimeout(r, 3000));
+    expect([...store.blobs.keys()].filter((k) => k.startsWith("jobs/q3/"))).toEqual([]);
+  });
+});

@@ -1,0 +1,346 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  analyzeBenchmark,
+  analyzeGraph,
+  type BenchmarkBuild,
+  datasetFromNpz,
+  detectModelFormat,
+  ENGINE_VERSION,
+  exportOnnx,
+  exportTflite,
+  type GeneratedC,
+  importModel,
+  type KernelArch,
+  OptimizationReportSchema,
+  onnxRuntimeExecutor,
+  optimize,
+  parseModelHeader,
+  prepareBenchmark,
+  qualityOf,
+  quantizedInputs,
+  runPasses,
+  writeGeneratedFiles,
+} from "@tinyml/engine";
+import {
+  type AnalyzeModelRequest,
+  type BlobRef,
+  type BlobUpload,
+  type CompileFirmwareRequest,
+  type CompileFirmwareResult,
+  type EngineActivities,
+  type FinishBenchmarkRequest,
+  type FinishBenchmarkResult,
+  HARDWARE_TARGETS,
+  type JobMetrics,
+  type ModelSummary,
+  type QuantizeModelRequest,
+  type QuantizeModelResult,
+} from "@tinyml/workflows/contracts";
+import { badInput, failingAsBadInput, HEARTBEAT_INTERVAL_MS, withHeartbeats } from "./activity-context.js";
+import { createTarGz, extractTarGz } from "./archive.js";
+import { downloadBlob, uploadBlob } from "./blob-transfer.js";
+import { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
+
+export interface EngineActivityDeps {
+  /** HTTP client for the signed blob URLs (global fetch by default). */
+  fetch?: typeof fetch;
+  /** Where per-activity work folders are made (the OS temp folder by default). */
+  workDir?: string;
+  heartbeatIntervalMs?: number;
+}
+
+/** What `tinyml-engine optimize` uses when no flag says otherwise (workers/engine/src/cli.ts). */
+const CLI_DEFAULTS = { calibration: "minmax", biasCorrection: true } as const;
+
+const KERNEL_ARCHS: readonly KernelArch[] = ["armv7em", "rv32im", "ref"];
+
+export const NOTES = Object.freeze({
+  fp16: "fp16 models are not compiled to the int8/int16 runtime: no firmware, no deployment figures",
+  pruning: (sparsity: number) =>
+    `pruning was asked for (sparsity ${sparsity}) but the engine has no pruning yet: no weights were pruned`,
+  nas: "architecture search was asked for but the engine has no architecture search yet: the uploaded architecture was kept",
+  noQuantization:
+    "quantization was turned off: the float model was evaluated and re-exported, not optimized; no C, no firmware, no deployment figures",
+});
+
+export const DATASET_REQUIRED = "a dataset_file (.npz with x and labels y) is required to calibrate and evaluate";
+
+/**
+ * The engine's activities of workflow `optimizeModel` (task queue `optimize`): each reads its inputs from signed
+ * blob URLs into a fresh work folder, runs the engine there and writes its outputs back through signed upload URLs.
+ * Engine errors (a corrupt or unsupported model, a bad dataset, a model that does not fit the target) fail
+ * non-retryably as `BadInput` with the engine's message; transfer and infrastructure errors are retried.
+ */
+export function createEngineActivities(deps: EngineActivityDeps = {}): EngineActivities {
+  const interval = deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+  const transfer = (signal?: AbortSignal) => ({
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  const get = (ref: BlobRef, signal?: AbortSignal) => downloadBlob(ref, transfer(signal));
+  const put = (upload: BlobUpload, bytes: Uint8Array | string, signal?: AbortSignal) =>
+    uploadBlob(upload, bytes, transfer(signal));
+
+  /** A fresh folder for one activity, removed when it ends whatever the outcome. */
+  async function inWorkFolder<T>(jobId: string, what: string, fn: (dir: string) => Promise<T>): Promise<T> {
+    const safeId = jobId.replace(/[^\w.-]/g, "_").slice(0, 64);
+    const dir = await mkdtemp(join(deps.workDir ?? tmpdir(), `tinyml-${what}-${safeId}-`));
+    try {
+      return await fn(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    async analyzeModel(request: AnalyzeModelRequest): Promise<ModelSummary> {
+      const bytes = await get(request.model);
+      return failingAsBadInput(async () => {
+        const format = detectModelFormat(bytes);
+        const { graph } = importModel(bytes, request.model.fileName);
+        runPasses(graph);
+        const a = analyzeGraph(graph);
+        return {
+          format,
+          params: a.params,
+          macs: a.macs,
+          ops: a.ops,
+          peakActivationBytes: a.peakActivationBytes,
+          modelBytes: bytes.length,
+        };
+      });
+    },
+
+    async quantizeModel(request: QuantizeModelRequest): Promise<QuantizeModelResult> {
+      const { spec } = request;
+      if (!request.dataset) throw badInput(DATASET_REQUIRED);
+      const datasetRef = request.dataset;
+      const notes: string[] = [];
+      if (spec.enablePruning) notes.push(NOTES.pruning(spec.pruningSparsity));
+      if (spec.enableNas) notes.push(NOTES.nas);
+      return withHeartbeats(async ({ signal, progress }) => {
+        progress(`downloading ${request.model.fileName} and ${datasetRef.fileName}`);
+        const [model, dataset] = await Promise.all([get(request.model, signal), get(datasetRef, signal)]);
+        if (!spec.enableQuantization) {
+          notes.push(NOTES.noQuantization);
+          return evaluateFloat(request, model, dataset, notes, progress, signal);
+        }
+        const precision = spec.quantizationType;
+        const emitC = precision !== "fp16";
+        if (!emitC) notes.push(NOTES.fp16);
+        const result = await optimize({
+          model,
+          modelName: request.model.fileName,
+          dataset,
+          target: spec.hardwareTarget,
+          precision,
+          ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(spec.targetSizeKb * 1000) } : {}),
+          ...CLI_DEFAULTS,
+          ...(emitC ? { emitC: true } : {}),
+          onProgress: (stage, message) => progress(`[${stage}] ${message}`),
+        });
+        const report = result.report;
+        if (precision !== "mixed" && report.optimized.sizeBytes > spec.targetSizeKb * 1000) {
+          notes.push(
+            `the ${precision} model is ${(report.optimized.sizeBytes / 1000).toFixed(1)} KB, over the target size of ${spec.targetSizeKb} KB`,
+          );
+        }
+        if (
+          report.optimized.quality?.metric === "top1" &&
+          report.optimized.quality.value < spec.targetAccuracyThreshold
+        ) {
+          notes.push(
+            `top-1 after optimization is ${(report.optimized.quality.value * 100).toFixed(2)} %, below the target accuracy of ${(spec.targetAccuracyThreshold * 100).toFixed(2)} %`,
+          );
+        }
+        progress(`uploading model.tflite, model.onnx, report.json${result.c ? " and c.tar.gz" : ""}`);
+        await inWorkFolder(request.jobId, "quantize", async (dir) => {
+          // the archive first: every upload starts only once all the bytes are ready
+          const c = result.c ? await archiveC(result.c, dir, signal) : null;
+          await Promise.all([
+            put(request.uploads["model.tflite"], result.tflite, signal),
+            put(request.uploads["model.onnx"], result.onnx, signal),
+            put(request.uploads["report.json"], `${JSON.stringify(report, null, 2)}\n`, signal),
+            ...(c ? [put(request.uploads["c.tar.gz"], c, signal)] : []),
+          ]);
+        });
+        return { metrics: optimizationFigures(report), generatedC: result.c !== undefined, notes };
+      }, interval);
+    },
+
+    async compileFirmware(request: CompileFirmwareRequest): Promise<CompileFirmwareResult> {
+      return withHeartbeats(
+        ({ signal, progress }) =>
+          inWorkFolder(request.jobId, "compile", async (dir) => {
+            progress("downloading the generated C and the dataset");
+            const [c, dataset] = await Promise.all([get(request.c, signal), get(request.dataset, signal)]);
+            await writeFile(join(dir, "c.tar.gz"), c);
+            await extractTarGz(join(dir, "c.tar.gz"), dir, signal);
+            const prepared = await prepareBenchmark({
+              dir,
+              target: request.target,
+              dataset,
+              limit: request.samples,
+              onProgress: progress,
+              signal,
+            });
+            progress("uploading firmware.elf, firmware.map, inputs.bin and expected.bin");
+            await Promise.all([
+              put(request.uploads["firmware.elf"], prepared.elf, signal),
+              put(request.uploads["firmware.map"], prepared.map ?? "", signal),
+              put(request.uploads["inputs.bin"], prepared.inputs, signal),
+              put(request.uploads["expected.bin"], prepared.expected, signal),
+            ]);
+            return {
+              inferences: prepared.count,
+              outputBytes: prepared.header.outputBytes,
+              kernels: prepared.arch,
+              board: prepared.board,
+            };
+          }),
+        interval,
+      );
+    },
+
+    async finishBenchmark(request: FinishBenchmarkRequest): Promise<FinishBenchmarkResult> {
+      const { compiled, run, reads, target } = request;
+      const kernels = compiled.kernels as KernelArch;
+      if (!KERNEL_ARCHS.includes(kernels)) {
+        throw badInput(`compiled.kernels is "${compiled.kernels}": expected one of ${KERNEL_ARCHS.join(", ")}`);
+      }
+      return withHeartbeats(
+        ({ signal, progress }) =>
+          inWorkFolder(request.jobId, "finish", async (dir) => {
+            progress("downloading the firmware, its outputs and the job's files");
+            const modelOnnx = reads["model.onnx"];
+            const [elf, map, expected, outputs, reportText, c, tflite, dataset, onnx] = await Promise.all([
+              get(reads["firmware.elf"], signal),
+              get(reads["firmware.map"], signal),
+              get(reads["expected.bin"], signal),
+              get(reads["outputs.bin"], signal),
+              get(reads["report.json"], signal),
+              get(reads["c.tar.gz"], signal),
+              get(reads["model.tflite"], signal),
+              get(request.dataset, signal),
+              modelOnnx ? get(modelOnnx, signal) : Promise.resolve(null),
+            ]);
+            const bundle = join(dir, "bundle");
+            await mkdir(bundle);
+            await writeFile(join(dir, "c.tar.gz"), c);
+            await extractTarGz(join(dir, "c.tar.gz"), bundle, signal);
+            const header = parseModelHeader(await readFile(join(bundle, "c", "model.h"), "utf8"));
+            const { labels } = quantizedInputs(dataset, header, request.samples);
+            const mapText = new TextDecoder().decode(map);
+            const build: BenchmarkBuild = {
+              target,
+              board: compiled.board,
+              arch: kernels,
+              header,
+              labels,
+              expected,
+              elf,
+              map: mapText.trim() ? mapText : null,
+            };
+            progress(`analyzing ${run.perInference.length} inferences from board ${run.boardId} of ${run.host}`);
+            const result = analyzeBenchmark(build, {
+              perInference: run.perInference,
+              summary: run.summary,
+              outputs,
+              command: run.command,
+              source: run.source,
+              ...(run.energyUjPerInference !== undefined ? { energyUjPerInference: run.energyUjPerInference } : {}),
+            });
+            const report = OptimizationReportSchema.parse(JSON.parse(new TextDecoder().decode(reportText)));
+            report.deployment = result.deployment;
+            const benchmarkJson = `${JSON.stringify(result.record, null, 2)}\n`;
+            const reportJson = `${JSON.stringify(report, null, 2)}\n`;
+            const elfName = `firmware-${target}.elf`;
+            await writeFile(join(bundle, "benchmark.json"), benchmarkJson);
+            await writeFile(join(bundle, "report.json"), reportJson);
+            await writeFile(join(bundle, "model.tflite"), tflite);
+            await writeFile(join(bundle, elfName), elf);
+            const entries = ["model.tflite", "report.json", "benchmark.json", "c", elfName];
+            const notes = deploymentNotes(result, HARDWARE_TARGETS[target].name);
+            if (onnx) {
+              await writeFile(join(bundle, "model.onnx"), onnx);
+              entries.splice(1, 0, "model.onnx");
+            } else {
+              notes.push("model.onnx was not handed to finishBenchmark: the download bundle leaves it out");
+            }
+            await createTarGz(join(dir, "bundle.tar.gz"), bundle, entries, signal);
+            progress("uploading benchmark.json, report.json and bundle.tar.gz");
+            await Promise.all([
+              put(request.uploads["benchmark.json"], benchmarkJson, signal),
+              put(request.uploads["report.json"], reportJson, signal),
+            ]);
+            await put(request.uploads["bundle.tar.gz"], await readFile(join(dir, "bundle.tar.gz")), signal);
+            return { metrics: deploymentFigures(result), notes };
+          }),
+        interval,
+      );
+    },
+  };
+
+  /** The generated C folder as c.tar.gz (entries c/model.c, c/model.h, …), as users unpack it. */
+  async function archiveC(c: GeneratedC, dir: string, signal: AbortSignal): Promise<Uint8Array> {
+    await writeGeneratedFiles(c, join(dir, "c"));
+    await createTarGz(join(dir, "c.tar.gz"), dir, ["c"], signal);
+    return readFile(join(dir, "c.tar.gz"));
+  }
+
+  /** enableQuantization = false: the float model evaluated with ONNX Runtime and re-exported, nothing optimized. */
+  async function evaluateFloat(
+    request: QuantizeModelRequest,
+    model: Uint8Array,
+    dataset: Uint8Array,
+    notes: string[],
+    progress: (message: string) => void,
+    signal: AbortSignal,
+  ): Promise<QuantizeModelResult> {
+    progress("importing the model");
+    const { graph, format } = importModel(model, request.model.fileName);
+    runPasses(graph);
+    const input = graph.tensors.get(graph.inputs[0] as string);
+    if (graph.inputs.length !== 1 || !input) {
+      throw badInput(`the engine evaluates single-input models; ${request.model.fileName} has ${graph.inputs.length}`);
+    }
+    const data = datasetFromNpz(dataset, input.shape);
+    progress(`evaluating the float model on ${data.count} samples`);
+    const onnx = exportOnnx(graph);
+    const quality = qualityOf(await (await onnxRuntimeExecutor(onnx, "onnxruntime (float)")).runAll(data), data);
+    const tflite = exportTflite(graph);
+    const a = analyzeGraph(graph);
+    const target = HARDWARE_TARGETS[request.spec.hardwareTarget];
+    const report = {
+      engineVersion: ENGINE_VERSION,
+      createdAt: new Date().toISOString(),
+      kind: "float-evaluation",
+      model: { name: request.model.fileName, format, params: a.params, macs: a.macs, ops: a.ops },
+      target: { id: target.id, name: target.name, ramBytes: target.ramBytes, flashBytes: target.flashBytes },
+      dataset: { samples: data.count, labels: data.labels !== undefined },
+      baseline: { sizeBytes: model.length, quality: quality ?? null },
+      evaluation: { executor: "onnxruntime-node", samples: data.count },
+      notes,
+    };
+    progress("uploading model.tflite, model.onnx and report.json");
+    await Promise.all([
+      put(request.uploads["model.tflite"], tflite, signal),
+      put(request.uploads["model.onnx"], onnx, signal),
+      put(request.uploads["report.json"], `${JSON.stringify(report, null, 2)}\n`, signal),
+    ]);
+    const metrics: JobMetrics = {
+      model_bytes_before: { value: model.length, unit: "B", source: "computed", basis: `uploaded ${format} file` },
+    };
+    if (quality) {
+      metrics.accuracy_before = {
+        value: quality.value,
+        unit: quality.metric === "top1" ? "top-1" : quality.metric,
+        source: "computed",
+        basis: `float model under ONNX Runtime on ${quality.samples} samples`,
+      };
+    }
+    return { metrics, generatedC: false, notes };
+  }
+}
