@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -66,6 +67,8 @@ const engine = (startToCloseTimeout: string) =>
     startToCloseTimeout,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: RETRY,
+    // On cancellation wait until the activity has stopped, so that nothing it writes lands after the clean-up.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
 
 const analyzeActivities = engine(ANALYZE_TIMEOUT);
@@ -185,6 +188,7 @@ async function benchmarkOnFarm(
     scheduleToCloseTimeout: BENCHMARK_WAIT_TIMEOUT,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...RETRY, maximumAttempts: 0 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const ran = await farm.runBenchmark({
     jobId: run.jobId,
