@@ -1,3 +1,4 @@
+import { TASK_QUEUES } from "@tinyml/workflows/contracts";
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -6,6 +7,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 export const WorkerConfig = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default("127.0.0.1:7233"),
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
+  /** The task queue it polls: `optimize` in the grid; another name isolates a test or a developer's worker. */
+  TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.optimize),
   /** `GET /metrics` of the worker (activities by outcome and duration, Node.js process, and Temporal's below). */
   METRICS_PORT: port.default(9464),
   /** Address the metrics endpoints bind to (0.0.0.0 for a Prometheus on another host). */

@@ -29,5 +29,14 @@ describe("loadWorkerConfig", () => {
   });
   it("names the bad variable", () => {
     expect(() => loadWorkerConfig({ TEMPORAL_ADDRESS: "" })).toThrow(/TEMPORAL_ADDRESS/);
+    expect(() => loadWorkerConfig({ METRICS_PORT: "70000" })).toThrow(/METRICS_PORT/);
+  });
+  it("polls the optimize queue and serves metrics on 9464 (Temporal's on 9465) unless told otherwise", () => {
+    const defaults = loadWorkerConfig({});
+    expect(defaults).toMatchObject({ TASK_QUEUE: "optimize", METRICS_PORT: 9464, TEMPORAL_METRICS_PORT: 9465 });
+    expect(loadWorkerConfig({ METRICS_PORT: "9100", TASK_QUEUE: "optimize-dev" })).toMatchObject({
+      METRICS_PORT: 9100,
+      TASK_QUEUE: "optimize-dev",
+    });
   });
 });

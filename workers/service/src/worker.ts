@@ -59,11 +59,12 @@ async function run(): Promise<void> {
     const worker = await createOptimizeWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TASK_QUEUE,
       metrics,
       ...(config.WORK_DIR ? { engine: { workDir: config.WORK_DIR } } : {}),
     });
     console.log(
-      `worker on task queue ${TASK_QUEUES.optimize} (${config.TEMPORAL_ADDRESS}), metrics at ${endpoint.url} (Temporal runtime: http://${temporalMetrics}/metrics)`,
+      `worker on task queue ${config.TASK_QUEUE} (${config.TEMPORAL_ADDRESS}), metrics at ${endpoint.url} (Temporal runtime: http://${temporalMetrics}/metrics)`,
     );
     // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done or the grace time is over.
     await worker.run();
