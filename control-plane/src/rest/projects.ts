@@ -29,16 +29,24 @@ export function projectRoutes(services: Services) {
       await services.projects.get(caller, projectId); // 404 before reading the upload
       const org = await orm.em.fork().findOneOrFail(OrganizationSchema, { id: caller.organizationId });
       const tier = TIERS[org.tier];
-      const declared = Number(c.req.header("content-length") ?? Number.NaN);
-      if (tier.maxModelBytes !== null && declared > 2 * tier.maxModelBytes + 1_000_000) {
-        throw new AppError(
+      // A body may hold a model and a dataset, each up to the tier's limit, plus the form's fields: a larger
+      // declared body is refused before reading it; an undeclared one (chunked) is read no further than that.
+      const maxBodyBytes = tier.maxModelBytes === null ? null : 2 * tier.maxModelBytes + 1_000_000;
+      const tooLarge = (size: string) =>
+        new AppError(
           "PAYLOAD_TOO_LARGE",
-          `the upload (${declared} bytes) is larger than the ${tier.name} tier allows (${tier.maxModelBytes / 1_000_000} MB per file)`,
+          `the upload (${size}) is larger than the ${tier.name} tier allows (${(tier.maxModelBytes ?? 0) / 1_000_000} MB per file)`,
         );
-      }
-      const form = await readMultipartForm(c.req.raw, (field, fileName, stream) =>
-        stageUpload({ blobStore, metrics, organizationId: caller.organizationId, tier, field, fileName, stream }),
+      const declared = Number(c.req.header("content-length") ?? Number.NaN);
+      if (maxBodyBytes !== null && declared > maxBodyBytes) throw tooLarge(`${declared} bytes`);
+      const form = await readMultipartForm(
+        c.req.raw,
+        (field, fileName, stream) =>
+          stageUpload({ blobStore, metrics, organizationId: caller.organizationId, tier, field, fileName, stream }),
+        { maxBytes: maxBodyBytes, tooLarge: () => tooLarge(`more than ${maxBodyBytes} bytes`) },
       );
+      // The rest of the body was not read: the connection cannot carry another request after the answer.
+      if (form.bodyLeftUnread) c.header("connection", "close");
       const discard = () => Promise.all(form.files.map((f) => blobStore.delete(f.blobKey).catch(() => {})));
       try {
         if (form.failure) throw form.failure;

@@ -62,6 +62,9 @@ export async function stageUpload(deps: {
     }
     return { field, fileName: deps.fileName, blobKey, bytes: stored.bytes, sha256: stored.sha256, format };
   } catch (e) {
+    // Undo this function's pipe before resuming: the destroyed sampler's late `close` would pause the
+    // stream again otherwise, and the rest of the request would never be read.
+    deps.stream.unpipe(sampler);
     deps.stream.resume();
     if (e instanceof BlobTooLargeError) {
       throw new AppError(
