@@ -173,15 +173,60 @@ describe("quantizeModel", () => {
     expect(messages.some((m) => m.startsWith("[evaluate]"))).toBe(true);
   });
 
-  it("stops when the activity is cancelled, uploading nothing", async () => {
+  it("fails a dataset the engine cannot read with its message, across the optimize thread", async () => {
+    store.blobs.set("in/not-a-dataset.npz", Buffer.from("x,y\n1,2\n"));
+    const request = quantizeRequest("q4", {});
+    request.dataset = { ...store.ref("in/not-a-dataset.npz"), fileName: "data.csv" };
+    await expectBadInput(inActivity(new MockActivityEnvironment(), activities.quantizeModel, request), /npz|zip/i);
+  });
+
+  it("mixed: the job's target size (KB of 1000 bytes) is the engine's size budget", async () => {
+    await expectBadInput(
+      inActivity(
+        new MockActivityEnvironment(),
+        activities.quantizeModel,
+        quantizeRequest("q5", { quantizationType: "mixed", targetSizeKb: 10 }),
+      ),
+      /over the 9\.8 KB budget/,
+    );
+  });
+
+  it("quantization off: the float model evaluated and re-exported, nothing claimed beyond it", async () => {
+    const result = await inActivity(
+      new MockActivityEnvironment(),
+      activities.quantizeModel,
+      quantizeRequest("q6", { enableQuantization: false, enableNas: true }),
+    );
+    expect(result.generatedC).toBe(false);
+    expect(result.notes).toEqual([NOTES.nas, NOTES.noQuantization]);
+    expect(Object.keys(result.metrics).sort()).toEqual(["accuracy_before", "model_bytes_before"]);
+    expect(result.metrics.accuracy_before).toMatchObject({ unit: "top-1", source: "computed" });
+    const report = JSON.parse(store.blobs.get("jobs/q6/report.json")?.toString() ?? "{}");
+    expect(report.kind).toBe("float-evaluation");
+    expect(report.baseline.quality.value).toBe(result.metrics.accuracy_before?.value);
+    expect(store.blobs.get("jobs/q6/model.tflite")?.subarray(4, 8).toString()).toBe("TFL3");
+    expect(store.blobs.has("jobs/q6/c.tar.gz")).toBe(false);
+  });
+
+  it("heartbeats while the engine holds the CPU, and stops at once when cancelled, uploading nothing", async () => {
     const env = new MockActivityEnvironment();
+    const messages: string[] = [];
+    let cancelledAt = 0;
     env.on("heartbeat", (d: { message: string }) => {
-      if (d.message.startsWith("[baseline]")) env.cancel("CANCELLED");
+      messages.push(d.message);
+      // calibration runs the float model over 200 samples in one synchronous stretch of seconds
+      if (!cancelledAt && messages.filter((m) => m.startsWith("[calibrate]")).length >= 5) {
+        cancelledAt = performance.now();
+        env.cancel("CANCELLED");
+      }
     });
     const failure = await inActivity(env, activities.quantizeModel, quantizeRequest("q3", {})).catch((e) => e);
     expect(failure).toBeInstanceOf(CancelledFailure);
-    // the engine stops at its next stage; give it time to have uploaded anything it wrongly would
-    await new Promise((r) => setTimeout(r, 3000));
+    expect(cancelledAt).toBeGreaterThan(0);
+    // the optimize thread is terminated, not awaited to its next stage
+    expect(performance.now() - cancelledAt).toBeLessThan(1000);
+    expect(messages.some((m) => m.startsWith("[evaluate]"))).toBe(false);
+    await new Promise((r) => setTimeout(r, 500));
     expect([...store.blobs.keys()].filter((k) => k.startsWith("jobs/q3/"))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   analyzeBenchmark,
   analyzeGraph,
@@ -10,18 +10,15 @@ import {
   ENGINE_VERSION,
   exportOnnx,
   exportTflite,
-  type GeneratedC,
   importModel,
   type KernelArch,
   OptimizationReportSchema,
   onnxRuntimeExecutor,
-  optimize,
   parseModelHeader,
   prepareBenchmark,
   qualityOf,
   quantizedInputs,
   runPasses,
-  writeGeneratedFiles,
 } from "@tinyml/engine";
 import {
   type AnalyzeModelRequest,
@@ -42,6 +39,7 @@ import { badInput, failingAsBadInput, HEARTBEAT_INTERVAL_MS, withHeartbeats } fr
 import { createTarGz, extractTarGz } from "./archive.js";
 import { downloadBlob, uploadBlob } from "./blob-transfer.js";
 import { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
+import { optimizeInThread } from "./optimize-runner.js";
 
 export interface EngineActivityDeps {
   /** HTTP client for the signed blob URLs (global fetch by default). */
@@ -130,17 +128,20 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
         const precision = spec.quantizationType;
         const emitC = precision !== "fp16";
         if (!emitC) notes.push(NOTES.fp16);
-        const result = await optimize({
-          model,
-          modelName: request.model.fileName,
-          dataset,
-          target: spec.hardwareTarget,
-          precision,
-          ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(spec.targetSizeKb * 1000) } : {}),
-          ...CLI_DEFAULTS,
-          ...(emitC ? { emitC: true } : {}),
-          onProgress: (stage, message) => progress(`[${stage}] ${message}`),
-        });
+        // in a worker thread: heartbeats keep flowing while the engine holds the CPU, and cancelling stops it
+        const result = await optimizeInThread(
+          {
+            model,
+            modelName: request.model.fileName,
+            dataset,
+            target: spec.hardwareTarget,
+            precision,
+            ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(spec.targetSizeKb * 1000) } : {}),
+            ...CLI_DEFAULTS,
+            ...(emitC ? { emitC: true } : {}),
+          },
+          { signal, onProgress: (stage, message) => progress(`[${stage}] ${message}`) },
+        );
         const report = result.report;
         if (precision !== "mixed" && report.optimized.sizeBytes > spec.targetSizeKb * 1000) {
           notes.push(
@@ -155,10 +156,10 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             `top-1 after optimization is ${(report.optimized.quality.value * 100).toFixed(2)} %, below the target accuracy of ${(spec.targetAccuracyThreshold * 100).toFixed(2)} %`,
           );
         }
-        progress(`uploading model.tflite, model.onnx, report.json${result.c ? " and c.tar.gz" : ""}`);
+        progress(`uploading model.tflite, model.onnx, report.json${result.cFiles ? " and c.tar.gz" : ""}`);
         await inWorkFolder(request.jobId, "quantize", async (dir) => {
           // the archive first: every upload starts only once all the bytes are ready
-          const c = result.c ? await archiveC(result.c, dir, signal) : null;
+          const c = result.cFiles ? await archiveC(result.cFiles, dir, signal) : null;
           await Promise.all([
             put(request.uploads["model.tflite"], result.tflite, signal),
             put(request.uploads["model.onnx"], result.onnx, signal),
@@ -166,7 +167,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             ...(c ? [put(request.uploads["c.tar.gz"], c, signal)] : []),
           ]);
         });
-        return { metrics: optimizationFigures(report), generatedC: result.c !== undefined, notes };
+        return { metrics: optimizationFigures(report), generatedC: result.cFiles !== null, notes };
       }, interval);
     },
 
@@ -284,8 +285,11 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
   };
 
   /** The generated C folder as c.tar.gz (entries c/model.c, c/model.h, …), as users unpack it. */
-  async function archiveC(c: GeneratedC, dir: string, signal: AbortSignal): Promise<Uint8Array> {
-    await writeGeneratedFiles(c, join(dir, "c"));
+  async function archiveC(files: [string, string][], dir: string, signal: AbortSignal): Promise<Uint8Array> {
+    for (const [path, text] of files) {
+      await mkdir(dirname(join(dir, "c", path)), { recursive: true });
+      await writeFile(join(dir, "c", path), text);
+    }
     await createTarGz(join(dir, "c.tar.gz"), dir, ["c"], signal);
     return readFile(join(dir, "c.tar.gz"));
   }
