@@ -73,6 +73,22 @@ describe("loadControlPlaneConfig", () => {
     expect(() => loadControlPlaneConfig({ PORT: "http" })).toThrow(/PORT/);
   });
 
+  it("grid settings: PUBLIC_URL from HOST and PORT, blob URL secret from JWT_SECRET, no farm token, worker on", () => {
+    const config = loadControlPlaneConfig({ PORT: "5123", HOST: "0.0.0.0", JWT_SECRET: "j".repeat(32) });
+    expect(config).toMatchObject({
+      PUBLIC_URL: "http://127.0.0.1:5123",
+      FARM_TOKEN: null,
+      CONTROL_PLANE_WORKER: true,
+      CONTROL_PLANE_TASK_QUEUE: "control-plane",
+    });
+    // Every process of a deployment that shares JWT_SECRET verifies the others' blob URLs.
+    expect(loadControlPlaneConfig({ JWT_SECRET: "j".repeat(32) }).BLOB_URL_SECRET).toBe(config.BLOB_URL_SECRET);
+    expect(loadControlPlaneConfig({ JWT_SECRET: "k".repeat(32) }).BLOB_URL_SECRET).not.toBe(config.BLOB_URL_SECRET);
+    expect(loadControlPlaneConfig({ PUBLIC_URL: "https://tinyml.example/" }).PUBLIC_URL).toBe("https://tinyml.example");
+    expect(() => loadControlPlaneConfig({ FARM_TOKEN: "short" })).toThrow(/FARM_TOKEN: must be at least 16 characters/);
+    expect(() => loadControlPlaneConfig({ PUBLIC_URL: "not a url" })).toThrow(/PUBLIC_URL/);
+  });
+
   it("names every missing S3 setting and a production deployment without JWT_SECRET", () => {
     expect(() => loadControlPlaneConfig({ BLOB_STORE: "s3", S3_BUCKET: "models" })).toThrow(
       "invalid control plane configuration: S3_ENDPOINT: required when BLOB_STORE=s3; S3_ACCESS_KEY_ID: required when BLOB_STORE=s3; S3_SECRET_ACCESS_KEY: required when BLOB_STORE=s3",

@@ -13,6 +13,7 @@ import { docsPage } from "./openapi/docs-page.js";
 import { openApiDocument } from "./openapi/openapi-document.js";
 import { REST_ROUTES } from "./openapi/rest-routes.js";
 import { catalogRoutes } from "./rest/catalog.js";
+import { farmReportRoutes, farmRoutes } from "./rest/farm.js";
 import { jobRoutes } from "./rest/jobs.js";
 import { projectRoutes } from "./rest/projects.js";
 import { signedBlobRoutes } from "./rest/signed-blobs.js";
@@ -107,7 +108,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/", catalogRoutes);
 
   if (services) {
-    // Grid routes carry their own credential (a signed URL), so they come before user authentication.
+    // Grid routes carry their own credential (a signed URL, the farm token), so they come before user
+    // authentication.
     const { config, blobStore } = services.deps;
     if (blobStore.kind === "local") {
       app.route(
@@ -115,8 +117,10 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
         signedBlobRoutes({ store: blobStore, signer: blobUrlSigner(config), maxBytes: config.MAX_ARTIFACT_BYTES }),
       );
     }
+    app.route("/", farmReportRoutes(services));
     app.use(authenticate(services));
     app.route("/", projectRoutes(services));
+    app.route("/", farmRoutes(services));
     app.route("/", jobRoutes(services));
     app.route("/", subscriptionRoutes(services));
     app.all("/trpc/*", (c) =>

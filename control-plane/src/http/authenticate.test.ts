@@ -13,7 +13,9 @@ let cp: ControlPlane;
 let app: Hono<AppEnv>;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "authenticate-"));
-  cp = await createControlPlane(loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false" }));
+  cp = await createControlPlane(
+    loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false", CONTROL_PLANE_WORKER: "false" }),
+  );
   app = new Hono<AppEnv>();
   app.use(authenticate(cp.services));
   app.get("/", (c) => c.json(c.get("caller")));
@@ -50,6 +52,7 @@ describe("authenticate (real services on SQLite)", () => {
       loadControlPlaneConfig({
         DATA_DIR: dir,
         OUTBOX_PRINT: "false",
+        CONTROL_PLANE_WORKER: "false",
         ACCESS_TOKEN_TTL_S: "1",
         JWT_SECRET: "s".repeat(32),
       }),

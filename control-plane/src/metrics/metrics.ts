@@ -1,4 +1,8 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { BOARD_STATUSES, TARGET_IDS } from "@tinyml/workflows/contracts";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Boards of the farm by target and status, read from the registry at each scrape. */
+export type FarmBoardCounter = () => Promise<{ target: string; status: string; count: number }[]>;
 
 /**
  * The control plane's Prometheus metrics, on a registry of its own (one per app, so tests can build several).
@@ -7,6 +11,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let countFarmBoards: FarmBoardCounter | null = null;
   return {
     registry,
     httpRequests: new Counter({
@@ -40,6 +45,30 @@ export function createMetrics() {
       labelNames: ["kind"] as const,
       registers: [registry],
     }),
+    jobsCancelled: new Counter({
+      name: "tinyml_jobs_cancelled_total",
+      help: "Optimization jobs cancelled by their users, by tier",
+      labelNames: ["tier"] as const,
+      registers: [registry],
+    }),
+    farmBoards: new Gauge({
+      name: "tinyml_farm_boards",
+      help: "Boards of the hardware farm by target and status (offline: not reported recently)",
+      labelNames: ["target", "status"] as const,
+      registers: [registry],
+      async collect() {
+        if (!countFarmBoards) return;
+        const counts = await countFarmBoards();
+        this.reset();
+        // Every target and status is a series, so a dashboard sees a target drop to zero.
+        for (const target of TARGET_IDS) for (const status of BOARD_STATUSES) this.set({ target, status }, 0);
+        for (const c of counts) this.set({ target: c.target, status: c.status }, c.count);
+      },
+    }),
+    /** Where `tinyml_farm_boards` reads its counts (the farm service). */
+    countFarmBoardsWith(counter: FarmBoardCounter) {
+      countFarmBoards = counter;
+    },
     rateLimited: new Counter({
       name: "tinyml_rate_limited_total",
       help: "Requests refused by the rate limiter, by what they were counted against (api_key, user, ip)",

@@ -11,7 +11,9 @@ let dir: string;
 let cp: ControlPlane;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "openapi-"));
-  cp = await createControlPlane(loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false" }));
+  cp = await createControlPlane(
+    loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false", CONTROL_PLANE_WORKER: "false" }),
+  );
 });
 afterAll(async () => {
   await cp.close();

@@ -7,10 +7,10 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   401: "no valid credential",
   403: "the caller's role or tier does not allow this",
   404: "not found in the caller's organization",
-  409: "not in a state that allows this yet",
+  409: "not in a state that allows this (not yet, or not any more)",
   413: "the upload is larger than the tier allows",
   429: "rate limit or monthly quota reached (see Retry-After)",
-  503: "the orchestrator is unreachable: nothing was stored, retry later",
+  503: "the orchestrator is unreachable: nothing was stored or changed, retry later",
 };
 
 /**

@@ -1,6 +1,7 @@
 import { HardwareTarget, ModelFramework, Tier } from "@tinyml/workflows/contracts";
 import { z } from "zod";
 import { ErrorBody } from "../schemas/common.js";
+import { FarmBoardView } from "../schemas/farm.js";
 import { JobResults, JobView, OptimizeForm } from "../schemas/jobs.js";
 import { CreateProjectInput, ProjectView } from "../schemas/projects.js";
 import { StatsView, SubscriptionView, UpgradeInput } from "../schemas/subscription.js";
@@ -125,6 +126,15 @@ export const REST_ROUTES: RestRoute[] = [
     errors: [401, 404, 429],
   },
   {
+    method: "post",
+    path: "/api/jobs/{id}/cancel",
+    summary: "Cancel a queued or running job (its artifacts are removed; the optimization stays counted in the quota)",
+    tag: "jobs",
+    auth: true,
+    success: { status: 200, description: "the job, now cancelled", schema: JobView },
+    errors: [401, 404, 409, 429, 503],
+  },
+  {
     method: "get",
     path: "/api/jobs/{id}/results",
     summary: "Get optimization results",
@@ -145,6 +155,19 @@ export const REST_ROUTES: RestRoute[] = [
     auth: true,
     success: { status: 200, description: "the optimized model file", contentType: "application/octet-stream" },
     errors: [401, 404, 409, 429],
+  },
+  {
+    method: "get",
+    path: "/api/farm/boards",
+    summary: "Boards of the hardware farm and what they are doing",
+    tag: "farm",
+    auth: true,
+    success: {
+      status: 200,
+      description: "every board the farm hosts reported, offline when not seen recently",
+      schema: z.object({ boards: z.array(FarmBoardView) }),
+    },
+    errors: [401, 429],
   },
   {
     method: "get",

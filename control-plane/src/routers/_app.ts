@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "../trpc/init.js";
 import { apiKeysRouter } from "./api-keys.js";
 import { authRouter } from "./auth.js";
 import { frameworksRouter, targetsRouter, tiersRouter } from "./catalog.js";
+import { farmRouter } from "./farm.js";
 import { jobsRouter } from "./jobs.js";
 import { modelsRouter } from "./models.js";
 import { orgsRouter } from "./orgs.js";
@@ -24,6 +25,7 @@ export const appRouter = router({
   tiers: tiersRouter,
   subscription: subscriptionRouter,
   stats: statsRouter,
+  farm: farmRouter,
 });
 export type AppRouter = typeof appRouter;
 

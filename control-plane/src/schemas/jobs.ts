@@ -58,6 +58,7 @@ export const JobView = z.object({
   status: z.enum(JOB_STATUSES),
   stage: z.enum(JOB_STAGES),
   progress: z.number(),
+  message: z.string().nullable().describe("what the current stage is doing, in words"),
   hardware_target: z.enum(TARGET_IDS),
   tier: z.string(),
   spec: z.record(z.string(), z.unknown()),
@@ -73,5 +74,6 @@ export const JobResults = z.object({
   status: z.enum(JOB_STATUSES),
   metrics: z.record(z.string(), z.unknown()),
   artifact: z.string().nullable(),
+  notes: z.array(z.string()).describe("notes to read with the figures (a step skipped and why)"),
   completed_at: z.string().nullable(),
 });

@@ -5,6 +5,7 @@ import type { ControlPlaneConfig } from "../config.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createApiKeyService } from "./api-key-service.js";
 import { createAuthService } from "./auth-service.js";
+import { createFarmService } from "./farm-service.js";
 import { createJobRecorder } from "./job-recorder.js";
 import { createJobService } from "./job-service.js";
 import { createModelService } from "./model-service.js";
@@ -38,6 +39,7 @@ export function createServices(deps: ServiceDeps) {
     jobRecorder: createJobRecorder(deps),
     subscription: createSubscriptionService(deps),
     stats: createStatsService(deps),
+    farm: createFarmService(deps),
   };
 }
 export type Services = ReturnType<typeof createServices>;

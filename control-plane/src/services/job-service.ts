@@ -4,6 +4,7 @@ import type { EntityManager } from "@mikro-orm/knex";
 import {
   HARDWARE_TARGETS,
   JobSpec,
+  jobArtifactPrefix,
   type ModelFileFormat,
   optimizeModelWorkflowId,
   TIERS,
@@ -23,6 +24,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { modelFormatProblem } from "../recognize/format-problem.js";
 import type { Caller } from "./caller.js";
 import { isUuid } from "./ids.js";
+import { createJobRecorder } from "./job-recorder.js";
 import { modelView } from "./model-service.js";
 import { type Orchestrator, OrchestratorUnavailableError } from "./orchestrator.js";
 import { findProjectOf } from "./project-service.js";
@@ -36,6 +38,8 @@ export const jobView = (j: Job) => ({
   status: j.status,
   stage: j.stage,
   progress: j.progress,
+  /** What the current stage is doing, in words (`null` until the workflow says). */
+  message: j.progressMessage ?? null,
   hardware_target: j.hardwareTarget,
   tier: j.tier,
   spec: j.spec,
@@ -75,6 +79,7 @@ export function createJobService(deps: {
   metrics: Metrics;
 }) {
   const { orm, orchestrator, metrics } = deps;
+  const recorder = createJobRecorder({ orm });
   const fork = () => orm.em.fork() as EntityManager;
 
   async function findJobOf(em: EntityManager, caller: Caller, id: string): Promise<Job> {
@@ -205,6 +210,62 @@ export function createJobService(deps: {
     return { ...jobView(job), model: modelView(model) };
   }
 
+  async function* follow(
+    caller: Caller,
+    first: JobView,
+    options: { intervalMs?: number; signal?: AbortSignal | undefined },
+  ): AsyncGenerator<JobView> {
+    const interval = options.intervalMs ?? 1000;
+    let last = "";
+    let job = first;
+    while (!options.signal?.aborted) {
+      const key = `${job.status}/${job.stage}/${job.progress}/${job.message ?? ""}`;
+      if (key !== last) {
+        last = key;
+        yield job;
+      }
+      if (FINAL_STATUSES.has(job.status)) return;
+      await sleep(interval, options.signal);
+      if (options.signal?.aborted) return;
+      job = jobView(await findJobOf(fork(), caller, first.id));
+    }
+  }
+
+  /**
+   * Cancels a queued or running job: asks Temporal to cancel its workflow (whose cleanup activity removes the
+   * job's artifacts) and marks the job `cancelled` at once. A job that has ended is a 409; when Temporal cannot
+   * be reached nothing changes (503). The optimization stays counted: quota counts optimizations started.
+   */
+  async function cancel(caller: Caller, id: string) {
+    const em = fork();
+    const job = await findJobOf(em, caller, id);
+    const ended = (status: string) =>
+      new AppError(
+        "CONFLICT",
+        `job ${job.id} has already ${status === "cancelled" ? "been cancelled" : status}: only a queued or running job can be cancelled`,
+      );
+    if (FINAL_STATUSES.has(job.status)) throw ended(job.status);
+    let outcome: "requested" | "not-running";
+    try {
+      outcome = await orchestrator.cancelWorkflow(job.workflowId);
+    } catch (e) {
+      if (e instanceof OrchestratorUnavailableError) {
+        throw new AppError("UNAVAILABLE", `job ${job.id} was not cancelled: ${e.message}; retry later`, {
+          "Retry-After": "30",
+        });
+      }
+      throw e;
+    }
+    const status = await recorder.recordCancellation(job.id);
+    if (status !== "cancelled") throw ended(status);
+    // No workflow left to run the cleanup (never started, or gone): remove the artifacts here.
+    if (outcome === "not-running") {
+      for (const key of await deps.blobStore.list(jobArtifactPrefix(job.id))) await deps.blobStore.delete(key);
+    }
+    metrics.jobsCancelled.inc({ tier: job.tier });
+    return jobView(await findJobOf(fork(), caller, job.id));
+  }
+
   return {
     submit,
     async get(caller: Caller, id: string) {
@@ -231,27 +292,20 @@ export function createJobService(deps: {
         status: job.status,
         metrics: result.metrics,
         artifact: result.artifactFileName ?? null,
+        notes: result.notes ?? [],
         completed_at: job.completedAt?.toISOString() ?? null,
       };
     },
     /**
-     * Follows a job: yields its view now and each time its status, stage or progress changes (the rows the
+     * Follows a job: checks at once that the caller may see it (404 otherwise, before anything streams), then
+     * yields its view now and each time its status, stage, progress or message changes (the rows the
      * control-plane activities write), until it reaches a final status or `signal` aborts.
      */
-    async *watch(caller: Caller, id: string, options: { intervalMs?: number; signal?: AbortSignal | undefined } = {}) {
-      const interval = options.intervalMs ?? 1000;
-      let last = "";
-      while (!options.signal?.aborted) {
-        const job = jobView(await findJobOf(fork(), caller, id));
-        const key = `${job.status}/${job.stage}/${job.progress}`;
-        if (key !== last) {
-          last = key;
-          yield job;
-        }
-        if (FINAL_STATUSES.has(job.status)) return;
-        await sleep(interval, options.signal);
-      }
+    async watch(caller: Caller, id: string, options: { intervalMs?: number; signal?: AbortSignal | undefined } = {}) {
+      const first = jobView(await findJobOf(fork(), caller, id));
+      return follow(caller, first, options);
     },
+    cancel,
     /** The optimized model's file name and content stream. */
     async download(caller: Caller, id: string) {
       const em = fork();

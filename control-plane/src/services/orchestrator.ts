@@ -1,4 +1,4 @@
-import { Client, Connection } from "@temporalio/client";
+import { Client, Connection, WorkflowNotFoundError } from "@temporalio/client";
 import { farmPriorityKey, OPTIMIZE_MODEL_WORKFLOW, TASK_QUEUES, type TierId } from "@tinyml/workflows/contracts";
 
 /** Starts the grid's workflows. The only code of the control plane that talks to Temporal. */
@@ -12,6 +12,12 @@ export interface Orchestrator {
     workflowId: string,
     context: { tier: TierId; organizationId: string },
   ): Promise<{ workflowId: string; runId: string }>;
+  /**
+   * Asks the workflow to cancel (it runs its cleanup, `cleanUpCancelledJob`); `not-running` when Temporal has
+   * no running execution of it (never started, or already closed: Temporal would accept a cancel request for
+   * a closed one and nothing would run it). Rejects with `OrchestratorUnavailableError`.
+   */
+  cancelWorkflow(workflowId: string): Promise<"requested" | "not-running">;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,22 @@ export function createTemporalOrchestrator(options: TemporalOrchestratorOptions)
         );
         return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
       } catch (e) {
+        throw new OrchestratorUnavailableError(
+          `the orchestrator (Temporal at ${options.address}) is unreachable: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    },
+    async cancelWorkflow(workflowId) {
+      try {
+        const { connection, client } = await connect();
+        const handle = client.workflow.getHandle(workflowId);
+        return await connection.withDeadline(Date.now() + options.timeoutMs, async () => {
+          if ((await handle.describe()).status.name !== "RUNNING") return "not-running" as const;
+          await handle.cancel();
+          return "requested" as const;
+        });
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return "not-running";
         throw new OrchestratorUnavailableError(
           `the orchestrator (Temporal at ${options.address}) is unreachable: ${e instanceof Error ? e.message : String(e)}`,
         );

@@ -11,7 +11,9 @@ let dir: string;
 let cp: ControlPlane;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "outbox-"));
-  cp = await createControlPlane(loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false" }));
+  cp = await createControlPlane(
+    loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false", CONTROL_PLANE_WORKER: "false" }),
+  );
 });
 afterAll(async () => {
   await cp.close();
@@ -45,7 +47,12 @@ describe("password reset outbox (SQLite)", () => {
 
   it("refuses a reset token after it has expired", async () => {
     const quick = await createControlPlane(
-      loadControlPlaneConfig({ DATA_DIR: dir, OUTBOX_PRINT: "false", PASSWORD_RESET_TTL_S: "1" }),
+      loadControlPlaneConfig({
+        DATA_DIR: dir,
+        OUTBOX_PRINT: "false",
+        CONTROL_PLANE_WORKER: "false",
+        PASSWORD_RESET_TTL_S: "1",
+      }),
     );
     try {
       await quick.services.auth.signup({ email: "late@tinyml.test", password: "first-password", name: "Late" });

@@ -25,6 +25,19 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * A subscription's stream with service errors raised mid-stream (e.g. the job removed) turned into TRPCErrors
+ * with their code, as `appErrors` does for errors thrown before the stream starts.
+ */
+export async function* withTrpcErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (e) {
+    if (e instanceof AppError) throw new TRPCError({ code: TRPC_CODE[e.code], message: e.message, cause: e });
+    throw e;
+  }
+}
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 

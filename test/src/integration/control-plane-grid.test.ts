@@ -571,3 +571,326 @@ describe("the control-plane activity worker on the real Temporal server", () => 
     expect(lines.filter((l) => l.includes("Temporal at 127.0.0.1:1 is unreachable"))).toHaveLength(1);
   });
 });
+
+const FARM_TOKEN = "farm-token-for-the-grid-tests-0123";
+
+describe.each(DATABASES)("cancellation, progress and the farm registry on $name", (db) => {
+  let served: Served;
+  let overrides: Record<string, string>;
+  let owner: Awaited<ReturnType<typeof signup>>;
+  let outsider: Awaited<ReturnType<typeof signup>>;
+  let activities: ReturnType<typeof createControlPlaneActivities>;
+
+  beforeAll(async () => {
+    overrides = await db.overrides();
+    served = await serveControlPlane({ ...overrides, FARM_TOKEN });
+    const { cp } = served;
+    activities = createControlPlaneActivities({
+      orm: cp.orm,
+      blobStore: cp.blobStore,
+      recorder: cp.services.jobRecorder,
+    });
+    owner = await signup(cp, "Owner");
+    await trpcOf(cp, owner.caller).subscription.upgrade({ tier: "basic" });
+    outsider = await signup(cp, "Outsider");
+  });
+  afterAll(() => served?.close());
+
+  const call = (path: string, token: string | null, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    return served.cp.app.request(path, { ...init, headers });
+  };
+  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+  const usage = async (caller: Caller) => (await trpcOf(served.cp, caller).subscription.get()).usage.optimizations;
+
+  it("POST /api/jobs/{id}/cancel cancels the workflow and the job at once; the quota is not given back", async () => {
+    const { cp } = served;
+    const job = await submitJob(cp, owner.token);
+    const started = await activities.startJobRun(job.id);
+    if (started.kind !== "run") throw new Error("expected a run");
+    await fetch(started.run.artifactUploads["report.json"].url, { method: "PUT", body: "{}" });
+    const before = await usage(owner.caller);
+
+    expect((await call(`/api/jobs/${job.id}/cancel`, null, { method: "POST" })).status).toBe(401);
+    const foreign = await call(`/api/jobs/${job.id}/cancel`, outsider.token, { method: "POST" });
+    expect(foreign.status).toBe(404);
+    expect(await trpcOf(cp, owner.caller).jobs.get({ id: job.id })).toMatchObject({ status: "running" });
+
+    const res = await call(`/api/jobs/${job.id}/cancel`, owner.token, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: job.id, status: "cancelled" });
+    expect(await trpcOf(cp, owner.caller).jobs.get({ id: job.id })).toMatchObject({ status: "cancelled" });
+    // Temporal was asked to cancel the workflow (no worker runs optimizeModel here, so the request waits in
+    // its history), and the artifacts wait for the workflow's cleanup activity.
+    const history = await temporal.workflow.getHandle(job.workflow_id).fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
+    expect(await cp.blobStore.list(jobArtifactPrefix(job.id))).toEqual([`${jobArtifactPrefix(job.id)}report.json`]);
+    expect(await activities.cleanUpCancelledJob(job.id)).toEqual({ removed: 1 });
+    expect(await usage(owner.caller)).toBe(before);
+
+    const again = await call(`/api/jobs/${job.id}/cancel`, owner.token, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(await errorOf(again)).toEqual({
+      code: "CONFLICT",
+      message: `job ${job.id} has already been cancelled: only a queued or running job can be cancelled`,
+    });
+  });
+
+  it("jobs.cancel (tRPC): a completed job is a CONFLICT; a job whose workflow is gone is cancelled and cleaned here", async () => {
+    const { cp } = served;
+    const trpc = trpcOf(cp, owner.caller);
+    const done = await submitJob(cp, owner.token);
+    await activities.startJobRun(done.id);
+    await activities.recordJobResult(done.id, { metrics: {}, artifact: null, notes: [] });
+    await expect(trpc.jobs.cancel({ id: done.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `job ${done.id} has already completed: only a queued or running job can be cancelled`,
+    });
+    await expect(trpcOf(cp, outsider.caller).jobs.cancel({ id: done.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    const orphan = await submitJob(cp, owner.token);
+    await cp.blobStore.put(`${jobArtifactPrefix(orphan.id)}model.tflite`, Readable.from([Buffer.from("x")]));
+    await temporal.workflow.getHandle(orphan.workflow_id).terminate("the grid test ends it");
+    const before = await usage(owner.caller);
+    expect(await trpc.jobs.cancel({ id: orphan.id })).toMatchObject({ status: "cancelled" });
+    expect(await cp.blobStore.list(jobArtifactPrefix(orphan.id))).toEqual([]);
+    expect(await usage(owner.caller)).toBe(before);
+    const metrics = await (await cp.app.request("/metrics")).text();
+    expect(metrics).toMatch(/tinyml_jobs_cancelled_total\{tier="basic"\} [1-9]/);
+  });
+
+  it("when Temporal is unreachable a cancel answers 503 and changes nothing", async () => {
+    const { cp } = served;
+    const job = await submitJob(cp, owner.token);
+    const offline = await createControlPlane(
+      loadControlPlaneConfig({
+        DATABASE_URL: overrides.DATABASE_URL ?? `sqlite:${join(served.dir, "control-plane.sqlite")}`,
+        DATA_DIR: served.dir,
+        TEMPORAL_ADDRESS: "127.0.0.1:1",
+        TEMPORAL_TIMEOUT_MS: "1500",
+        OUTBOX_PRINT: "false",
+        JWT_SECRET,
+        CONTROL_PLANE_WORKER: "false",
+      }),
+    );
+    try {
+      const res = await offline.app.request(`/api/jobs/${job.id}/cancel`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${owner.token}` },
+      });
+      expect(res.status).toBe(503);
+      expect((await errorOf(res)).message).toMatch(
+        new RegExp(
+          `^job ${job.id} was not cancelled: the orchestrator \\(Temporal at 127\\.0\\.0\\.1:1\\) is unreachable: .*; retry later$`,
+        ),
+      );
+    } finally {
+      await offline.close();
+    }
+    expect(await trpcOf(cp, owner.caller).jobs.get({ id: job.id })).toMatchObject({ status: "queued" });
+    const description = await temporal.workflow.getHandle(job.workflow_id).describe();
+    expect(description.status.name).toBe("RUNNING");
+  });
+
+  it("jobs.progress checks access before streaming and streams the stage's message", async () => {
+    const { cp } = served;
+    const job = await submitJob(cp, owner.token);
+    // Another tenant's job and an unknown id: NOT_FOUND from the call itself, not an error inside a stream.
+    await expect(trpcOf(cp, outsider.caller).jobs.progress({ id: job.id })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(trpcOf(cp, owner.caller).jobs.progress({ id: randomUUID() })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    const sse = await call(
+      `/trpc/jobs.progress?input=${encodeURIComponent(JSON.stringify({ id: job.id }))}`,
+      outsider.token,
+    );
+    const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes("httpStatus") && text.length < 10_000) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    await reader.cancel();
+    expect(text).toContain('"httpStatus":404');
+    expect(text).toContain('"appCode":"NOT_FOUND"');
+    expect(text).not.toContain("INTERNAL_SERVER_ERROR");
+
+    const events = (await trpcOf(cp, owner.caller).jobs.progress({ id: job.id, intervalMs: 100 }))[
+      Symbol.asyncIterator
+    ]();
+    expect((await events.next()).value).toMatchObject({ status: "queued", stage: "submitted", message: null });
+    await activities.startJobRun(job.id);
+    await activities.recordJobProgress(job.id, { stage: "quantize", progress: 0.5, message: "calibrating" });
+    let seen = (await events.next()).value;
+    if (seen?.stage === "analyze") seen = (await events.next()).value;
+    expect(seen).toMatchObject({ status: "running", stage: "quantize", progress: 0.5, message: "calibrating" });
+    // A new message alone is an update too.
+    await activities.recordJobProgress(job.id, { stage: "quantize", progress: 0.5, message: "exporting .tflite" });
+    expect((await events.next()).value).toMatchObject({ message: "exporting .tflite" });
+    await trpcOf(cp, owner.caller).jobs.cancel({ id: job.id });
+    expect((await events.next()).value).toMatchObject({ status: "cancelled" });
+    expect((await events.next()).done).toBe(true);
+    const rest = (await (await call(`/api/jobs/${job.id}`, owner.token)).json()) as { message: string | null };
+    expect(rest.message).toBe("exporting .tflite");
+  });
+
+  describe("farm board reports", () => {
+    const report = (body: unknown, token: string | null = FARM_TOKEN) =>
+      call("/internal/farm/boards", token, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+    const boardsOf = async (token: string | null) => call("/api/farm/boards", token);
+    type Board = { host: string; id: string; status: string; current_job_id: string | null; detail: string | null };
+    const host = () => `farm-${randomUUID().slice(0, 8)}`;
+
+    it("refuses a missing or wrong token (401) and a report that breaks the contract (400), storing nothing", async () => {
+      const name = host();
+      const good = {
+        host: name,
+        boards: [{ id: "m4-0", target: "cortex-m4", driver: "qemu", status: "idle", currentJobId: null, detail: null }],
+      };
+      const noToken = await report(good, null);
+      expect(noToken.status).toBe(401);
+      expect(await errorOf(noToken)).toEqual({
+        code: "UNAUTHORIZED",
+        message: "farm reports need Authorization: Bearer <FARM_TOKEN> (the control plane's farm token)",
+      });
+      expect((await report(good, `${FARM_TOKEN}x`)).status).toBe(401);
+      // A user's credential is not a farm token either.
+      expect((await report(good, owner.token)).status).toBe(401);
+
+      const bad = await report({
+        host: name,
+        boards: [{ id: "M4_0", target: "avr", driver: "qemu", status: "offline", currentJobId: null, detail: null }],
+      });
+      expect(bad.status).toBe(400);
+      const { message } = await errorOf(bad);
+      expect(message).toMatch(/^invalid farm report: /);
+      for (const field of ["boards.0.id", "boards.0.target", "boards.0.status"]) expect(message).toContain(field);
+      const twice = await report({ host: name, boards: [good.boards[0], good.boards[0]] });
+      expect(twice.status).toBe(400);
+      expect((await errorOf(twice)).message).toBe(
+        "invalid farm report: board ids must be unique per host (repeated: m4-0)",
+      );
+      expect((await report("{not json")).status).toBe(400);
+      const listed = (await (await boardsOf(owner.token)).json()) as { boards: Board[] };
+      expect(listed.boards.filter((b) => b.host === name)).toEqual([]);
+    });
+
+    it("upserts a host's boards, marks the ones it stops listing offline, and shows job ids only to their organization", async () => {
+      const { cp } = served;
+      const job = await submitJob(cp, owner.token);
+      const name = host();
+      const first = await report({
+        host: name,
+        boards: [
+          { id: "m4-0", target: "cortex-m4", driver: "qemu", status: "busy", currentJobId: job.id, detail: null },
+          {
+            id: "m4-1",
+            target: "cortex-m4",
+            driver: "qemu",
+            status: "unhealthy",
+            currentJobId: null,
+            detail: `timed out after 300 s running job ${job.id}`,
+          },
+          { id: "rv-0", target: "riscv", driver: "qemu", status: "idle", currentJobId: null, detail: null },
+        ],
+      });
+      expect(first.status).toBe(200);
+      expect(await first.json()).toEqual({ host: name, boards: 3, markedOffline: [] });
+
+      const mine = ((await (await boardsOf(owner.token)).json()) as { boards: Board[] }).boards.filter(
+        (b) => b.host === name,
+      );
+      expect(mine.map((b) => [b.id, b.status, b.current_job_id])).toEqual([
+        ["m4-0", "busy", job.id],
+        ["m4-1", "unhealthy", null],
+        ["rv-0", "idle", null],
+      ]);
+      expect(mine[1]?.detail).toBe(`timed out after 300 s running job ${job.id}`);
+      const theirs = (await trpcOf(cp, outsider.caller).farm.boards()).filter((b) => b.host === name);
+      expect(theirs.map((b) => [b.id, b.status, b.current_job_id])).toEqual([
+        ["m4-0", "busy", null],
+        ["m4-1", "unhealthy", null],
+        ["rv-0", "idle", null],
+      ]);
+      expect(JSON.stringify(theirs)).not.toContain(job.id);
+      expect(theirs[1]?.detail).toBe("timed out after 300 s running job a job of another organization");
+
+      // The next report no longer lists rv-0 and m4-1: they stay, offline; m4-0 is idle again.
+      const second = await report({
+        host: name,
+        boards: [{ id: "m4-0", target: "cortex-m4", driver: "qemu", status: "idle", currentJobId: null, detail: null }],
+      });
+      expect(await second.json()).toEqual({ host: name, boards: 1, markedOffline: ["m4-1", "rv-0"] });
+      const after = (await trpcOf(cp, owner.caller).farm.boards()).filter((b) => b.host === name);
+      expect(after.map((b) => [b.id, b.status])).toEqual([
+        ["m4-0", "idle"],
+        ["m4-1", "offline"],
+        ["rv-0", "offline"],
+      ]);
+      expect(after[2]?.detail).toMatch(new RegExp(`^not in the latest report of host ${name} `));
+      expect((await boardsOf(null)).status).toBe(401);
+    });
+
+    it("shows a board offline once its host has been silent for FARM_BOARD_OFFLINE_AFTER_MS; the gauge counts by status", async () => {
+      const { cp } = served;
+      const name = host();
+      await report({
+        host: name,
+        boards: [
+          { id: "m7-0", target: "cortex-m7", driver: "qemu", status: "busy", currentJobId: null, detail: null },
+          { id: "m7-1", target: "cortex-m7", driver: "probe", status: "idle", currentJobId: null, detail: null },
+        ],
+      });
+      const gauge = async () => {
+        const text = await (await cp.app.request("/metrics")).text();
+        const value = (status: string) =>
+          Number(new RegExp(`tinyml_farm_boards\\{target="cortex-m7",status="${status}"\\} (\\d+)`).exec(text)?.[1]);
+        return { busy: value("busy"), idle: value("idle"), offline: value("offline") };
+      };
+      const fresh = await gauge();
+      // 31 s pass for this host (its last report moved back in the database).
+      await cp.orm.em
+        .fork()
+        .getConnection()
+        .execute("update farm_boards set last_seen_at = ? where host = ?", [new Date(Date.now() - 31_000), name]);
+      const stale = (await trpcOf(cp, owner.caller).farm.boards()).filter((b) => b.host === name);
+      expect(stale.map((b) => b.status)).toEqual(["offline", "offline"]);
+      expect(await gauge()).toEqual({ busy: fresh.busy - 1, idle: fresh.idle - 1, offline: fresh.offline + 2 });
+      // The host reports again: back in service.
+      await report({
+        host: name,
+        boards: [{ id: "m7-0", target: "cortex-m7", driver: "qemu", status: "idle", currentJobId: null, detail: null }],
+      });
+      const back = (await trpcOf(cp, owner.caller).farm.boards()).filter((b) => b.host === name);
+      expect(back.map((b) => [b.id, b.status])).toEqual([
+        ["m7-0", "idle"],
+        ["m7-1", "offline"],
+      ]);
+    });
+
+    it("without FARM_TOKEN the control plane takes no reports (503 saying what to set)", async () => {
+      const closed = await serveControlPlane();
+      try {
+        const res = await closed.cp.app.request("/internal/farm/boards", {
+          method: "POST",
+          headers: { authorization: `Bearer ${FARM_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify({ host: "h", boards: [] }),
+        });
+        expect(res.status).toBe(503);
+        expect((await errorOf(res)).message).toBe(
+          "farm reports are off: set FARM_TOKEN on the control plane and give the farm agents the same token",
+        );
+      } finally {
+        await closed.close();
+      }
+    });
+  });
+});
