@@ -427,7 +427,7 @@ describe("the worker process (workers/service dist/worker.js)", () => {
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS as string });
     try {
       const deadline = Date.now() + 30_000;
-      while (!output.includes(`worker on task queue ${taskQueue}`)) {
+      while (!output.includes(`worker polling task queue ${taskQueue}`)) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the worker did not start:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));
       }

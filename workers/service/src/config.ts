@@ -9,11 +9,11 @@ export const WorkerConfig = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
   /** The task queue it polls: `optimize` in the grid; another name isolates a test or a developer's worker. */
   TASK_QUEUE: z.string().min(1).default(TASK_QUEUES.optimize),
-  /** `GET /metrics` of the worker (activities by outcome and duration, Node.js process, and Temporal's below). */
+  /** `GET /metrics` of the worker (activities by outcome and duration, Node.js process, and Temporal's below); 0: a free port (logged). */
   METRICS_PORT: port.default(9464),
   /** Address the metrics endpoints bind to (0.0.0.0 for a Prometheus on another host). */
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
-  /** The Temporal runtime's own Prometheus exporter (task slots, polls, caches); also appended to METRICS_PORT. */
+  /** The Temporal runtime's own Prometheus exporter (task slots, polls, caches), also appended to METRICS_PORT; 0: none. */
   TEMPORAL_METRICS_PORT: port.default(9465),
   /** Where activities make their work folders (the OS temp folder by default). */
   WORK_DIR: z.string().min(1).optional(),

@@ -40,11 +40,13 @@ export async function createOptimizeWorker(options: OptimizeWorkerOptions): Prom
 
 async function run(): Promise<void> {
   const config = loadWorkerConfig();
-  const temporalMetrics = `${config.METRICS_HOST}:${config.TEMPORAL_METRICS_PORT}`;
+  // TEMPORAL_METRICS_PORT=0: no exporter (a port picked by the Temporal core could not be found by a scraper)
+  const temporalMetrics =
+    config.TEMPORAL_METRICS_PORT === 0 ? null : `${config.METRICS_HOST}:${config.TEMPORAL_METRICS_PORT}`;
   // Before any connection: the runtime's own metrics go to a Prometheus exporter of the Temporal core, and
   // SIGINT/SIGTERM start the worker's graceful shutdown (polling stops, in-flight tasks get SHUTDOWN_GRACE_TIME).
   Runtime.install({
-    telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } },
+    ...(temporalMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: temporalMetrics } } } } : {}),
     shutdownSignals: ["SIGINT", "SIGTERM"],
   });
   const metrics = createWorkerMetrics();
@@ -52,24 +54,28 @@ async function run(): Promise<void> {
     registry: metrics.registry,
     port: config.METRICS_PORT,
     host: config.METRICS_HOST,
-    alsoScrape: `http://${temporalMetrics}/metrics`,
+    ...(temporalMetrics ? { alsoScrape: `http://${temporalMetrics}/metrics` } : {}),
   });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    const worker = await createOptimizeWorker({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TASK_QUEUE,
-      metrics,
-      ...(config.WORK_DIR ? { engine: { workDir: config.WORK_DIR } } : {}),
-    });
-    console.log(
-      `worker on task queue ${config.TASK_QUEUE} (${config.TEMPORAL_ADDRESS}), metrics at ${endpoint.url} (Temporal runtime: http://${temporalMetrics}/metrics)`,
-    );
-    // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done or the grace time is over.
-    await worker.run();
+    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    try {
+      const worker = await createOptimizeWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TASK_QUEUE,
+        metrics,
+        ...(config.WORK_DIR ? { engine: { workDir: config.WORK_DIR } } : {}),
+      });
+      console.log(
+        `worker polling task queue ${config.TASK_QUEUE} of ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}); metrics at ${endpoint.url}${temporalMetrics ? ` (Temporal runtime's also at http://${temporalMetrics}/metrics)` : ""}`,
+      );
+      // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done or the grace time is over.
+      await worker.run();
+      console.log("worker stopped");
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
     await endpoint.close();
   }
 }
