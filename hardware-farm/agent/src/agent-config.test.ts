@@ -10,7 +10,13 @@ describe("parseAgentConfig", () => {
         {
           id: "esp32-devkit-1",
           target: "esp32",
-          connection: { driver: "probe", flasher: "openocd", probe: "ftdi:0", serialPort: "/dev/ttyUSB0" },
+          connection: {
+            driver: "probe",
+            flasher: "openocd",
+            probe: "ftdi:0",
+            toolTarget: "target/esp32.cfg",
+            serialPort: "/dev/ttyUSB0",
+          },
         },
       ],
     });

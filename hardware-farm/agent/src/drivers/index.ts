@@ -1,0 +1,6 @@
+export type { BoardDriver, BoardHealth, BoardRunRequest, BoardRunResult } from "./board-driver.js";
+export { BoardHungError, BoardRunAbortedError, BoardUnavailableError, FirmwareFailedError } from "./errors.js";
+export { FLASHERS, type Flasher } from "./flashers.js";
+export { type PowerMonitor, ProbeBoardDriver } from "./probe-driver.js";
+export { QemuBoardDriver } from "./qemu-driver.js";
+export { SerialLines } from "./serial-lines.js";
