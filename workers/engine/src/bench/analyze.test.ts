@@ -111,3 +111,20 @@ describe("prepareBenchmark + analyzeBenchmark", () => {
     expect(() => analyzeBenchmark(prepared, short)).toThrow(/ran 7 of 8 inferences/);
   });
 });
+
+describe("prepareBenchmark cancelled", () => {
+  it("an aborted signal stops the builds and rejects with its reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error("activity cancelled");
+    const started = performance.now();
+    setTimeout(() => controller.abort(reason), 150);
+    const failure = await prepareBenchmark({
+      dir: work,
+      target: "riscv",
+      dataset,
+      signal: controller.signal,
+    }).catch((e) => e);
+    expect(failure).toBe(reason);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,7 +62,7 @@ export async function buildFirmware(options: {
   ];
   const step = async (args: string[], what: string) => {
     try {
-      await run("cmake", args, { maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) });
+      await runInProcessGroup("cmake", args, signal);
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
       const err = e as { stdout?: string; stderr?: string; message: string };
@@ -83,4 +83,47 @@ export async function buildFirmware(options: {
   const executable = join(buildDir, board === "host" ? "host_runner" : "fw.elf");
   if (!existsSync(executable)) throw new EngineError("UNSUPPORTED_MODEL", `the build left no ${executable}`);
   return { executable };
+}
+
+/**
+ * Runs a build command as the leader of its own process group, so that an aborted `signal` kills the whole build
+ * (cmake, ninja and the compilers they started), not cmake alone. Rejects like execFile: with stdout and stderr.
+ */
+function runInProcessGroup(command: string, args: string[], signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const limit = 16 * 1024 * 1024;
+    child.stdout.on("data", (d: Buffer) => {
+      if (stdout.length < limit) stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      if (stderr.length < limit) stderr += d.toString();
+    });
+    const onAbort = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // the group has already exited
+      }
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("error", (e) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(Object.assign(e, { stdout, stderr }));
+    });
+    child.on("close", (code, killedBy) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (code === 0) resolve();
+      else {
+        const why = killedBy ? `killed by ${killedBy}` : `exit status ${code}`;
+        reject(Object.assign(new Error(`${command} ${args.join(" ")}: ${why}`), { stdout, stderr }));
+      }
+    });
+  });
 }
