@@ -5,8 +5,13 @@ import { createControlPlane } from "./control-plane.js";
 const config = loadControlPlaneConfig();
 const controlPlane = await createControlPlane(config);
 const server = serve({ fetch: controlPlane.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  console.log(`control plane listening on http://${info.address}:${info.port}`);
+  console.log(`control plane listening on http://${info.address}:${info.port} (public URL ${config.PUBLIC_URL})`);
+  if (!config.FARM_TOKEN) console.log("farm board reports are off: set FARM_TOKEN to accept them");
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => server.close(() => void controlPlane.close().then(() => process.exit(0))));
+  process.once(signal, () => {
+    // Leave the control-plane task queue first, so Temporal hands its activities to another control plane.
+    void controlPlane.activityWorker?.stop();
+    server.close(() => void controlPlane.close().then(() => process.exit(0)));
+  });
 }

@@ -821,6 +821,27 @@ describe.each(DATABASES)("control plane on $name", (db) => {
         () => ["/trpc/orgs.addMember", json({ email: "nobody@tinyml.test", role: "member" })],
         { anonymous: 401, outsider: 403, member: 403, admin: 404 },
       ],
+      [
+        "GET /api/farm/boards",
+        () => ["/api/farm/boards", {}],
+        { anonymous: 401, outsider: 200, member: 200, admin: 200 },
+      ],
+      [
+        "GET /trpc/farm.boards",
+        () => ["/trpc/farm.boards", {}],
+        { anonymous: 401, outsider: 200, member: 200, admin: 200 },
+      ],
+      [
+        "POST /api/jobs/{id}/cancel (done)",
+        () => [`/api/jobs/${doneJobId}/cancel`, { method: "POST" }],
+        { anonymous: 401, outsider: 404, member: 409, admin: 409 },
+      ],
+      // Last: the member cancels the running job, then the admin finds it already cancelled.
+      [
+        "POST /api/jobs/{id}/cancel (running)",
+        () => [`/api/jobs/${jobId}/cancel`, { method: "POST" }],
+        { anonymous: 401, outsider: 404, member: 200, admin: 409 },
+      ],
     ];
 
     it.each(routes)("%s", async (_name, init, expected) => {
