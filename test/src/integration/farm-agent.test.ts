@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Client, Connection } from "@temporalio/client";
+import { ApplicationFailure, Client, Connection, WorkflowFailedError } from "@temporalio/client";
 import { DefaultLogger, NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import {
   FARM_REPORT_PATH,
@@ -106,7 +106,11 @@ interface AgentProcess {
   log: () => string;
 }
 
-async function startAgent(host: string, boards: { id: string; runTimeoutMs?: number }[]): Promise<AgentProcess> {
+async function startAgent(
+  host: string,
+  boards: { id: string; runTimeoutMs?: number }[],
+  env: Record<string, string> = {},
+): Promise<AgentProcess> {
   const config = {
     host,
     boards: boards.map((b) => ({ ...b, target: "cortex-m4", connection: { driver: "qemu" } })),
@@ -120,6 +124,7 @@ async function startAgent(host: string, boards: { id: string; runTimeoutMs?: num
       TEMPORAL_NAMESPACE: namespace,
       CONTROL_PLANE_URL: controlPlane.url,
       FARM_TOKEN,
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -153,6 +158,27 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+async function waitForAsync(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function childPids(pid: number): Promise<number[]> {
+  const { stdout } = await exec("ps", ["-o", "pid=", "--ppid", String(pid)]).catch(() => ({ stdout: "" }));
+  return stdout
+    .split("\n")
+    .filter((l) => l.trim())
+    .map(Number);
+}
+
+const isAlive = async (pid: number): Promise<boolean> => {
+  const { stdout } = await exec("ps", ["-o", "stat=", "-p", String(pid)]).catch(() => ({ stdout: "" }));
+  return stdout.trim() !== "" && !stdout.trim().startsWith("Z");
+};
 
 async function kwsInputs(count: number): Promise<Buffer> {
   const names = (await readdir(KWS_INPUTS)).filter((n) => n.endsWith(".bin")).sort();
@@ -315,6 +341,44 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
     await stopAgent(agent);
   });
 
+  it("firmware that fails on the board fails the benchmark once, as bad input; the board stays healthy; metrics count it", async () => {
+    const agent = await startAgent("farm-bad", [{ id: "m4-bad" }], { METRICS_PORT: "0" });
+    const jobId = `bad-${randomUUID().slice(0, 8)}`;
+    const request = await benchmarkRequest(jobId, 3);
+    // 3 inputs of 300 bytes: not a whole number of the model's 490-byte inputs, the harness refuses input.bin
+    controlPlane.blobs.set(`${jobId}/inputs.bin`, Buffer.alloc(900));
+    const handle = await startBenchmark(request, farmPriorityKey("pro"));
+    const failure = await handle.result().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause?.cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause).toMatchObject({ type: "BadInput", nonRetryable: true });
+    expect((cause as ApplicationFailure).message).toMatch(
+      /host file I\/O through semihosting failed \(exit status 2\).*input\.bin length/s,
+    );
+    expect(agent.log().match(new RegExp(`job ${jobId} attempt`, "g"))).toHaveLength(1);
+    await waitFor("the board idle again", () => boardReports(agent.host, "m4-bad").at(-1)?.status === "idle", 10_000);
+    expect(boardReports(agent.host, "m4-bad").some((b) => b.status === "unhealthy")).toBe(false);
+
+    // a good run after it, then the agent's Prometheus metrics
+    await (await startBenchmark(await benchmarkRequest(`${jobId}-ok`, 5), farmPriorityKey("pro"))).result();
+    const port = agent.log().match(/metrics on :(\d+)\/metrics/)?.[1];
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const line = (outcome: string) =>
+      new RegExp(
+        `tinyml_farm_benchmarks_total\\{target="cortex-m4",board="m4-bad",outcome="${outcome}",host="farm-bad"\\} 1`,
+      );
+    expect(metrics).toMatch(line("firmware_failed"));
+    expect(metrics).toMatch(line("succeeded"));
+    expect(metrics).toMatch(
+      /tinyml_farm_board_status\{target="cortex-m4",board="m4-bad",status="idle",host="farm-bad"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /tinyml_farm_benchmark_run_seconds_count\{host="farm-bad",target="cortex-m4",board="m4-bad",outcome="succeeded"\} 1/,
+    );
+    await stopAgent(agent);
+  });
+
   it("kill -9 of the agent running a benchmark: the benchmark completes on the other agent", async () => {
     const a = await startAgent("farm-kill-a", [{ id: "m4-a" }]);
     const b = await startAgent("farm-kill-b", [{ id: "m4-b" }]);
@@ -328,7 +392,23 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
       30_000,
     );
     const [victim, survivor] = busyJobs(a.host, "m4-a").includes(jobId) ? [a, b] : [b, a];
+    let emulator: number[] = [];
+    await waitForAsync(
+      "the emulator running",
+      async () => {
+        emulator = await childPids(victim.child.pid as number);
+        return emulator.length > 0;
+      },
+      10_000,
+    );
+    expect(emulator).toHaveLength(1);
     victim.child.kill("SIGKILL");
+    // the emulator dies with its agent (it holds the board)
+    await waitForAsync(
+      "the killed agent's emulator to exit",
+      async () => !(await isAlive(emulator[0] as number)),
+      5_000,
+    );
 
     const result = (await handle.result()) as FarmRunResult;
     expect(result.host).toBe(survivor.host);

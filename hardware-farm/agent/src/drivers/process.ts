@@ -1,5 +1,17 @@
 import { spawn } from "node:child_process";
 import { BoardUnavailableError } from "./errors.js";
+import { findOnPath } from "./tools.js";
+
+/**
+ * `setpriv --pdeathsig KILL` (util-linux), where present: the kernel kills the tool when the agent dies, even by
+ * `kill -9`, so an emulator or a flasher holding a probe never outlives the agent that started it (the benchmark
+ * is retried elsewhere and the board must be free when the agent comes back).
+ */
+let setpriv: Promise<string | null> | null = null;
+const findSetpriv = () => {
+  setpriv ??= process.platform === "linux" ? findOnPath("setpriv") : Promise.resolve(null);
+  return setpriv;
+};
 
 export interface ProcessOutcome {
   /** Exit status; `null` when the process was killed. */
@@ -15,17 +27,20 @@ export interface ProcessOutcome {
  * deadline passes or the signal aborts. `onText` sees stdout and stderr as they arrive (progress lines).
  * A tool that is not installed is a `BoardUnavailableError` naming it: "pyocd not found on PATH".
  */
-export function runToDeadline(
+export async function runToDeadline(
   binary: string,
   args: string[],
   options: { cwd?: string; timeoutMs: number; signal?: AbortSignal; onText?: (text: string) => void },
 ): Promise<ProcessOutcome> {
+  const wrapper = await findSetpriv();
+  if (wrapper && !(await findOnPath(binary))) throw new BoardUnavailableError(`${binary} not found on PATH`);
+  const [file, argv] = wrapper ? [wrapper, ["--pdeathsig", "KILL", binary, ...args]] : [binary, args];
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       resolve({ status: null, stdout: "", stderr: "", timedOut: false, aborted: true });
       return;
     }
-    const child = spawn(binary, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
