@@ -58,7 +58,14 @@ export function createMetrics() {
       registers: [registry],
       async collect() {
         if (!countFarmBoards) return;
-        const counts = await countFarmBoards();
+        let counts: Awaited<ReturnType<FarmBoardCounter>>;
+        try {
+          counts = await countFarmBoards();
+        } catch (e) {
+          // A database hiccup must not fail the whole scrape: the gauge keeps its last values.
+          console.error("[metrics] tinyml_farm_boards: the board registry could not be read:", e);
+          return;
+        }
         this.reset();
         // Every target and status is a series, so a dashboard sees a target drop to zero.
         for (const target of TARGET_IDS) for (const status of BOARD_STATUSES) this.set({ target, status }, 0);

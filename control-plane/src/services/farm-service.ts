@@ -71,6 +71,12 @@ export function createFarmService(deps: { orm: MikroORM; metrics: Metrics }) {
           `invalid farm report: ${parsed.error.issues.map((i) => `${i.path.join(".") || "report"}: ${i.message}`).join("; ")}`,
         );
       }
+      // What the registry's columns hold (the contract leaves these lengths open).
+      const tooLong = parsed.data.boards.flatMap((b, i) => [
+        ...(b.id.length > 100 ? [`boards.${i}.id: at most 100 characters`] : []),
+        ...((b.currentJobId?.length ?? 0) > 100 ? [`boards.${i}.currentJobId: at most 100 characters`] : []),
+      ]);
+      if (tooLong.length > 0) throw badRequest(`invalid farm report: ${tooLong.join("; ")}`);
       const ids = parsed.data.boards.map((b) => b.id);
       const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
       if (repeated.length > 0) {

@@ -173,7 +173,7 @@ export function createJobService(deps: {
         progress: 0,
         workflowId,
         datasetBlobKey: input.dataset?.blobKey ?? null,
-        datasetFileName: input.dataset?.fileName ?? null,
+        datasetFileName: input.dataset?.fileName.slice(0, 300) ?? null,
         datasetBytes: input.dataset?.bytes ?? null,
         datasetSha256: input.dataset?.sha256 ?? null,
         errorMessage: null,

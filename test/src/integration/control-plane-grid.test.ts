@@ -485,11 +485,8 @@ describe("the control-plane activity worker on the real Temporal server", () => 
     const job = await submitJob(cp, user.token);
 
     const workflowQueue = `probe-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: workerConnection,
-      taskQueue: workflowQueue,
-      workflowBundle: await bundleProbeWorkflows(scratch),
-    });
+    const workflowBundle = await bundleProbeWorkflows(scratch);
+    const worker = await Worker.create({ connection: workerConnection, taskQueue: workflowQueue, workflowBundle });
     const result = (await worker.runUntil(
       temporal.workflow.execute("controlPlaneProbe", {
         taskQueue: workflowQueue,
@@ -506,11 +503,7 @@ describe("the control-plane activity worker on the real Temporal server", () => 
     });
 
     // An unknown job fails the workflow at once: the activity's failure is non-retryable.
-    const failing = await Worker.create({
-      connection: workerConnection,
-      taskQueue: workflowQueue,
-      workflowBundle: await bundleProbeWorkflows(await mkdtemp(join(scratch, "again-"))),
-    });
+    const failing = await Worker.create({ connection: workerConnection, taskQueue: workflowQueue, workflowBundle });
     const unknown = randomUUID();
     const outcome = await failing.runUntil(
       temporal.workflow
@@ -773,6 +766,9 @@ describe.each(DATABASES)("cancellation, progress and the farm registry on $name"
       const { message } = await errorOf(bad);
       expect(message).toMatch(/^invalid farm report: /);
       for (const field of ["boards.0.id", "boards.0.target", "boards.0.status"]) expect(message).toContain(field);
+      const long = await report({ host: name, boards: [{ ...good.boards[0], id: `m${"4".repeat(100)}` }] });
+      expect(long.status).toBe(400);
+      expect((await errorOf(long)).message).toBe("invalid farm report: boards.0.id: at most 100 characters");
       const twice = await report({ host: name, boards: [good.boards[0], good.boards[0]] });
       expect(twice.status).toBe(400);
       expect((await errorOf(twice)).message).toBe(
