@@ -172,7 +172,8 @@ export function createControlPlaneActivities(
         recorder.recordResult(jobId, {
           metrics,
           ...(artifact ? { artifact: { blobKey: artifact.key, fileName: artifact.fileName } } : {}),
-          notes,
+          // Notes are for reading: long ones are cut rather than failing a finished job.
+          notes: notes.slice(0, 100).map((n) => n.slice(0, 2000)),
         }),
       );
     },
