@@ -3,6 +3,7 @@ import { farmTaskQueue, type TargetId } from "@tinyml/workflows/contracts";
 import type { AgentConfig, BoardConfig } from "./agent-config.js";
 import { BoardPool, type PooledBoard } from "./board-pool.js";
 import { BoardReporter } from "./board-reporter.js";
+import { farmWorkerTuner } from "./board-slots.js";
 import type { BoardDriver } from "./drivers/board-driver.js";
 import { ProbeBoardDriver } from "./drivers/probe-driver.js";
 import { QemuBoardDriver } from "./drivers/qemu-driver.js";
@@ -42,7 +43,7 @@ export interface FarmAgent {
 
 /**
  * A farm host's agent: for each target among its boards, one Temporal worker on `farm.<target>` whose activity
- * slots equal the target's healthy boards, hosting `runBenchmark`. Task priority does the scheduling: a board that
+ * slots are the target's healthy boards (`boardSlotSupplier`: live, not fixed at start), hosting `runBenchmark`. Task priority does the scheduling: a board that
  * frees up polls its queue and the server hands it the most urgent task (Pro/Enterprise before Free/Basic, see
  * `farmPriorityKey`). A target whose last healthy board goes unhealthy stops being polled (its worker shuts
  * down, so its tasks go to other agents); an unhealthy board is checked again every `recheckUnhealthyMs` and the
@@ -75,7 +76,7 @@ export function createFarmAgent(options: FarmAgentOptions): FarmAgent {
       namespace: options.namespace ?? "default",
       taskQueue,
       activities,
-      maxConcurrentActivityTaskExecutions: slots,
+      tuner: farmWorkerTuner(pool, target),
       identity: `${config.host}/${target}@${process.pid}`,
     }).finally(() => starting.delete(target));
     const running = worker.run().catch((e: Error) => log.error(`worker of ${taskQueue} failed: ${e.message}`));

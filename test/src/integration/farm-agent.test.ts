@@ -419,6 +419,32 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
     await stopAgent(survivor);
   });
 
+  it("a board that goes unhealthy takes its slot with it: the agent stops taking more work than its healthy boards", async () => {
+    const p = await startAgent("farm-slots", [{ id: "m4-x", runTimeoutMs: 150 }, { id: "m4-y" }]);
+    const tag = randomUUID().slice(0, 8);
+    const long = await startBenchmark(await benchmarkRequest(`long-${tag}`, 1000), farmPriorityKey("pro"));
+    // m4-x (first idle) hangs up on it and turns unhealthy; the retry runs on m4-y
+    await waitFor("the retry on m4-y", () => busyJobs(p.host, "m4-y").includes(`long-${tag}`), 30_000);
+    expect(boardReports(p.host, "m4-x").at(-1)?.status).toBe("unhealthy");
+
+    const next = await startBenchmark(await benchmarkRequest(`next-${tag}`, 20), farmPriorityKey("pro"));
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      if (((await next.describe()).raw.pendingActivities ?? []).length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    // one healthy board, busy: the agent has no slot to poll with, so the task waits in the queue …
+    expect(p.log()).not.toMatch(new RegExp(`job next-${tag}`));
+    // … where another agent takes it while the long run goes on
+    const q = await startAgent("farm-slots-q", [{ id: "m4-q" }]);
+    const nextRun = (await next.result()) as FarmRunResult;
+    expect(nextRun).toMatchObject({ host: q.host, boardId: "m4-q", attempt: 1 });
+    expect(busyJobs(p.host, "m4-y")).toEqual([`long-${tag}`]);
+    const longRun = (await long.result()) as FarmRunResult;
+    expect(longRun).toMatchObject({ host: p.host, boardId: "m4-y", attempt: 2 });
+    await Promise.all([stopAgent(p), stopAgent(q)]);
+  });
+
   it("a hung board is reported unhealthy, its agent stops polling, the benchmark succeeds on another board", async () => {
     // 200 KWS inferences take over a second in QEMU: a 150 ms limit makes the board hang up every time.
     const tight = await startAgent("farm-hung", [{ id: "m4-tight", runTimeoutMs: 150 }]);
