@@ -187,7 +187,8 @@ async function benchmarkOnFarm(
     startToCloseTimeout: BENCHMARK_RUN_TIMEOUT,
     scheduleToCloseTimeout: BENCHMARK_WAIT_TIMEOUT,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: { ...RETRY, maximumAttempts: 0 },
+    // No attempt limit: a board that hangs or an agent that dies sends the run to another board, until the wait ends.
+    retry: { ...RETRY, maximumAttempts: undefined },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const ran = await farm.runBenchmark({
@@ -216,10 +217,13 @@ async function benchmarkOnFarm(
       "report.json",
       "c.tar.gz",
       "model.tflite",
+      "model.onnx",
     ]),
     uploads: pick(run.artifactUploads, ["benchmark.json", "report.json", "bundle.tar.gz"]),
   });
-  return { metrics: finished.metrics, notes: finished.notes, bundled: true };
+  const where = `benchmarked on board ${ran.boardId} of farm host ${ran.host} (${ran.driver} driver, figures ${ran.source})`;
+  const attempts = ran.attempt > 1 ? `, attempt ${ran.attempt} (earlier attempts ended with their board or agent)` : "";
+  return { metrics: finished.metrics, notes: [`${where}${attempts}`, ...finished.notes], bundled: true };
 }
 
 function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
