@@ -8,6 +8,7 @@ import {
   type FarmActivities,
   type FarmRunRequest,
   type FarmRunResult,
+  farmTaskQueue,
   TargetId,
 } from "@tinyml/workflows/contracts";
 import { BlobTransferError, downloadBlob, uploadBlob } from "./blob-transfer.js";
@@ -49,7 +50,7 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
     async runBenchmark(request: FarmRunRequest): Promise<FarmRunResult> {
       const context = Context.current();
       const signal = context.cancellationSignal;
-      validate(request);
+      validate(request, context.info.taskQueue);
       let stage = "waiting for a board";
       let done = 0;
       let board: PooledBoard | null = null;
@@ -132,9 +133,14 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
   };
 }
 
-function validate(request: FarmRunRequest): void {
+function validate(request: FarmRunRequest, taskQueue: string): void {
   const problems: string[] = [];
   if (!TargetId.safeParse(request.target).success) problems.push(`unknown target "${request.target}"`);
+  else if (taskQueue !== farmTaskQueue(request.target)) {
+    problems.push(
+      `a ${request.target} benchmark was sent to task queue ${taskQueue} (use ${farmTaskQueue(request.target)})`,
+    );
+  }
   if (!Number.isInteger(request.inferences) || request.inferences < 1) problems.push("inferences must be ≥ 1");
   if (!Number.isInteger(request.outputBytes) || request.outputBytes < 1) problems.push("outputBytes must be ≥ 1");
   if (problems.length > 0) {
