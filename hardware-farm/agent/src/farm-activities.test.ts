@@ -102,8 +102,8 @@ describe("runBenchmark (mock activity environment, real QEMU board, real HTTP bl
     });
     expect(result.perInference).toHaveLength(10);
     expect(blobs.get("out-kws.elf")?.length).toBe(120);
-    expect(beats[0]).toEqual({ stage: "waiting for a board", boardId: null, done: 0 });
-    expect(beats).toContainEqual({ stage: "uploading", boardId: "m4-1", done: 10 });
+    expect(beats[0]).toEqual({ stage: "waiting for a board", boardId: null, done: 0, hungBoards: [] });
+    expect(beats).toContainEqual({ stage: "uploading", boardId: "m4-1", done: 10, hungBoards: [] });
     expect(pool.report()[0]).toMatchObject({ status: "idle", currentJobId: null });
   });
 
@@ -130,6 +130,29 @@ describe("runBenchmark (mock activity environment, real QEMU board, real HTTP bl
     expect(await metrics.registry.getSingleMetricAsString("tinyml_farm_benchmarks_total")).toMatch(
       /outcome="board_hung",host="farm-unit"\} 1/,
     );
+  });
+
+  it("the boards a job hung on travel in the heartbeat; after two, the next attempt fails as bad input at once", async () => {
+    const { pool, activities } = agentParts(400);
+    const environment = env();
+    const beats: unknown[] = [];
+    environment.on("heartbeat", (d: unknown) => beats.push(d));
+    await failureOf(environment.run(activities.runBenchmark, request("hang.elf", "small-inputs.bin", 2, 4)));
+    expect(beats.at(-1)).toMatchObject({ stage: "hung", hungBoards: ["farm-unit/m4-1"] });
+
+    const fresh = agentParts();
+    const third = new MockActivityEnvironment({
+      taskQueue: "farm.cortex-m4",
+      attempt: 3,
+      heartbeatDetails: { stage: "hung", boardId: "m4-2", done: 0, hungBoards: ["farm-a/m4-1", "farm-b/m4-2"] },
+    });
+    const failure = await failureOf(
+      third.run(fresh.activities.runBenchmark, request("kws.elf", "kws-inputs.bin", 10, 12)),
+    );
+    expect(failure).toMatchObject({ type: "BadInput", nonRetryable: true });
+    expect(failure?.message).toMatch(/the firmware did not finish on 2 boards \(farm-a\/m4-1, farm-b\/m4-2\)/);
+    expect(fresh.pool.report()[0]?.status).toBe("idle");
+    expect(pool.report()[0]?.status).toBe("unhealthy");
   });
 
   it("blobs: a refused URL is bad input, an unavailable store is retried", async () => {

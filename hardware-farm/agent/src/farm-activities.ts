@@ -20,6 +20,26 @@ import type { AgentMetrics, BenchmarkOutcome } from "./metrics.js";
 /** How often a running benchmark heartbeats (the SDK throttles to the activity's heartbeat timeout). */
 export const BENCHMARK_HEARTBEAT_MS = 1_000;
 
+/**
+ * After one job's firmware has hung on this many boards, the hang is taken to be the firmware's (an endless loop, or
+ * more work than the run timeout allows), not the boards': the benchmark fails as bad input instead of taking one
+ * board after another out of service. The boards it hung on travel from attempt to attempt in the heartbeat details.
+ */
+export const MAX_HUNG_BOARDS = 2;
+
+interface BenchmarkHeartbeat {
+  stage: string;
+  boardId: string | null;
+  done: number;
+  /** `host/board` of each board this job's firmware hung on, over all attempts. */
+  hungBoards: string[];
+}
+
+const hungBoardsOf = (details: unknown): string[] => {
+  const hung = (details as Partial<BenchmarkHeartbeat> | undefined)?.hungBoards;
+  return Array.isArray(hung) ? hung.filter((b): b is string => typeof b === "string") : [];
+};
+
 /** Failure types of the retryable failures: the board's trouble, so the benchmark runs again elsewhere. */
 export const FARM_FAILURE_TYPES = Object.freeze({
   boardHung: "BoardHung",
@@ -51,10 +71,20 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
       const context = Context.current();
       const signal = context.cancellationSignal;
       validate(request, context.info.taskQueue);
+      const hungBoards = hungBoardsOf(context.info.heartbeatDetails);
+      if (hungBoards.length >= MAX_HUNG_BOARDS) {
+        throw ApplicationFailure.nonRetryable(
+          `the firmware did not finish on ${hungBoards.length} boards (${hungBoards.join(", ")}), each stopped at its run timeout: it may never finish (an endless loop) or need more time than a farm run allows`,
+          FAILURE_TYPES.badInput,
+        );
+      }
       let stage = "waiting for a board";
       let done = 0;
       let board: PooledBoard | null = null;
-      const beat = () => context.heartbeat({ stage, boardId: board?.config.id ?? null, done });
+      const beat = () => {
+        const details: BenchmarkHeartbeat = { stage, boardId: board?.config.id ?? null, done, hungBoards };
+        context.heartbeat(details);
+      };
       beat();
       const heartbeats = setInterval(beat, BENCHMARK_HEARTBEAT_MS);
       const dir = await mkdtemp(join(tmpdir(), "tinyml-farm-job-"));
@@ -113,6 +143,12 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
           attempt: context.info.attempt,
         };
       } catch (e) {
+        if (e instanceof BoardHungError && board) {
+          // recorded for the next attempt, wherever it runs
+          hungBoards.push(`${deps.host}/${board.config.id}`);
+          stage = "hung";
+          beat();
+        }
         const failure = classify(e, board, request, deps);
         outcome = failure.outcome;
         // a cancelled activity confirms its cancellation with the SDK's own CancelledFailure

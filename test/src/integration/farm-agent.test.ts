@@ -419,6 +419,32 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
     await stopAgent(survivor);
   });
 
+  it("firmware that hangs on two boards is the firmware's fault: bad input, not a third board taken down", async () => {
+    const tight = await startAgent("farm-hung-twice", [
+      { id: "m4-t1", runTimeoutMs: 150 },
+      { id: "m4-t2", runTimeoutMs: 150 },
+    ]);
+    const jobId = `hung-twice-${randomUUID().slice(0, 8)}`;
+    const handle = await startBenchmark(await benchmarkRequest(jobId, 200), farmPriorityKey("pro"));
+    await waitFor(
+      "both boards unhealthy",
+      () => ["m4-t1", "m4-t2"].every((id) => boardReports(tight.host, id).at(-1)?.status === "unhealthy"),
+      30_000,
+    );
+    const spare = await startAgent("farm-hung-twice-spare", [{ id: "m4-s" }]);
+    const failure = await handle.result().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause?.cause;
+    expect(cause).toMatchObject({ type: "BadInput", nonRetryable: true });
+    expect((cause as ApplicationFailure).message).toMatch(
+      /the firmware did not finish on 2 boards \(farm-hung-twice\/m4-t\d, farm-hung-twice\/m4-t\d\)/,
+    );
+    // the spare board never ran it and stays healthy
+    expect(spare.log()).not.toMatch(/running 200 inferences/);
+    expect(boardReports(spare.host, "m4-s").every((b) => b.status !== "unhealthy")).toBe(true);
+    await Promise.all([stopAgent(tight), stopAgent(spare)]);
+  });
+
   it("a board that goes unhealthy takes its slot with it: the agent stops taking more work than its healthy boards", async () => {
     const p = await startAgent("farm-slots", [{ id: "m4-x", runTimeoutMs: 150 }, { id: "m4-y" }]);
     const tag = randomUUID().slice(0, 8);
