@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApplicationFailure, CancelledFailure } from "@temporalio/common";
@@ -11,7 +11,7 @@ import { QemuBoardDriver } from "./drivers/qemu-driver.js";
 import { createFarmActivities } from "./farm-activities.js";
 import type { AgentLog } from "./log.js";
 import { AgentMetrics } from "./metrics.js";
-import { kwsFirmware, kwsInputs, misbehavingFirmware } from "./testing/firmware.js";
+import { kwsFirmware, kwsInputs, misbehavingFirmware, WORK } from "./testing/firmware.js";
 
 /**
  * runBenchmark in Temporal's mock activity environment, on a real QEMU board and real firmware, with its blobs
@@ -52,7 +52,10 @@ beforeAll(async () => {
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 180_000);
-afterAll(() => server?.close());
+afterAll(async () => {
+  server?.close();
+  await rm(WORK, { recursive: true, force: true });
+});
 
 function agentParts(runTimeoutMs = 60_000) {
   const config = parseAgentConfig({

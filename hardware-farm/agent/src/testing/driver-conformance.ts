@@ -1,13 +1,20 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFile, mkdtemp } from "node:fs/promises";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BoardDriver } from "../drivers/board-driver.js";
 import { BoardHungError, BoardRunAbortedError, FirmwareFailedError } from "../drivers/errors.js";
-import { kwsFirmware, kwsInputs, kwsTflmOutputsSha256, misbehavingFirmware, type TestFirmware } from "./firmware.js";
+import {
+  kwsFirmware,
+  kwsInputs,
+  kwsTflmOutputsSha256,
+  misbehavingFirmware,
+  type TestFirmware,
+  WORK,
+} from "./firmware.js";
 
 const exec = promisify(execFile);
 const INFERENCES = 20;
@@ -48,6 +55,7 @@ export function boardDriverConformance(name: string, makeDriver: () => BoardDriv
       inputs = await kwsInputs(INFERENCES);
       tflmSha256 = await kwsTflmOutputsSha256(inputs);
     }, 180_000);
+    afterAll(() => rm(WORK, { recursive: true, force: true }));
 
     it("is healthy", async () => {
       const health = await makeDriver().check();

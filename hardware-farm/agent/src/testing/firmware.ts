@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { threadId } from "node:worker_threads";
 
 /**
  * Test support (not part of the package build): real benchmark firmware for the farm's tests. The agent may not
@@ -11,7 +12,8 @@ import { promisify } from "node:util";
  */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 export const FIXTURES = process.env.TINYML_FIXTURES ?? join(REPO_ROOT, "..", "shared", "fixtures");
-export const WORK = join(REPO_ROOT, ".tmp", "farm-agent");
+/** A folder per test process: test files run in parallel and must not build into one CMake tree at once. */
+export const WORK = join(REPO_ROOT, ".tmp", "farm-agent", `${process.pid}-${threadId}`);
 const KWS_MODEL = join(FIXTURES, "mlperf-tiny", "kws", "kws_ref_model.tflite");
 const KWS_INPUTS = join(FIXTURES, "mlperf-tiny", "kws", "eembc-inputs");
 
