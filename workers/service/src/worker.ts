@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import { TASK_QUEUES } from "@tinyml/workflows/contracts";
@@ -57,6 +58,8 @@ async function run(): Promise<void> {
     ...(temporalMetrics ? { alsoScrape: `http://${temporalMetrics}/metrics` } : {}),
   });
   try {
+    // The work folder is made here, so a fresh path in WORK_DIR works (activities make their folders inside it).
+    if (config.WORK_DIR) await mkdir(config.WORK_DIR, { recursive: true });
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     try {
       const worker = await createOptimizeWorker({
