@@ -8,6 +8,7 @@ import type { BoardDriver } from "./drivers/board-driver.js";
 import { ProbeBoardDriver } from "./drivers/probe-driver.js";
 import { QemuBoardDriver } from "./drivers/qemu-driver.js";
 import { createFarmActivities } from "./farm-activities.js";
+import { createHealthActivities } from "./health-activities.js";
 import { type AgentLog, consoleLog } from "./log.js";
 import { AgentMetrics } from "./metrics.js";
 
@@ -56,7 +57,10 @@ export function createFarmAgent(options: FarmAgentOptions): FarmAgent {
   const pool = new BoardPool(config.boards.map((board) => ({ config: board, driver: makeDriver(board) })));
   const metrics = new AgentMetrics(config.host, pool);
   const reporter = new BoardReporter({ host: config.host, pool, controlPlane: options.controlPlane, log });
-  const activities = createFarmActivities({ host: config.host, pool, metrics, log, runTimeoutMs: config.runTimeoutMs });
+  const activities = {
+    ...createFarmActivities({ host: config.host, pool, metrics, log, runTimeoutMs: config.runTimeoutMs }),
+    ...createHealthActivities(),
+  };
   const workers = new Map<TargetId, { worker: Worker; running: Promise<void> }>();
   let stopping = false;
   let recheckTimer: NodeJS.Timeout | null = null;

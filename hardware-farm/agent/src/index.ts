@@ -5,6 +5,7 @@ export { BoardPool, NoHealthyBoardError, type PooledBoard } from "./board-pool.j
 export { BoardReporter } from "./board-reporter.js";
 export * from "./drivers/index.js";
 export { BENCHMARK_HEARTBEAT_MS, createFarmActivities, FARM_FAILURE_TYPES } from "./farm-activities.js";
+export { createHealthActivities } from "./health-activities.js";
 export { type AgentLog, consoleLog } from "./log.js";
 export { AgentEnv, loadAgentConfigFile, loadAgentEnv, main } from "./main.js";
 export { AgentMetrics } from "./metrics.js";

@@ -316,6 +316,12 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
     await waitFor("the board busy", () => busyJobs(host, "m4-prio").includes(`occupy-${tag}`), 30_000);
 
     const free = await startBenchmark(await benchmarkRequest(`free-${tag}`, 20), farmPriorityKey("free"));
+    // the grid health check takes a board slot like any task (default priority 3: queued behind the Free one)
+    const health = client.workflow.execute("gridHealthCheck", {
+      taskQueue: WORKFLOW_QUEUE,
+      workflowId: `farm-health-${tag}`,
+      args: [["farm.cortex-m4"]],
+    }) as Promise<{ taskQueue: string; pid: number }[]>;
     // the Free task is queued first (its workflow has scheduled the activity) …
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       const pending = (await free.describe()).raw.pendingActivities ?? [];
@@ -332,6 +338,7 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
       pro.result() as Promise<FarmRunResult>,
     ]);
     expect(busyJobs(host, "m4-prio")).toEqual([`occupy-${tag}`, `pro-${tag}`, `free-${tag}`]);
+    expect(await health).toEqual([expect.objectContaining({ taskQueue: "farm.cortex-m4", pid: agent.child.pid })]);
     for (const run of [occupied, freeRun, proRun]) {
       expect(run).toMatchObject({ host, boardId: "m4-prio", driver: "qemu", source: "emulated", attempt: 1 });
     }

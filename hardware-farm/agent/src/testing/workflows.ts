@@ -1,4 +1,8 @@
 import { proxyActivities } from "@temporalio/workflow";
+
+// the grid health check, to prove a farm queue is served
+export { gridHealthCheck } from "@tinyml/workflows";
+
 import {
   type FarmActivities,
   type FarmRunRequest,
