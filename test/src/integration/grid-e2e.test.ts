@@ -81,10 +81,15 @@ async function submitKws(options: { model?: string } = {}) {
 
 type Job = Awaited<ReturnType<TinymlClient["jobs"]["get"]["query"]>>;
 
-async function waitForJob(id: string, until: (job: Job) => boolean, timeoutMs = 240_000): Promise<Job> {
+async function waitForJob(
+  id: string,
+  until: (job: Job) => boolean,
+  timeoutMs = 240_000,
+  client: TinymlClient = api,
+): Promise<Job> {
   const started = Date.now();
   for (;;) {
-    const job = await api.jobs.get.query({ id });
+    const job = await client.jobs.get.query({ id });
     if (until(job)) return job;
     if (Date.now() - started > timeoutMs)
       throw new Error(`job ${id} still ${JSON.stringify(job)} after ${timeoutMs} ms`);
@@ -378,4 +383,54 @@ describe.sequential("the grid end to end", () => {
     expect(attempts.analyzeModel).toBe(1);
     expect(attempts.quantizeModel).toBeUndefined();
   }, 120_000);
+
+  it("a Pro job and a Free job waiting for one board: the Pro benchmark runs first", async () => {
+    // No board serves cortex-m4 while both jobs are compiled and queue for the farm.
+    await Promise.all(processes.filter((p) => p.name.startsWith("agent-")).map((p) => p.stop()));
+    const session = await createTinymlClient({ url }).auth.signup.mutate({
+      email: `e2e-free-${randomUUID()}@tinyml.test`,
+      password: "e2e-password-1",
+      name: "Free",
+    });
+    const freeKey = (
+      await createTinymlClient({ url, apiKey: session.accessToken }).apiKeys.create.mutate({ name: "e2e" })
+    ).key;
+    const free = createTinymlClient({ url, apiKey: freeKey });
+    expect((await free.subscription.get.query()).tier).toBe("free");
+    const freeProject = (await free.projects.create.mutate({ name: "free" })).id;
+    const upload = {
+      model: KWS,
+      dataset: KWS_DATA,
+      hardwareTarget: "cortex-m4",
+      modelFramework: "tflite",
+      quantizationType: "int8",
+    } as const;
+    const freeJob = await free.optimize(freeProject, upload);
+    const proJob = await api.optimize(projectId, upload);
+    const waiting = (j: Job) => (j.stage === "benchmark" && j.progress < 0.9) || ended(j);
+    for (const [id, client] of [
+      [freeJob.id, free],
+      [proJob.id, api],
+    ] as const) {
+      const job = await waitForJob(id, waiting, 300_000, client);
+      expect(job.status, job.error ?? "").toBe("running");
+    }
+    await agent("agent-c"); // one board
+    expect((await waitForJob(freeJob.id, ended, 300_000, free)).status).toBe("completed");
+    expect((await waitForJob(proJob.id, ended, 300_000)).status).toBe("completed");
+    const benchmarkStart = async (jobId: string) => {
+      const history = await temporal.workflow.getHandle(optimizeModelWorkflowId(jobId)).fetchHistory();
+      const scheduled = new Set<string>();
+      for (const event of history.events ?? []) {
+        if (event.activityTaskScheduledEventAttributes?.activityType?.name === "runBenchmark")
+          scheduled.add(String(event.eventId));
+        const started = event.activityTaskStartedEventAttributes;
+        if (started && scheduled.has(String(started.scheduledEventId)))
+          return Number(event.eventTime?.seconds) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
+      }
+      throw new Error(`no runBenchmark started for job ${jobId}`);
+    };
+    const [proStart, freeStart] = [await benchmarkStart(proJob.id), await benchmarkStart(freeJob.id)];
+    expect(proStart).toBeLessThan(freeStart);
+  }, 600_000);
 });
