@@ -228,6 +228,11 @@ describe.sequential("the grid end to end", () => {
     const final = await api.jobs.get.query({ id: job.id });
     expect(final.status, final.error ?? "").toBe("completed");
     expect([...stages]).toEqual(expect.arrayContaining(["quantize", "compile", "benchmark", "done"]));
+    // The workflow's own answer to the progress query agrees with the job row.
+    const progress = await temporal.workflow
+      .getHandle(optimizeModelWorkflowId(job.id))
+      .query<{ status: string; stage: string; progress: number }>("progress");
+    expect(progress).toMatchObject({ status: "completed", stage: "done", progress: 1 });
     const results = await api.results(job.id);
     const m = results.metrics as Record<string, { value: number; source: string }>;
 
