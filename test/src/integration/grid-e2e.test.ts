@@ -332,7 +332,12 @@ describe.sequential("the grid end to end", () => {
     const job = await submitKws();
     const afterSubmit = await api.subscription.get.query();
     expect(afterSubmit.usage.optimizations).toBe(before.usage.optimizations + 1);
-    await waitForJob(job.id, (j) => j.stage === "quantize" || ended(j));
+    // Cancel while the firmware is being built: quantizeModel has written its artifacts by then.
+    await waitForJob(job.id, (j) => j.stage === "compile" || ended(j));
+    const written = await artifactKeys(job.id);
+    expect(written.map((k) => k.slice(jobArtifactPrefix(job.id).length))).toEqual(
+      expect.arrayContaining(["model.tflite", "model.onnx", "report.json", "c.tar.gz"]),
+    );
     await api.cancel(job.id);
     const done = await waitForJob(job.id, ended);
     expect(done.status).toBe("cancelled");
@@ -344,6 +349,9 @@ describe.sequential("the grid end to end", () => {
         (e: Error) => `${e.name}: ${e.cause instanceof Error ? e.cause.name : ""}`,
       );
     expect(description).toMatch(/Cancel/);
+    // The workflow's clean-up ran after the cancelled activity stopped: nothing is left, nothing came after.
+    expect(await artifactKeys(job.id)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 3000));
     expect(await artifactKeys(job.id)).toEqual([]);
     expect((await api.subscription.get.query()).usage.optimizations).toBe(afterSubmit.usage.optimizations);
   }, 400_000);
