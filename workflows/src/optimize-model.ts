@@ -128,7 +128,6 @@ export async function optimizeModel(jobId: string): Promise<void> {
     Object.assign(metrics, deployment.metrics);
     notes.push(...deployment.notes);
 
-    state.stage = "done";
     await controlPlane.recordJobResult(jobId, {
       metrics,
       artifact: deployment.bundled

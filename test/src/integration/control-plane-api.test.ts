@@ -13,9 +13,9 @@ import {
   createControlPlane,
   loadControlPlaneConfig,
 } from "@tinyml/control-plane";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
+import { freshPostgresDatabase } from "../services/stack-settings.js";
 
 /**
  * The control plane's API suite, written once and run on both databases: an SQLite file and the real
@@ -36,17 +36,8 @@ const DATABASES: DatabaseCase[] = [
   { name: "SQLite", url: async (dir) => `sqlite:${join(dir, "control-plane.sqlite")}` },
   {
     name: "PostgreSQL",
-    async url() {
-      // A fresh database per run on the shared server, so every run starts from an empty schema.
-      const name = `cp_${randomUUID().replaceAll("-", "")}`;
-      const admin = new pg.Client({ connectionString: env.DATABASE_URL });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      await admin.end();
-      const url = new URL(env.DATABASE_URL as string);
-      url.pathname = `/${name}`;
-      return url.toString();
-    },
+    // A fresh database per run on the shared server, so every run starts from an empty schema.
+    url: () => freshPostgresDatabase(env, "cp"),
   },
 ];
 

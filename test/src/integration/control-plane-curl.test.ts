@@ -9,6 +9,7 @@ import { Client, Connection } from "@temporalio/client";
 import { type ControlPlane, createControlPlane, loadControlPlaneConfig } from "@tinyml/control-plane";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
+import { s3BlobSettings } from "../services/stack-settings.js";
 
 /**
  * Every curl example of the original specification, sent with `fetch` to a control plane listening on a real
@@ -43,12 +44,7 @@ beforeAll(async () => {
   cp = await createControlPlane(
     loadControlPlaneConfig({
       DATA_DIR: dir, // embedded default: the SQLite file lives here
-      BLOB_STORE: "s3",
-      S3_ENDPOINT: env.S3_ENDPOINT,
-      S3_BUCKET: env.S3_BUCKET,
-      S3_REGION: env.S3_REGION,
-      S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
+      ...s3BlobSettings(env),
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       OUTBOX_PRINT: "false",
     }),

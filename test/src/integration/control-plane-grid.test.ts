@@ -22,9 +22,9 @@ import {
 import { createOptimizeWorker } from "@tinyml/workers";
 import { gridHealthCheck } from "@tinyml/workflows";
 import { FAILURE_TYPES, JOB_ARTIFACTS, jobArtifactPrefix, type StartJobRunResult } from "@tinyml/workflows/contracts";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
+import { freshPostgresDatabase, s3BlobSettings } from "../services/stack-settings.js";
 
 /**
  * The control plane's side of the grid on the real stack: signed blob URLs of both stores over HTTP, the
@@ -42,31 +42,13 @@ const JWT_SECRET = "grid-integration-secret-grid-integration-secret";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
-async function freshPostgresUrl(): Promise<string> {
-  const name = `grid_${randomUUID().replaceAll("-", "")}`;
-  const admin = new pg.Client({ connectionString: env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(env.DATABASE_URL as string);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /** SQLite: the served control plane's own file (no override); PostgreSQL: a fresh database on the real server. */
 const DATABASES = [
   { name: "SQLite", overrides: async (): Promise<Record<string, string>> => ({}) },
-  { name: "PostgreSQL", overrides: async () => ({ DATABASE_URL: await freshPostgresUrl() }) },
+  { name: "PostgreSQL", overrides: async () => ({ DATABASE_URL: await freshPostgresDatabase(env, "grid") }) },
 ];
 
-const S3_CONFIG = {
-  BLOB_STORE: "s3",
-  S3_ENDPOINT: env.S3_ENDPOINT as string,
-  S3_BUCKET: env.S3_BUCKET as string,
-  S3_REGION: env.S3_REGION as string,
-  S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID as string,
-  S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY as string,
-};
+const S3_CONFIG = s3BlobSettings(env);
 
 interface Served {
   cp: ControlPlane;

@@ -9,12 +9,13 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { serve } from "@hono/node-server";
 import { Client, Connection } from "@temporalio/client";
 import { type ControlPlane, createControlPlane, loadControlPlaneConfig } from "@tinyml/control-plane";
-import { createTinymlClient, type TinymlClient } from "@tinyml/sdk";
+import type { TinymlClient } from "@tinyml/sdk";
 import { jobArtifactPrefix, optimizeModelWorkflowId } from "@tinyml/workflows/contracts";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
 import { type GridProcess, startFarmAgent, startWorker } from "../services/processes.js";
+import { freshPostgresDatabase, s3BlobSettings, signUpWithApiKey } from "../services/stack-settings.js";
 
 /**
  * The grid end to end on the production parts: the control plane on PostgreSQL and the S3-compatible server
@@ -142,14 +143,7 @@ beforeAll(async () => {
   ]);
   temporal = new Client({ connection: temporalConnection, namespace });
 
-  const admin = new pg.Client({ connectionString: env.DATABASE_URL });
-  await admin.connect();
-  const dbName = `e2e_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const u = new URL(env.DATABASE_URL as string);
-  u.pathname = `/${dbName}`;
-  databaseUrl = u.toString();
+  databaseUrl = await freshPostgresDatabase(env, "e2e");
   db = new pg.Client({ connectionString: databaseUrl });
 
   s3 = new S3Client({
@@ -163,12 +157,7 @@ beforeAll(async () => {
     loadControlPlaneConfig({
       DATA_DIR: dir,
       DATABASE_URL: databaseUrl,
-      BLOB_STORE: "s3",
-      S3_ENDPOINT: env.S3_ENDPOINT,
-      S3_BUCKET: env.S3_BUCKET,
-      S3_REGION: env.S3_REGION,
-      S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
+      ...s3BlobSettings(env),
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       TEMPORAL_NAMESPACE: namespace,
       CONTROL_PLANE_WORKER: "true",
@@ -182,13 +171,7 @@ beforeAll(async () => {
   });
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const session = await createTinymlClient({ url }).auth.signup.mutate({
-    email: `e2e-${randomUUID()}@tinyml.test`,
-    password: "e2e-password-1",
-    name: "E2E",
-  });
-  apiKey = (await createTinymlClient({ url, apiKey: session.accessToken }).apiKeys.create.mutate({ name: "e2e" })).key;
-  api = createTinymlClient({ url, apiKey });
+  ({ apiKey, api } = await signUpWithApiKey(url, "e2e"));
   // Pro: the suite submits more jobs than Free's monthly five.
   await api.subscription.upgrade.mutate({ tier: "pro" });
   projectId = (await api.projects.create.mutate({ name: "e2e" })).id;
@@ -400,15 +383,7 @@ describe.sequential("the grid end to end", () => {
   it("a Pro job and a Free job waiting for one board: the Pro benchmark runs first", async () => {
     // No board serves cortex-m4 while both jobs are compiled and queue for the farm.
     await Promise.all(processes.filter((p) => p.name.startsWith("agent-")).map((p) => p.stop()));
-    const session = await createTinymlClient({ url }).auth.signup.mutate({
-      email: `e2e-free-${randomUUID()}@tinyml.test`,
-      password: "e2e-password-1",
-      name: "Free",
-    });
-    const freeKey = (
-      await createTinymlClient({ url, apiKey: session.accessToken }).apiKeys.create.mutate({ name: "e2e" })
-    ).key;
-    const free = createTinymlClient({ url, apiKey: freeKey });
+    const { api: free } = await signUpWithApiKey(url, "e2e-free");
     expect((await free.subscription.get.query()).tier).toBe("free");
     const freeProject = (await free.projects.create.mutate({ name: "free" })).id;
     const upload = {

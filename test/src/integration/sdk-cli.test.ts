@@ -10,6 +10,7 @@ import { type ControlPlane, createControlPlane, loadControlPlaneConfig } from "@
 import { createTinymlClient } from "@tinyml/sdk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
+import { s3BlobSettings, signUpWithApiKey } from "../services/stack-settings.js";
 
 /**
  * The built `tinyml` bin as a subprocess against a control plane on a real port (SQLite, S3 blobs, Temporal):
@@ -58,12 +59,7 @@ beforeAll(async () => {
   cp = await createControlPlane(
     loadControlPlaneConfig({
       DATA_DIR: dir,
-      BLOB_STORE: "s3",
-      S3_ENDPOINT: env.S3_ENDPOINT,
-      S3_BUCKET: env.S3_BUCKET,
-      S3_REGION: env.S3_REGION,
-      S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
+      ...s3BlobSettings(env),
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       OUTBOX_PRINT: "false",
     }),
@@ -72,12 +68,7 @@ beforeAll(async () => {
     server = serve({ fetch: cp.app.fetch, port: 0, hostname: "127.0.0.1" }, () => done());
   });
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const session = await createTinymlClient({ url }).auth.signup.mutate({
-    email: `cli-${randomUUID()}@tinyml.test`,
-    password: "cli-password-1",
-    name: "Cli",
-  });
-  apiKey = (await createTinymlClient({ url, apiKey: session.accessToken }).apiKeys.create.mutate({ name: "cli" })).key;
+  apiKey = (await signUpWithApiKey(url, "cli")).apiKey;
 });
 
 afterAll(async () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,6 +14,7 @@ import {
 } from "@tinyml/sdk";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
+import { s3BlobSettings, signUpWithApiKey } from "../services/stack-settings.js";
 
 /**
  * The SDK against a control plane listening on a real port (SQLite, blobs in the real S3-compatible server,
@@ -35,17 +35,8 @@ let temporal: Client;
 
 /** A new account (its own organization, Free tier) and an API key made through the SDK. */
 async function newAccount(name: string) {
-  const session = await createTinymlClient({ url }).auth.signup.mutate({
-    email: `sdk-${randomUUID()}@tinyml.test`,
-    password: "sdk-password-1",
-    name,
-  });
-  const { key } = await createTinymlClient({ url, apiKey: session.accessToken }).apiKeys.create.mutate({ name: "sdk" });
-  return {
-    apiKey: key,
-    api: createTinymlClient({ url, apiKey: key }),
-    rest: createTinymlRestClient({ url, apiKey: key }),
-  };
+  const { apiKey, api } = await signUpWithApiKey(url, `sdk-${name.toLowerCase()}`);
+  return { apiKey, api, rest: createTinymlRestClient({ url, apiKey }) };
 }
 
 const failureOf = async (call: Promise<unknown>) =>
@@ -62,12 +53,7 @@ beforeAll(async () => {
   cp = await createControlPlane(
     loadControlPlaneConfig({
       DATA_DIR: dir,
-      BLOB_STORE: "s3",
-      S3_ENDPOINT: env.S3_ENDPOINT,
-      S3_BUCKET: env.S3_BUCKET,
-      S3_REGION: env.S3_REGION,
-      S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
+      ...s3BlobSettings(env),
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       OUTBOX_PRINT: "false",
     }),

@@ -9,6 +9,7 @@ import { Client, Connection } from "@temporalio/client";
 import { type ControlPlane, createControlPlane, loadControlPlaneConfig } from "@tinyml/control-plane";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
+import { s3BlobSettings } from "../services/stack-settings.js";
 
 /**
  * The Free tier's upload limit over a real socket: a control plane listening on a port, `fetch` sending the
@@ -33,14 +34,7 @@ const BLOB_STORES: BlobStoreCase[] = [
   { name: "a local folder", config: (dir) => ({ BLOB_DIR: join(dir, "blobs") }) },
   {
     name: "the S3-compatible server",
-    config: () => ({
-      BLOB_STORE: "s3",
-      S3_ENDPOINT: env.S3_ENDPOINT as string,
-      S3_BUCKET: env.S3_BUCKET as string,
-      S3_REGION: env.S3_REGION as string,
-      S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID as string,
-      S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY as string,
-    }),
+    config: () => s3BlobSettings(env),
   },
 ];
 

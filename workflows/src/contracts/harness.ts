@@ -26,6 +26,19 @@ export const HARNESS_EXIT_STATUS: Readonly<Record<number, string>> = Object.free
   5: "tml_model_run failed",
 });
 
+/** What one run of the benchmark firmware gives, on QEMU or on a physical board (the agent's and the engine's view). */
+export interface FirmwareRunFigures {
+  /** The counter's reading per inference (instructions under QEMU -icount, cycles on a board). */
+  perInference: number[];
+  summary: HarnessSummary;
+  /** The command or tool lines that ran the firmware, for the record. */
+  command: string[];
+  /** `emulated` for QEMU boards, `measured` for physical ones. */
+  source: "emulated" | "measured";
+  /** Energy per inference from the board's power monitor, when it has one (µJ, measured; never estimated). */
+  energyUjPerInference?: number;
+}
+
 export interface HarnessOutput {
   /** The counter's reading of each inference, in input order. */
   perInference: number[];

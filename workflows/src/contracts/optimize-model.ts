@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { BlobRef, BlobUpload, JobArtifactName } from "./blobs.js";
-import type { HarnessSummary } from "./harness.js";
+import type { FirmwareRunFigures } from "./harness.js";
 import type { JobSpec, JobStage, JobStatus } from "./job-spec.js";
 import type { TargetId } from "./targets.js";
 import type { TierId } from "./tiers.js";
@@ -209,19 +209,10 @@ export interface FarmRunRequest {
   outputBytes: number;
 }
 
-export interface FarmRunResult {
+export interface FarmRunResult extends FirmwareRunFigures {
   host: string;
   boardId: string;
   driver: "qemu" | "probe";
-  /** `emulated` for QEMU boards, `measured` for physical ones. */
-  source: "emulated" | "measured";
-  /** The counter's reading per inference (instructions under QEMU -icount, cycles on a board). */
-  perInference: number[];
-  summary: HarnessSummary;
-  /** The command or tool line that ran the firmware, for the record. */
-  command: string[];
-  /** Energy per inference from the board's power monitor, when it has one (µJ, measured). */
-  energyUjPerInference?: number;
   /** Attempts of this benchmark (Temporal's attempt number when it finished). */
   attempt: number;
 }

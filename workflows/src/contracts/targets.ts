@@ -164,3 +164,25 @@ export function qemuMachineArgs(target: TargetId): { binary: string; args: strin
   const args = ["-machine", emulator.machine, ...(emulator.cpu ? ["-cpu", emulator.cpu] : []), ...emulator.extraArgs];
   return { binary: emulator.binary, args };
 }
+
+/**
+ * The options that run the benchmark firmware in QEMU: deterministic instruction counting (`-icount shift=0`, one
+ * instruction = 1 ns of virtual time) and semihosting for the harness's files and console (hardware-farm/firmware).
+ */
+export const QEMU_HARNESS_ARGS: readonly string[] = Object.freeze([
+  "-nographic",
+  "-monitor",
+  "none",
+  "-serial",
+  "none",
+  "-icount",
+  "shift=0",
+  "-semihosting-config",
+  "enable=on,target=native",
+]);
+
+/** The whole QEMU command line that runs a firmware image on a target's emulated board. */
+export function qemuFirmwareCommand(target: TargetId, elf: string): string[] {
+  const { binary, args } = qemuMachineArgs(target);
+  return [binary, ...args, ...QEMU_HARNESS_ARGS, "-kernel", elf];
+}

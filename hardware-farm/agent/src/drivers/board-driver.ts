@@ -1,4 +1,4 @@
-import type { HarnessSummary } from "@tinyml/workflows/contracts";
+import type { FirmwareRunFigures } from "@tinyml/workflows/contracts";
 
 /** One benchmark run on one board: the firmware image, the inputs the harness reads as `input.bin`. */
 export interface BoardRunRequest {
@@ -17,18 +17,9 @@ export interface BoardRunRequest {
   onProgress?: (done: number) => void;
 }
 
-export interface BoardRunResult {
-  /** The counter's reading of each inference (instructions under QEMU -icount, cycles on a board). */
-  perInference: number[];
-  summary: HarnessSummary;
-  /** The raw output bytes of every inference, concatenated. */
+/** The run's figures (contracts/harness.ts) and the raw output bytes of every inference, concatenated. */
+export interface BoardRunResult extends FirmwareRunFigures {
   outputs: Uint8Array;
-  /** The command lines that flashed and ran the firmware, for the record. */
-  command: string[];
-  /** `emulated` under QEMU, `measured` on a physical board. */
-  source: "emulated" | "measured";
-  /** From a power monitor, when the board has one; absent otherwise (never estimated here). */
-  energyUjPerInference?: number;
 }
 
 export interface BoardHealth {

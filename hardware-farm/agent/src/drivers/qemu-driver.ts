@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { qemuMachineArgs, type TargetId } from "@tinyml/workflows/contracts";
+import { qemuFirmwareCommand, qemuMachineArgs, type TargetId } from "@tinyml/workflows/contracts";
 import { qemuMachines } from "../qemu.js";
 import type { BoardDriver, BoardHealth, BoardRunRequest, BoardRunResult } from "./board-driver.js";
 import { BoardHungError, BoardRunAbortedError, BoardUnavailableError } from "./errors.js";
@@ -47,21 +47,7 @@ export class QemuBoardDriver implements BoardDriver {
 
   /** The full command line for one firmware image. */
   commandFor(firmwareElf: string): string[] {
-    return [
-      this.binary,
-      ...this.machineArgs,
-      "-nographic",
-      "-monitor",
-      "none",
-      "-serial",
-      "none",
-      "-icount",
-      "shift=0",
-      "-semihosting-config",
-      "enable=on,target=native",
-      "-kernel",
-      firmwareElf,
-    ];
+    return qemuFirmwareCommand(this.target, firmwareElf);
   }
 
   async run(request: BoardRunRequest): Promise<BoardRunResult> {

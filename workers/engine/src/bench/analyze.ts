@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HARDWARE_TARGETS, type HarnessSummary, type TargetId } from "@tinyml/workflows/contracts";
+import { type FirmwareRunFigures, HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
 import { EngineError } from "../errors.js";
 import type { Deployment } from "../report.js";
 import type { KernelArch } from "./boards.js";
@@ -74,15 +74,8 @@ export type BenchmarkBuild = Pick<
 >;
 
 /** One run of the firmware, as QEMU or a farm agent reports it, with the board's output bytes. */
-export interface BenchmarkRun {
-  perInference: number[];
-  summary: HarnessSummary;
+export interface BenchmarkRun extends FirmwareRunFigures {
   outputs: Uint8Array;
-  command: string[];
-  /** `emulated` for QEMU, `measured` for a physical board. */
-  source: "emulated" | "measured";
-  /** Energy per inference from a board's power monitor (µJ). */
-  energyUjPerInference?: number;
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");

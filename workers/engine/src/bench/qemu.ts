@@ -2,7 +2,12 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HARNESS_EXIT_STATUS, type HarnessSummary, parseHarnessOutput } from "@tinyml/workflows/contracts";
+import {
+  HARNESS_EXIT_STATUS,
+  type HarnessSummary,
+  parseHarnessOutput,
+  qemuFirmwareCommand,
+} from "@tinyml/workflows/contracts";
 import { EngineError } from "../errors.js";
 import type { EmulatedBoard } from "./boards.js";
 
@@ -18,21 +23,7 @@ export interface FirmwareRun {
 
 /** QEMU's command line for a firmware image: deterministic instruction counting and semihosting. */
 export function qemuCommand(board: EmulatedBoard, elf: string): string[] {
-  return [
-    board.qemuBinary,
-    ...board.qemuArgs,
-    "-nographic",
-    "-monitor",
-    "none",
-    "-serial",
-    "none",
-    "-icount",
-    "shift=0",
-    "-semihosting-config",
-    "enable=on,target=native",
-    "-kernel",
-    elf,
-  ];
+  return qemuFirmwareCommand(board.target, elf);
 }
 
 /**
