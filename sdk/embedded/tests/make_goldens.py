@@ -26,6 +26,7 @@ index.txt listing its files; summary.json counts vectors per op and lists the op
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -42,8 +43,13 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[3]
 SEED = 20261125
 
-TYPE_CODES = {np.dtype(np.int8): 0, np.dtype(np.int16): 1, np.dtype(np.int32): 2, np.dtype(np.int64): 3,
-              np.dtype(np.float32): 4}
+TYPE_CODES = {
+    np.dtype(np.int8): 0,
+    np.dtype(np.int16): 1,
+    np.dtype(np.int32): 2,
+    np.dtype(np.int64): 3,
+    np.dtype(np.float32): 4,
+}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -51,7 +57,7 @@ TYPE_CODES = {np.dtype(np.int8): 0, np.dtype(np.int16): 1, np.dtype(np.int32): 2
 # --------------------------------------------------------------------------------------------------------------
 def tflite_round(x: float) -> int:
     """std::round: half away from zero."""
-    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+    return math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1)
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -71,13 +77,18 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
 
 def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total_signed_bits: int = 31) -> int:
-    max_input_rescaled = (1.0 * ((1 << input_integer_bits) - 1) * (1 << (total_signed_bits - input_integer_bits))
-                          / (1 << input_left_shift))
-    return int(math.floor(max_input_rescaled))
+    max_input_rescaled = (
+        1.0
+        * ((1 << input_integer_bits) - 1)
+        * (1 << (total_signed_bits - input_integer_bits))
+        / (1 << input_left_shift)
+    )
+    return math.floor(max_input_rescaled)
 
 
 def activation_range(act: int, scale: float, zp: int, qmin: int, qmax: int) -> tuple[int, int]:
     """CalculateActivationRangeQuantized (float arithmetic, as TFLite does it)."""
+
     def q(x: float) -> int:
         return zp + tflite_round(float(np.float32(x) / np.float32(scale)))
 
@@ -136,8 +147,16 @@ class Model:
     def dtype(self, index: int) -> np.dtype:
         t = self.tensor(index).Type()
         tt = self.fb.TensorType
-        return np.dtype({tt.INT8: np.int8, tt.INT16: np.int16, tt.INT32: np.int32, tt.INT64: np.int64,
-                         tt.FLOAT32: np.float32, tt.UINT8: np.uint8}.get(t, np.void))
+        return np.dtype(
+            {
+                tt.INT8: np.int8,
+                tt.INT16: np.int16,
+                tt.INT32: np.int32,
+                tt.INT64: np.int64,
+                tt.FLOAT32: np.float32,
+                tt.UINT8: np.uint8,
+            }.get(t, np.void)
+        )
 
     def constant(self, index: int) -> np.ndarray | None:
         buf = self.model.Buffers(self.tensor(index).Buffer())
@@ -200,8 +219,14 @@ def conv_like(m: Model, op, tensors, depthwise: bool):
     in_dims, f_dims, out_dims = dims4(m.shape(x)), dims4(m.shape(w)), dims4(m.shape(y))
     stride = (o.StrideH(), o.StrideW())
     dil = (o.DilationHFactor(), o.DilationWFactor())
-    pad = (compute_padding(stride[0], dil[0], in_dims[1], f_dims[1], out_dims[1]),
-           compute_padding(stride[1], dil[1], in_dims[2], f_dims[2], out_dims[2])) if o.Padding() == 0 else (0, 0)
+    pad = (
+        (
+            compute_padding(stride[0], dil[0], in_dims[1], f_dims[1], out_dims[1]),
+            compute_padding(stride[1], dil[1], in_dims[2], f_dims[2], out_dims[2]),
+        )
+        if o.Padding() == 0
+        else (0, 0)
+    )
     in_scale, out_scale = m.scale(x), m.scale(y)
     w_scales, w_zps = m.quant(w)
     if any(z != 0 for z in w_zps):
@@ -216,11 +241,20 @@ def conv_like(m: Model, op, tensors, depthwise: bool):
     act = activation_range(o.FusedActivationFunction(), out_scale, m.zero_point(y), *qlimits(dt))
     bias = tensors[b] if b >= 0 else None
     fields = {
-        "in_dims": i32(*in_dims), "filter_dims": i32(*f_dims), "out_dims": i32(*out_dims),
-        "stride": i32(*stride), "padding": i32(*pad), "dilation": i32(*dil), "act": i32(*act),
-        "in_offset": i32(-m.zero_point(x)), "out_offset": i32(m.zero_point(y)),
-        "mult": i32(*mult), "shift": i32(*shift),
-        "input": tensors[x], "filter": tensors[w], "expected": tensors[y],
+        "in_dims": i32(*in_dims),
+        "filter_dims": i32(*f_dims),
+        "out_dims": i32(*out_dims),
+        "stride": i32(*stride),
+        "padding": i32(*pad),
+        "dilation": i32(*dil),
+        "act": i32(*act),
+        "in_offset": i32(-m.zero_point(x)),
+        "out_offset": i32(m.zero_point(y)),
+        "mult": i32(*mult),
+        "shift": i32(*shift),
+        "input": tensors[x],
+        "filter": tensors[w],
+        "expected": tensors[y],
     }
     if bias is not None:
         fields["bias"] = bias
@@ -248,11 +282,18 @@ def fully_connected(m: Model, op, tensors):
         # Per-channel weights: multipliers as a convolution's (double(input scale) * filter scale / out scale).
         pairs = [quantize_multiplier(float(m.scale(x)) * float(s) / float(m.scale(y))) for s in w_scales]
         fields = {
-            "in_dims": i32(batches, 1, 1, depth), "filter_dims": i32(out_c, 1, 1, depth),
-            "out_dims": i32(batches, 1, 1, out_c), "act": i32(*act),
-            "in_offset": i32(-m.zero_point(x)), "filter_offset": i32(0), "out_offset": i32(m.zero_point(y)),
-            "mult": i32(*[p[0] for p in pairs]), "shift": i32(*[p[1] for p in pairs]),
-            "input": tensors[x], "filter": tensors[w], "expected": tensors[y],
+            "in_dims": i32(batches, 1, 1, depth),
+            "filter_dims": i32(out_c, 1, 1, depth),
+            "out_dims": i32(batches, 1, 1, out_c),
+            "act": i32(*act),
+            "in_offset": i32(-m.zero_point(x)),
+            "filter_offset": i32(0),
+            "out_offset": i32(m.zero_point(y)),
+            "mult": i32(*[p[0] for p in pairs]),
+            "shift": i32(*[p[1] for p in pairs]),
+            "input": tensors[x],
+            "filter": tensors[w],
+            "expected": tensors[y],
         }
         if b >= 0:
             fields["bias"] = tensors[b]
@@ -260,11 +301,18 @@ def fully_connected(m: Model, op, tensors):
     # kernel_util.cc GetQuantizedConvolutionMultipler: double(input scale) * double(filter scale) / out scale
     qm, sh = quantize_multiplier(float(m.scale(x)) * float(m.scale(w)) / float(m.scale(y)))
     fields = {
-        "in_dims": i32(batches, 1, 1, depth), "filter_dims": i32(out_c, 1, 1, depth),
-        "out_dims": i32(batches, 1, 1, out_c), "act": i32(*act),
-        "in_offset": i32(-m.zero_point(x)), "filter_offset": i32(-m.zero_point(w)),
-        "out_offset": i32(m.zero_point(y)), "mult": i32(qm), "shift": i32(sh),
-        "input": tensors[x], "filter": tensors[w], "expected": tensors[y],
+        "in_dims": i32(batches, 1, 1, depth),
+        "filter_dims": i32(out_c, 1, 1, depth),
+        "out_dims": i32(batches, 1, 1, out_c),
+        "act": i32(*act),
+        "in_offset": i32(-m.zero_point(x)),
+        "filter_offset": i32(-m.zero_point(w)),
+        "out_offset": i32(m.zero_point(y)),
+        "mult": i32(qm),
+        "shift": i32(sh),
+        "input": tensors[x],
+        "filter": tensors[w],
+        "expected": tensors[y],
     }
     if b >= 0:
         fields["bias"] = tensors[b]
@@ -278,13 +326,24 @@ def pool(m: Model, op, tensors, kind: str):
     in_dims, out_dims = dims4(m.shape(x)), dims4(m.shape(y))
     stride = (o.StrideH(), o.StrideW())
     fh, fw = o.FilterHeight(), o.FilterWidth()
-    pad = (compute_padding(stride[0], 1, in_dims[1], fh, out_dims[1]),
-           compute_padding(stride[1], 1, in_dims[2], fw, out_dims[2])) if o.Padding() == 0 else (0, 0)
+    pad = (
+        (
+            compute_padding(stride[0], 1, in_dims[1], fh, out_dims[1]),
+            compute_padding(stride[1], 1, in_dims[2], fw, out_dims[2]),
+        )
+        if o.Padding() == 0
+        else (0, 0)
+    )
     act = activation_range(o.FusedActivationFunction(), m.scale(y), m.zero_point(y), *qlimits(dt))
     return f"{kind}_{suffix(dt)}", {
-        "in_dims": i32(*in_dims), "filter_dims": i32(1, fh, fw, 1), "out_dims": i32(*out_dims),
-        "stride": i32(*stride), "padding": i32(*pad), "act": i32(*act),
-        "input": tensors[x], "expected": tensors[y],
+        "in_dims": i32(*in_dims),
+        "filter_dims": i32(1, fh, fw, 1),
+        "out_dims": i32(*out_dims),
+        "stride": i32(*stride),
+        "padding": i32(*pad),
+        "act": i32(*act),
+        "input": tensors[x],
+        "expected": tensors[y],
     }
 
 
@@ -300,10 +359,14 @@ def add(m: Model, op, tensors):
     mo, sho = quantize_multiplier(twice_max / ((1 << left_shift) * so))
     act = activation_range(o.FusedActivationFunction() if o else 0, m.scale(y), m.zero_point(y), *qlimits(dt))
     return f"add_{suffix(dt)}", {
-        "in1_dims": i32(*dims4(m.shape(a))), "in2_dims": i32(*dims4(m.shape(b))),
-        "out_dims": i32(*dims4(m.shape(y))), "act": i32(*act),
+        "in1_dims": i32(*dims4(m.shape(a))),
+        "in2_dims": i32(*dims4(m.shape(b))),
+        "out_dims": i32(*dims4(m.shape(y))),
+        "act": i32(*act),
         "params": i32(-m.zero_point(a), -m.zero_point(b), m.zero_point(y), left_shift, m1, sh1, m2, sh2, mo, sho),
-        "input": tensors[a], "input2": tensors[b], "expected": tensors[y],
+        "input": tensors[a],
+        "input2": tensors[b],
+        "expected": tensors[y],
     }
 
 
@@ -314,10 +377,14 @@ def mul(m: Model, op, tensors):
     qm, sh = quantize_multiplier(float(m.scale(a)) * float(m.scale(b)) / float(m.scale(y)))
     act = activation_range(o.FusedActivationFunction() if o else 0, m.scale(y), m.zero_point(y), *qlimits(dt))
     return f"mul_{suffix(dt)}", {
-        "in1_dims": i32(*dims4(m.shape(a))), "in2_dims": i32(*dims4(m.shape(b))),
-        "out_dims": i32(*dims4(m.shape(y))), "act": i32(*act),
+        "in1_dims": i32(*dims4(m.shape(a))),
+        "in2_dims": i32(*dims4(m.shape(b))),
+        "out_dims": i32(*dims4(m.shape(y))),
+        "act": i32(*act),
         "params": i32(-m.zero_point(a), -m.zero_point(b), m.zero_point(y), qm, sh),
-        "input": tensors[a], "input2": tensors[b], "expected": tensors[y],
+        "input": tensors[a],
+        "input2": tensors[b],
+        "expected": tensors[y],
     }
 
 
@@ -335,12 +402,20 @@ def softmax(m: Model, op, tensors):
         qm, left_shift = quantize_multiplier(real)
         diff_min = -calculate_input_radius(5, left_shift)
         name = "softmax_s8" if out_dt == np.int8 else "softmax_s8_s16"
-        return name, {"rows": i32(rows, row), "params": i32(qm, left_shift, diff_min),
-                      "input": tensors[x], "expected": tensors[y]}
+        return name, {
+            "rows": i32(rows, row),
+            "params": i32(qm, left_shift, diff_min),
+            "input": tensors[x],
+            "expected": tensors[y],
+        }
     if in_dt == np.int16:
         qm, sh = quantize_multiplier(float(m.scale(x)) * beta / (10.0 / 65535.0))
-        return "softmax_s16", {"rows": i32(rows, row), "params": i32(qm, sh),
-                               "input": tensors[x], "expected": tensors[y]}
+        return "softmax_s16", {
+            "rows": i32(rows, row),
+            "params": i32(qm, sh),
+            "input": tensors[x],
+            "expected": tensors[y],
+        }
     raise Unsupported(f"softmax {in_dt}")
 
 
@@ -381,8 +456,11 @@ def sigmoid_like(m: Model, op, tensors, name: str):
     q, left_shift = math.frexp(real)
     qm = tflite_round(q * (1 << 31))
     radius = calculate_input_radius(4, left_shift, 31)
-    return f"{name}_s8", {"params": i32(m.zero_point(x), radius, qm, left_shift),
-                          "input": tensors[x], "expected": tensors[y]}
+    return f"{name}_s8", {
+        "params": i32(m.zero_point(x), radius, qm, left_shift),
+        "input": tensors[x],
+        "expected": tensors[y],
+    }
 
 
 def mean(m: Model, op, tensors):
@@ -395,9 +473,11 @@ def mean(m: Model, op, tensors):
     same = int(m.zero_point(x) == m.zero_point(y) and np.float32(m.scale(x)) == np.float32(m.scale(y)))
     qm, sh = quantize_multiplier(float(m.scale(x)) / float(m.scale(y)))
     return f"mean_{suffix(dt)}", {
-        "in_dims": i32(*in_shape), "out_dims": i32(in_shape[0], 1, 1, in_shape[3]),
+        "in_dims": i32(*in_shape),
+        "out_dims": i32(in_shape[0], 1, 1, in_shape[3]),
         "params": i32(same, m.zero_point(x), m.zero_point(y), qm, sh),
-        "input": tensors[x], "expected": tensors[y],
+        "input": tensors[x],
+        "expected": tensors[y],
     }
 
 
@@ -409,14 +489,18 @@ def pad(m: Model, op, tensors):
     if rank > 4:
         raise Unsupported("pad rank")
     full = np.zeros((4, 2), dtype=np.int64)
-    full[4 - rank:] = paddings
+    full[4 - rank :] = paddings
     value = m.zero_point(y)
     if op.InputsLength() > 2 and op.Inputs(2) >= 0:
         value = int(tensors[op.Inputs(2)].reshape(-1)[0])
     return f"pad_{suffix(dt)}", {
-        "in_dims": i32(*dims4(m.shape(x))), "out_dims": i32(*dims4(m.shape(y))),
-        "before": i32(*full[:, 0]), "after": i32(*full[:, 1]), "pad_value": i32(value),
-        "input": tensors[x], "expected": tensors[y],
+        "in_dims": i32(*dims4(m.shape(x))),
+        "out_dims": i32(*dims4(m.shape(y))),
+        "before": i32(*full[:, 0]),
+        "after": i32(*full[:, 1]),
+        "pad_value": i32(value),
+        "input": tensors[x],
+        "expected": tensors[y],
     }
 
 
@@ -433,7 +517,7 @@ def concat(m: Model, op, tensors):
     if o.FusedActivationFunction() != 0:
         raise Unsupported("fused activation on concatenation")
     outer = int(np.prod(out_shape[:axis]))
-    inner = int(np.prod(out_shape[axis + 1:]))
+    inner = int(np.prod(out_shape[axis + 1 :]))
     fields = {"sizes": i32(outer, inner, *[m.shape(t)[axis] for t in ins]), "expected": tensors[y]}
     for k, t in enumerate(ins):
         fields[f"input{k}"] = tensors[t]
@@ -450,11 +534,17 @@ def quantize(m: Model, op, tensors):
     in_dt, out_dt = m.dtype(x), m.dtype(y)
     if in_dt == np.float32:
         return f"quantize_f32_{suffix(out_dt)}", {
-            "params_f": np.array([m.scale(y)], dtype=np.float32), "params": i32(m.zero_point(y)),
-            "input": tensors[x], "expected": tensors[y]}
+            "params_f": np.array([m.scale(y)], dtype=np.float32),
+            "params": i32(m.zero_point(y)),
+            "input": tensors[x],
+            "expected": tensors[y],
+        }
     qm, sh = quantize_multiplier(float(m.scale(x)) / float(m.scale(y)))
     return f"requantize_{suffix(in_dt)}_{suffix(out_dt)}", {
-        "params": i32(m.zero_point(x), m.zero_point(y), qm, sh), "input": tensors[x], "expected": tensors[y]}
+        "params": i32(m.zero_point(x), m.zero_point(y), qm, sh),
+        "input": tensors[x],
+        "expected": tensors[y],
+    }
 
 
 def dequantize(m: Model, op, tensors):
@@ -462,8 +552,11 @@ def dequantize(m: Model, op, tensors):
     if m.dtype(y) != np.float32:
         raise Unsupported("dequantize to non-float")
     return f"dequantize_{suffix(m.dtype(x))}_f32", {
-        "params_f": np.array([m.scale(x)], dtype=np.float32), "params": i32(m.zero_point(x)),
-        "input": tensors[x], "expected": tensors[y]}
+        "params_f": np.array([m.scale(x)], dtype=np.float32),
+        "params": i32(m.zero_point(x)),
+        "input": tensors[x],
+        "expected": tensors[y],
+    }
 
 
 def relu(m: Model, op, tensors):
@@ -471,8 +564,11 @@ def relu(m: Model, op, tensors):
     dt = m.dtype(x)
     qm, sh = quantize_multiplier(float(m.scale(x)) / float(m.scale(y)))
     lo, hi = qlimits(dt)
-    return f"relu_{suffix(dt)}", {"params": i32(m.zero_point(x), m.zero_point(y), qm, sh, max(lo, m.zero_point(y)), hi),
-                                  "input": tensors[x], "expected": tensors[y]}
+    return f"relu_{suffix(dt)}", {
+        "params": i32(m.zero_point(x), m.zero_point(y), qm, sh, max(lo, m.zero_point(y)), hi),
+        "input": tensors[x],
+        "expected": tensors[y],
+    }
 
 
 HANDLERS = {
@@ -526,8 +622,11 @@ class Writer:
         for kernel, names in self.index.items():
             (self.out / kernel / "index.txt").write_text("".join(f"{n}\n" for n in names))
         (self.out / "kernels.txt").write_text("".join(f"{k}\n" for k in sorted(self.index)))
-        summary = {"vectors": dict(sorted(self.counts.items())), "total": sum(self.counts.values()),
-                   "skipped": self.skipped}
+        summary = {
+            "vectors": dict(sorted(self.counts.items())),
+            "total": sum(self.counts.values()),
+            "skipped": self.skipped,
+        }
         (self.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
 
 
@@ -535,8 +634,10 @@ def run_tflm(model_bytes: bytes, inputs: list[np.ndarray]):
     from tflite_micro.python.tflite_micro import runtime
 
     interp = runtime.Interpreter.from_bytes(
-        model_bytes, arena_size=max(64 * 1024, 16 * len(model_bytes)) + 4 * 1024 * 1024,
-        intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+        model_bytes,
+        arena_size=max(64 * 1024, 16 * len(model_bytes)) + 4 * 1024 * 1024,
+        intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors,
+    )
     for i, x in enumerate(inputs):
         interp.set_input(x, i)
     interp.invoke()
@@ -560,10 +661,9 @@ def extract(writer: Writer, model_bytes: bytes, inputs: list[np.ndarray], prefix
         if constant is not None:  # weights, biases, paddings: the flatbuffer's own bytes
             tensors[i] = constant
             continue
-        try:
+        # Tensors the interpreter has freed (intermediates it reuses) cannot be read: they stay absent.
+        with contextlib.suppress(Exception):
             tensors[i] = np.array(interp.GetTensor(i, 0)["tensor_data"]).reshape(m.shape(i) or [-1])
-        except Exception:  # noqa: BLE001 (tensors TFLM did not keep, e.g. unused)
-            pass
     for idx, name, op in m.ops():
         handler = HANDLERS.get(name)
         if handler is None:
@@ -604,6 +704,7 @@ def convert(keras_model, input_shapes, rng, int16: bool, per_channel_dense: bool
 def random_cases(rng, quick: bool):
     """Yields (name, keras model builder, input shapes). Builders take no arguments."""
     import tensorflow as tf
+
     L = tf.keras.layers
 
     def act():
@@ -625,9 +726,18 @@ def random_cases(rng, quick: bool):
             dil = 1
         a = act()
         shape = (1, h, w, cin)
-        yield f"conv{i}", (lambda shape=shape, cout=cout, kh=kh, kw=kw, stride=stride, padding=padding, dil=dil,
-                           a=a: model([shape], lambda x: L.Conv2D(cout, (kh, kw), strides=stride, padding=padding,
-                                                                dilation_rate=dil, activation=a)(x))), [shape]
+        yield (
+            f"conv{i}",
+            (
+                lambda shape=shape, cout=cout, kh=kh, kw=kw, stride=stride, padding=padding, dil=dil, a=a: model(
+                    [shape],
+                    lambda x: L.Conv2D(
+                        cout, (kh, kw), strides=stride, padding=padding, dilation_rate=dil, activation=a
+                    )(x),
+                )
+            ),
+            [shape],
+        )
     for i in range(n(10)):
         h, w = int(rng.integers(3, 12)), int(rng.integers(3, 12))
         cin, mult = int(rng.integers(1, 9)), int(rng.integers(1, 4))
@@ -639,17 +749,32 @@ def random_cases(rng, quick: bool):
             dil = 1
         a = act()
         shape = (1, h, w, cin)
-        yield f"dwconv{i}", (lambda shape=shape, mult=mult, kh=kh, kw=kw, stride=stride, padding=padding, dil=dil,
-                             a=a: model([shape], lambda x: L.DepthwiseConv2D((kh, kw), strides=stride,
-                                                                            padding=padding, depth_multiplier=mult,
-                                                                            dilation_rate=dil,
-                                                                            activation=a)(x))), [shape]
+        yield (
+            f"dwconv{i}",
+            (
+                lambda shape=shape, mult=mult, kh=kh, kw=kw, stride=stride, padding=padding, dil=dil, a=a: model(
+                    [shape],
+                    lambda x: L.DepthwiseConv2D(
+                        (kh, kw),
+                        strides=stride,
+                        padding=padding,
+                        depth_multiplier=mult,
+                        dilation_rate=dil,
+                        activation=a,
+                    )(x),
+                )
+            ),
+            [shape],
+        )
     for i in range(n(8)):
         depth, units = int(rng.integers(1, 70)), int(rng.integers(1, 40))
         a = act()
         shape = (1, depth)
-        yield f"fc{i}", (lambda shape=shape, units=units, a=a: model(
-            [shape], lambda x: L.Dense(units, activation=a)(x))), [shape]
+        yield (
+            f"fc{i}",
+            (lambda shape=shape, units=units, a=a: model([shape], lambda x: L.Dense(units, activation=a)(x))),
+            [shape],
+        )
     for i in range(n(6)):
         h, w, c = int(rng.integers(2, 10)), int(rng.integers(2, 10)), int(rng.integers(1, 9))
         ph, pw = int(rng.integers(1, min(h, 3) + 1)), int(rng.integers(1, min(w, 3) + 1))
@@ -657,8 +782,15 @@ def random_cases(rng, quick: bool):
         padding = ["same", "valid"][rng.integers(0, 2)]
         kind = [L.AveragePooling2D, L.MaxPooling2D][i % 2]
         shape = (1, h, w, c)
-        yield f"pool{i}", (lambda shape=shape, kind=kind, ph=ph, pw=pw, stride=stride, padding=padding: model(
-            [shape], lambda x: kind((ph, pw), strides=stride, padding=padding)(x))), [shape]
+        yield (
+            f"pool{i}",
+            (
+                lambda shape=shape, kind=kind, ph=ph, pw=pw, stride=stride, padding=padding: model(
+                    [shape], lambda x: kind((ph, pw), strides=stride, padding=padding)(x)
+                )
+            ),
+            [shape],
+        )
     for i in range(n(4)):
         h, w, c = int(rng.integers(1, 6)), int(rng.integers(1, 6)), int(rng.integers(1, 9))
         s1 = (1, h, w, c)
@@ -672,12 +804,29 @@ def random_cases(rng, quick: bool):
     for i in range(n(3)):
         h, w, c = int(rng.integers(1, 8)), int(rng.integers(1, 8)), int(rng.integers(1, 9))
         shape = (1, h, w, c)
-        yield f"mean{i}", (lambda shape=shape: model(
-            [shape], lambda x: L.Lambda(lambda t: tf.reduce_mean(t * 1.5, axis=[1, 2], keepdims=True))(x))), [shape]
-        yield f"pad{i}", (lambda shape=shape, i=i: model(
-            [shape], lambda x: L.Lambda(lambda t: tf.pad(t, [[0, 0], [i % 2, 1], [1, i], [0, i % 2]]))(x))), [shape]
-        yield f"concat{i}", (lambda shape=shape: model(
-            [shape], lambda x: L.Concatenate(axis=3)([x, L.ReLU()(x)]))), [shape]
+        yield (
+            f"mean{i}",
+            (
+                lambda shape=shape: model(
+                    [shape], lambda x: L.Lambda(lambda t: tf.reduce_mean(t * 1.5, axis=[1, 2], keepdims=True))(x)
+                )
+            ),
+            [shape],
+        )
+        yield (
+            f"pad{i}",
+            (
+                lambda shape=shape, i=i: model(
+                    [shape], lambda x: L.Lambda(lambda t: tf.pad(t, [[0, 0], [i % 2, 1], [1, i], [0, i % 2]]))(x)
+                )
+            ),
+            [shape],
+        )
+        yield (
+            f"concat{i}",
+            (lambda shape=shape: model([shape], lambda x: L.Concatenate(axis=3)([x, L.ReLU()(x)]))),
+            [shape],
+        )
     for i in range(n(2)):
         shape = (1, int(rng.integers(2, 30)))
         yield f"logistic{i}", (lambda shape=shape: model([shape], lambda x: L.Activation("sigmoid")(x))), [shape]
@@ -687,63 +836,110 @@ def random_cases(rng, quick: bool):
         h, w, c = int(rng.integers(1, 6)), int(rng.integers(1, 6)), int(rng.integers(1, 9))
         s1 = (1, h, w, c)
         s2 = [(1, h, 1, c), (1, 1, w, 1), (1, h, w, 1), (1, 1, 1, 1)][i % 4]
-        yield f"addrelu{i}", (lambda s1=s1, s2=s2: model(
-            [s1, s2], lambda a, b: L.ReLU()(L.Add()([a, b])))), [s1, s2]
-        yield f"mulrelu{i}", (lambda s1=s1, s2=s2: model(
-            [s1, s2], lambda a, b: L.ReLU(max_value=6.0)(L.Multiply()([a, b])))), [s1, s2]
+        yield f"addrelu{i}", (lambda s1=s1, s2=s2: model([s1, s2], lambda a, b: L.ReLU()(L.Add()([a, b])))), [s1, s2]
+        yield (
+            f"mulrelu{i}",
+            (lambda s1=s1, s2=s2: model([s1, s2], lambda a, b: L.ReLU(max_value=6.0)(L.Multiply()([a, b])))),
+            [s1, s2],
+        )
     for i in range(n(3)):
         shape = (1, int(rng.integers(1, 3)), int(rng.integers(2, 100)))
         beta = float(rng.choice([0.5, 2.0, 4.0]))
-        yield f"softmaxbeta{i}", (lambda shape=shape, beta=beta: model(
-            [shape], lambda x: L.Lambda(lambda t: tf.nn.softmax(t * beta))(x))), [shape]
+        yield (
+            f"softmaxbeta{i}",
+            (lambda shape=shape, beta=beta: model([shape], lambda x: L.Lambda(lambda t: tf.nn.softmax(t * beta))(x))),
+            [shape],
+        )
     for i in range(n(2)):
         h, w, c = int(rng.integers(2, 8)), int(rng.integers(2, 8)), int(rng.integers(1, 9))
         shape = (1, h, w, c)
-        yield f"meanflat{i}", (lambda shape=shape: model(
-            [shape], lambda x: L.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2]))(x))), [shape]
-        yield f"padv2_{i}", (lambda shape=shape: model(
-            [shape], lambda x: L.Lambda(lambda t: tf.pad(t, [[0, 0], [1, 1], [2, 0], [0, 0]],
-                                                         constant_values=0.75))(x))), [shape]
-        yield f"concatax{i}", (lambda shape=shape, i=i: model(
-            [shape], lambda x: L.Concatenate(axis=1 + i)([x, L.ReLU()(x), x]))), [shape]
+        yield (
+            f"meanflat{i}",
+            (lambda shape=shape: model([shape], lambda x: L.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2]))(x))),
+            [shape],
+        )
+        yield (
+            f"padv2_{i}",
+            (
+                lambda shape=shape: model(
+                    [shape],
+                    lambda x: L.Lambda(lambda t: tf.pad(t, [[0, 0], [1, 1], [2, 0], [0, 0]], constant_values=0.75))(x),
+                )
+            ),
+            [shape],
+        )
+        yield (
+            f"concatax{i}",
+            (lambda shape=shape, i=i: model([shape], lambda x: L.Concatenate(axis=1 + i)([x, L.ReLU()(x), x]))),
+            [shape],
+        )
     for i in range(n(2)):
         h, w = int(rng.integers(3, 9)), int(rng.integers(3, 9))
         cin, groups = [(4, 2), (6, 3)][i % 2]
         shape = (1, h, w, cin)
-        yield f"groupconv{i}", (lambda shape=shape, groups=groups: model(
-            [shape], lambda x: L.Conv2D(2 * groups, (3, 3), padding="same", groups=groups)(x))), [shape]
+        yield (
+            f"groupconv{i}",
+            (
+                lambda shape=shape, groups=groups: model(
+                    [shape], lambda x: L.Conv2D(2 * groups, (3, 3), padding="same", groups=groups)(x)
+                )
+            ),
+            [shape],
+        )
     for i in range(n(2)):
         h, w, c = int(rng.integers(2, 10)), int(rng.integers(2, 10)), int(rng.integers(1, 9))
         shape = (1, h, w, c)
         pool = [L.AveragePooling2D, L.MaxPooling2D][i % 2]
-        yield f"poolrelu{i}", (lambda shape=shape, pool=pool: model(
-            [shape], lambda x: L.ReLU()(pool((2, 2), padding="same")(x)))), [shape]
+        yield (
+            f"poolrelu{i}",
+            (lambda shape=shape, pool=pool: model([shape], lambda x: L.ReLU()(pool((2, 2), padding="same")(x)))),
+            [shape],
+        )
     for i in range(n(2)):
         shape = (1, int(rng.integers(30, 200)))
-        yield f"logisticwide{i}", (lambda shape=shape: model(
-            [shape], lambda x: L.Activation("sigmoid")(x * 3.0))), [shape]
+        yield (
+            f"logisticwide{i}",
+            (lambda shape=shape: model([shape], lambda x: L.Activation("sigmoid")(x * 3.0))),
+            [shape],
+        )
         yield f"tanhwide{i}", (lambda shape=shape: model([shape], lambda x: L.Activation("tanh")(x * 3.0))), [shape]
     for i in range(n(4)):
         depth, units = int(rng.integers(1, 70)), int(rng.integers(1, 40))
         a = act()
         shape = (1, depth)
         # Per-channel weight scales (the converter's default since TF 2.17).
-        yield f"fcpc{i}", (lambda shape=shape, units=units, a=a: model(
-            [shape], lambda x: L.Dense(units, activation=a)(x))), [shape]
+        yield (
+            f"fcpc{i}",
+            (lambda shape=shape, units=units, a=a: model([shape], lambda x: L.Dense(units, activation=a)(x))),
+            [shape],
+        )
     for i in range(n(3)):
         h, w, cin, mult = int(rng.integers(3, 10)), int(rng.integers(3, 10)), int(rng.integers(1, 4)), [4, 8, 4][i]
         shape = (1, h, w, cin)
         stride = 1 + i % 2
         # Depth multipliers of 4 and 8 (MobileNet's first layer on a 1-channel image is one).
-        yield f"dwmult{i}", (lambda shape=shape, mult=mult, stride=stride: model(
-            [shape], lambda x: L.DepthwiseConv2D((3, 3), strides=stride, padding="same",
-                                                 depth_multiplier=mult)(x))), [shape]
+        yield (
+            f"dwmult{i}",
+            (
+                lambda shape=shape, mult=mult, stride=stride: model(
+                    [shape],
+                    lambda x: L.DepthwiseConv2D((3, 3), strides=stride, padding="same", depth_multiplier=mult)(x),
+                )
+            ),
+            [shape],
+        )
     for i, factor in enumerate([0.7, 5.0, 12.0][: n(3)]):
         shape = (1, 512)  # many inputs, so that most table segments of the int16 variants are crossed
-        yield f"logisticlut{i}", (lambda shape=shape, factor=factor: model(
-            [shape], lambda x: L.Activation("sigmoid")(x * factor))), [shape]
-        yield f"tanhlut{i}", (lambda shape=shape, factor=factor: model(
-            [shape], lambda x: L.Activation("tanh")(x * factor))), [shape]
+        yield (
+            f"logisticlut{i}",
+            (lambda shape=shape, factor=factor: model([shape], lambda x: L.Activation("sigmoid")(x * factor))),
+            [shape],
+        )
+        yield (
+            f"tanhlut{i}",
+            (lambda shape=shape, factor=factor: model([shape], lambda x: L.Activation("tanh")(x * factor))),
+            [shape],
+        )
 
 
 def random_models(writer: Writer, quick: bool) -> None:
@@ -762,7 +958,7 @@ def random_models(writer: Writer, quick: bool) -> None:
                     layer.set_weights([ws[0], rng.standard_normal(ws[1].shape).astype(np.float32) * 0.5])
             try:
                 data = convert(keras_model, shapes, rng, int16, per_channel_dense=name.startswith("fcpc"))
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 writer.skipped.append(f"{name}{'_16x8' if int16 else ''}: converter refused ({type(e).__name__})")
                 continue
             scale = rng.uniform(0.5, 4.0)
@@ -792,8 +988,12 @@ def requantize_models(writer: Writer, rng) -> None:
     from tensorflow.lite.python import schema_py_generated as fb
 
     L = tf.keras.layers
-    cases = [("int8", np.int8, fb.TensorType.INT16, 1.0 / 4096, 0), ("16x8", np.int16, fb.TensorType.INT8, 0.02, -7),
-             ("int8", np.int8, fb.TensorType.INT8, 0.06, 5), ("16x8", np.int16, fb.TensorType.INT16, 1.0 / 2000, 0)]
+    cases = [
+        ("int8", np.int8, fb.TensorType.INT16, 1.0 / 4096, 0),
+        ("16x8", np.int16, fb.TensorType.INT8, 0.02, -7),
+        ("int8", np.int8, fb.TensorType.INT8, 0.06, 5),
+        ("16x8", np.int16, fb.TensorType.INT16, 1.0 / 2000, 0),
+    ]
     for k, (flavour, _, out_type, out_scale, out_zp) in enumerate(cases):
         shape = (1, 64)
         inp = tf.keras.Input(shape=shape[1:], batch_size=1)
@@ -871,8 +1071,12 @@ def fixture_models(writer: Writer, fixtures: Path) -> None:
     hello = load("tflite-micro/hello_world/hello_world_int8.tflite")
     m = Model(hello)
     xi = m.graph.Inputs(0)
-    extract(writer, hello, [quantize_input(np.array([[1.5]], np.float32), m.scale(xi), m.zero_point(xi),
-                                           m.dtype(xi))], "hello_world")
+    extract(
+        writer,
+        hello,
+        [quantize_input(np.array([[1.5]], np.float32), m.scale(xi), m.zero_point(xi), m.dtype(xi))],
+        "hello_world",
+    )
 
     sww = load("mlperf-tiny/sww/str_ww_ref_model.tflite")
     m = Model(sww)

@@ -21,12 +21,14 @@ def main() -> None:
     def v(x: float) -> float:
         return 65536 / (1 + math.exp(-x))
 
-    values = [min(65535, math.floor(v(i * h) + (v(i * h + h / 2) - (v(i * h) + v(i * h + h)) / 2) / 2 + 0.5))
-              for i in range(256)]
+    values = [
+        min(65535, math.floor(v(i * h) + (v(i * h + h / 2) - (v(i * h) + v(i * h + h)) / 2) / 2 + 0.5))
+        for i in range(256)
+    ]
     # The last knot is the saturation value itself (TANH saturates to 0xFFFF beyond the table), not the 65534.4
     # the rule gives there.
     values[255] = 65535
-    rows = ["    " + ", ".join(str(v) for v in values[i:i + 12]) + "," for i in range(0, 256, 12)]
+    rows = ["    " + ", ".join(str(v) for v in values[i : i + 12]) + "," for i in range(0, 256, 12)]
     rows[-1] = rows[-1].rstrip(",")
     OUT.write_text(
         "/*\n"
@@ -36,7 +38,8 @@ def main() -> None:
         " */\n"
         "#ifndef TINYML_TML_SIGMOID_TABLE_H\n#define TINYML_TML_SIGMOID_TABLE_H\n\n#include <stdint.h>\n\n"
         "static const uint16_t tml_sigmoid_table_u16[256] = {\n" + "\n".join(rows) + "\n};\n\n"
-        "#endif /* TINYML_TML_SIGMOID_TABLE_H */\n")
+        "#endif /* TINYML_TML_SIGMOID_TABLE_H */\n"
+    )
 
 
 if __name__ == "__main__":

@@ -120,18 +120,18 @@ static tml_per_channel_quant_params per_channel(const tml_vector *v) {
 }
 
 #define CONV_RUNNERS(NAME, FIELD, PARAMS, PFN, IN_T, IN_VT, BIAS_T, OUT_T)                                      \
-  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                             \
-    const PFN p = PARAMS(v);                                                                                  \
-    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");      \
-    return impl->FIELD.size(&p, &in, &f, &o);                                                                 \
-  }                                                                                                            \
+  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                                \
+    const PFN p = PARAMS(v);                                                                                    \
+    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");       \
+    return impl->FIELD.size(&p, &in, &f, &o);                                                                   \
+  }                                                                                                             \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    const PFN p = PARAMS(v);                                                                                  \
-    const tml_per_channel_quant_params q = per_channel(v);                                                    \
-    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");      \
-    return impl->FIELD.run(ctx, &p, &q, &in, (const IN_T *)data_of(v, "input", IN_VT), &f,                    \
-                           (const int8_t *)data_of(v, "filter", TML_VT_I8),                                   \
-                           (const BIAS_T *)optional_data(v, "bias"), &o, (OUT_T *)out);                        \
+    const PFN p = PARAMS(v);                                                                                    \
+    const tml_per_channel_quant_params q = per_channel(v);                                                      \
+    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");       \
+    return impl->FIELD.run(ctx, &p, &q, &in, (const IN_T *)data_of(v, "input", IN_VT), &f,                      \
+                           (const int8_t *)data_of(v, "filter", TML_VT_I8),                                     \
+                           (const BIAS_T *)optional_data(v, "bias"), &o, (OUT_T *)out);                         \
   }
 
 CONV_RUNNERS(conv2d_s8, conv2d_s8, conv_params, tml_conv_params, int8_t, TML_VT_I8, int32_t, int8_t)
@@ -142,45 +142,45 @@ CONV_RUNNERS(depthwise_conv2d_s16, depthwise_conv2d_s16, dw_params, tml_dw_conv_
              int64_t, int16_t)
 
 /* ----- fully connected --------------------------------------------------------------------------------- */
-#define FC_RUNNERS(NAME, IN_T, IN_VT, BIAS_T, OUT_T)                                                             \
-  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                             \
-    const tml_dims f = dims_of(v, "filter_dims");                                                            \
-    return impl->NAME.size(&f);                                                                               \
-  }                                                                                                            \
+#define FC_RUNNERS(NAME, IN_T, IN_VT, BIAS_T, OUT_T)                                                            \
+  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                                \
+    const tml_dims f = dims_of(v, "filter_dims");                                                               \
+    return impl->NAME.size(&f);                                                                                 \
+  }                                                                                                             \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_fc_params p;                                                                                          \
-    tml_per_tensor_quant_params q;                                                                            \
-    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");      \
-    p.input_offset = tml_vector_i32(v, "in_offset", 0);                                                       \
-    p.filter_offset = tml_vector_i32(v, "filter_offset", 0);                                                  \
-    p.output_offset = tml_vector_i32(v, "out_offset", 0);                                                     \
-    p.activation = act_of(v);                                                                                 \
-    q.multiplier = tml_vector_i32(v, "mult", 0);                                                              \
-    q.shift = tml_vector_i32(v, "shift", 0);                                                                  \
-    return impl->NAME.run(ctx, &p, &q, &in, (const IN_T *)data_of(v, "input", IN_VT), &f,                     \
-                          (const int8_t *)data_of(v, "filter", TML_VT_I8),                                    \
-                          (const BIAS_T *)optional_data(v, "bias"), &o, (OUT_T *)out);                         \
+    tml_fc_params p;                                                                                            \
+    tml_per_tensor_quant_params q;                                                                              \
+    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");       \
+    p.input_offset = tml_vector_i32(v, "in_offset", 0);                                                         \
+    p.filter_offset = tml_vector_i32(v, "filter_offset", 0);                                                    \
+    p.output_offset = tml_vector_i32(v, "out_offset", 0);                                                       \
+    p.activation = act_of(v);                                                                                   \
+    q.multiplier = tml_vector_i32(v, "mult", 0);                                                                \
+    q.shift = tml_vector_i32(v, "shift", 0);                                                                    \
+    return impl->NAME.run(ctx, &p, &q, &in, (const IN_T *)data_of(v, "input", IN_VT), &f,                       \
+                          (const int8_t *)data_of(v, "filter", TML_VT_I8),                                      \
+                          (const BIAS_T *)optional_data(v, "bias"), &o, (OUT_T *)out);                          \
   }
 
 FC_RUNNERS(fully_connected_s8, int8_t, TML_VT_I8, int32_t, int8_t)
 FC_RUNNERS(fully_connected_s16, int16_t, TML_VT_I16, int64_t, int16_t)
 
-#define FC_PC_RUNNERS(NAME, IN_T, IN_VT, BIAS_T, OUT_T)                                                          \
-  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                             \
-    const tml_dims f = dims_of(v, "filter_dims");                                                            \
-    return impl->NAME.size(&f);                                                                               \
-  }                                                                                                            \
+#define FC_PC_RUNNERS(NAME, IN_T, IN_VT, BIAS_T, OUT_T)                                                         \
+  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                                \
+    const tml_dims f = dims_of(v, "filter_dims");                                                               \
+    return impl->NAME.size(&f);                                                                                 \
+  }                                                                                                             \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_fc_params p;                                                                                          \
-    const tml_per_channel_quant_params q = per_channel(v);                                                    \
-    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");      \
-    p.input_offset = tml_vector_i32(v, "in_offset", 0);                                                       \
-    p.filter_offset = tml_vector_i32(v, "filter_offset", 0);                                                  \
-    p.output_offset = tml_vector_i32(v, "out_offset", 0);                                                     \
-    p.activation = act_of(v);                                                                                 \
-    return impl->NAME.run(ctx, &p, &q, &in, (const IN_T *)data_of(v, "input", IN_VT), &f,                     \
-                          (const int8_t *)data_of(v, "filter", TML_VT_I8),                                    \
-                          (const BIAS_T *)optional_data(v, "bias"), &o, (OUT_T *)out);                         \
+    tml_fc_params p;                                                                                            \
+    const tml_per_channel_quant_params q = per_channel(v);                                                      \
+    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");       \
+    p.input_offset = tml_vector_i32(v, "in_offset", 0);                                                         \
+    p.filter_offset = tml_vector_i32(v, "filter_offset", 0);                                                    \
+    p.output_offset = tml_vector_i32(v, "out_offset", 0);                                                       \
+    p.activation = act_of(v);                                                                                   \
+    return impl->NAME.run(ctx, &p, &q, &in, (const IN_T *)data_of(v, "input", IN_VT), &f,                       \
+                          (const int8_t *)data_of(v, "filter", TML_VT_I8),                                      \
+                          (const BIAS_T *)optional_data(v, "bias"), &o, (OUT_T *)out);                          \
   }
 
 FC_PC_RUNNERS(fully_connected_per_channel_s8, int8_t, TML_VT_I8, int32_t, int8_t)
@@ -195,65 +195,65 @@ static tml_pool_params pool_params(const tml_vector *v) {
   return p;
 }
 
-#define AVGPOOL_RUNNERS(NAME, T, VT)                                                                             \
-  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                             \
-    const tml_dims in = dims_of(v, "in_dims"), o = dims_of(v, "out_dims");                                   \
-    return impl->NAME.size(&in, &o);                                                                          \
-  }                                                                                                            \
+#define AVGPOOL_RUNNERS(NAME, T, VT)                                                                            \
+  static int32_t size_##NAME(const tml_vector *v, const tml_kernel_impl *impl) {                                \
+    const tml_dims in = dims_of(v, "in_dims"), o = dims_of(v, "out_dims");                                      \
+    return impl->NAME.size(&in, &o);                                                                            \
+  }                                                                                                             \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    const tml_pool_params p = pool_params(v);                                                                 \
-    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");      \
-    return impl->NAME.run(ctx, &p, &in, (const T *)data_of(v, "input", VT), &f, &o, (T *)out);                \
+    const tml_pool_params p = pool_params(v);                                                                   \
+    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");       \
+    return impl->NAME.run(ctx, &p, &in, (const T *)data_of(v, "input", VT), &f, &o, (T *)out);                  \
   }
 AVGPOOL_RUNNERS(avgpool_s8, int8_t, TML_VT_I8)
 AVGPOOL_RUNNERS(avgpool_s16, int16_t, TML_VT_I16)
 
-#define MAXPOOL_RUNNER(NAME, T, VT)                                                                              \
+#define MAXPOOL_RUNNER(NAME, T, VT)                                                                             \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    const tml_pool_params p = pool_params(v);                                                                 \
-    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");      \
-    (void)ctx;                                                                                                \
-    return impl->NAME(&p, &in, (const T *)data_of(v, "input", VT), &f, &o, (T *)out);                         \
+    const tml_pool_params p = pool_params(v);                                                                   \
+    const tml_dims in = dims_of(v, "in_dims"), f = dims_of(v, "filter_dims"), o = dims_of(v, "out_dims");       \
+    (void)ctx;                                                                                                  \
+    return impl->NAME(&p, &in, (const T *)data_of(v, "input", VT), &f, &o, (T *)out);                           \
   }
 MAXPOOL_RUNNER(maxpool_s8, int8_t, TML_VT_I8)
 MAXPOOL_RUNNER(maxpool_s16, int16_t, TML_VT_I16)
 
 /* ----- elementwise ------------------------------------------------------------------------------------- */
-#define ADD_RUNNER(NAME, T, VT)                                                                                  \
+#define ADD_RUNNER(NAME, T, VT)                                                                                 \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_add_params p;                                                                                         \
-    const tml_dims a = dims_of(v, "in1_dims"), b = dims_of(v, "in2_dims"), o = dims_of(v, "out_dims");        \
-    (void)ctx;                                                                                                \
-    p.input1_offset = tml_vector_i32(v, "params", 0);                                                         \
-    p.input2_offset = tml_vector_i32(v, "params", 1);                                                         \
-    p.output_offset = tml_vector_i32(v, "params", 2);                                                         \
-    p.left_shift = tml_vector_i32(v, "params", 3);                                                            \
-    p.input1_multiplier = tml_vector_i32(v, "params", 4);                                                     \
-    p.input1_shift = tml_vector_i32(v, "params", 5);                                                          \
-    p.input2_multiplier = tml_vector_i32(v, "params", 6);                                                     \
-    p.input2_shift = tml_vector_i32(v, "params", 7);                                                          \
-    p.output_multiplier = tml_vector_i32(v, "params", 8);                                                     \
-    p.output_shift = tml_vector_i32(v, "params", 9);                                                          \
-    p.activation = act_of(v);                                                                                 \
-    return impl->NAME(&p, &a, (const T *)data_of(v, "input", VT), &b, (const T *)data_of(v, "input2", VT), &o, \
-                      (T *)out);                                                                              \
+    tml_add_params p;                                                                                           \
+    const tml_dims a = dims_of(v, "in1_dims"), b = dims_of(v, "in2_dims"), o = dims_of(v, "out_dims");          \
+    (void)ctx;                                                                                                  \
+    p.input1_offset = tml_vector_i32(v, "params", 0);                                                           \
+    p.input2_offset = tml_vector_i32(v, "params", 1);                                                           \
+    p.output_offset = tml_vector_i32(v, "params", 2);                                                           \
+    p.left_shift = tml_vector_i32(v, "params", 3);                                                              \
+    p.input1_multiplier = tml_vector_i32(v, "params", 4);                                                       \
+    p.input1_shift = tml_vector_i32(v, "params", 5);                                                            \
+    p.input2_multiplier = tml_vector_i32(v, "params", 6);                                                       \
+    p.input2_shift = tml_vector_i32(v, "params", 7);                                                            \
+    p.output_multiplier = tml_vector_i32(v, "params", 8);                                                       \
+    p.output_shift = tml_vector_i32(v, "params", 9);                                                            \
+    p.activation = act_of(v);                                                                                   \
+    return impl->NAME(&p, &a, (const T *)data_of(v, "input", VT), &b, (const T *)data_of(v, "input2", VT), &o,  \
+                      (T *)out);                                                                                \
   }
 ADD_RUNNER(add_s8, int8_t, TML_VT_I8)
 ADD_RUNNER(add_s16, int16_t, TML_VT_I16)
 
-#define MUL_RUNNER(NAME, T, VT)                                                                                  \
+#define MUL_RUNNER(NAME, T, VT)                                                                                 \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_mul_params p;                                                                                         \
-    const tml_dims a = dims_of(v, "in1_dims"), b = dims_of(v, "in2_dims"), o = dims_of(v, "out_dims");        \
-    (void)ctx;                                                                                                \
-    p.input1_offset = tml_vector_i32(v, "params", 0);                                                         \
-    p.input2_offset = tml_vector_i32(v, "params", 1);                                                         \
-    p.output_offset = tml_vector_i32(v, "params", 2);                                                         \
-    p.output_multiplier = tml_vector_i32(v, "params", 3);                                                     \
-    p.output_shift = tml_vector_i32(v, "params", 4);                                                          \
-    p.activation = act_of(v);                                                                                 \
-    return impl->NAME(&p, &a, (const T *)data_of(v, "input", VT), &b, (const T *)data_of(v, "input2", VT), &o, \
-                      (T *)out);                                                                              \
+    tml_mul_params p;                                                                                           \
+    const tml_dims a = dims_of(v, "in1_dims"), b = dims_of(v, "in2_dims"), o = dims_of(v, "out_dims");          \
+    (void)ctx;                                                                                                  \
+    p.input1_offset = tml_vector_i32(v, "params", 0);                                                           \
+    p.input2_offset = tml_vector_i32(v, "params", 1);                                                           \
+    p.output_offset = tml_vector_i32(v, "params", 2);                                                           \
+    p.output_multiplier = tml_vector_i32(v, "params", 3);                                                       \
+    p.output_shift = tml_vector_i32(v, "params", 4);                                                            \
+    p.activation = act_of(v);                                                                                   \
+    return impl->NAME(&p, &a, (const T *)data_of(v, "input", VT), &b, (const T *)data_of(v, "input2", VT), &o,  \
+                      (T *)out);                                                                                \
   }
 MUL_RUNNER(mul_s8, int8_t, TML_VT_I8)
 MUL_RUNNER(mul_s16, int16_t, TML_VT_I16)
@@ -282,8 +282,12 @@ static tml_status run_softmax_s8_s16(const tml_vector *v, const tml_kernel_impl 
                               (const int8_t *)data_of(v, "input", TML_VT_I8), (int16_t *)out);
 }
 
-static float exp_f(float x) { return expf(x); }
-static float one_over_one_plus_x_f(float x) { return 1.0f / (1.0f + x); }
+static float exp_f(float x) {
+  return expf(x);
+}
+static float one_over_one_plus_x_f(float x) {
+  return 1.0f / (1.0f + x);
+}
 
 static tml_status run_softmax_s16(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) {
   static int16_t exp_lut[513], recip_lut[513];
@@ -299,131 +303,131 @@ static tml_status run_softmax_s16(const tml_vector *v, const tml_kernel_impl *im
                            (const int16_t *)data_of(v, "input", TML_VT_I16), (int16_t *)out);
 }
 
-#define SIGMOID_RUNNER(NAME)                                                                                     \
+#define SIGMOID_RUNNER(NAME)                                                                                    \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_sigmoid_params p;                                                                                     \
-    const tml_field *in = tml_vector_get(v, "input", TML_VT_I8);                                             \
-    (void)ctx;                                                                                                \
-    p.input_zero_point = tml_vector_i32(v, "params", 0);                                                      \
-    p.input_range_radius = tml_vector_i32(v, "params", 1);                                                    \
-    p.input_multiplier = tml_vector_i32(v, "params", 2);                                                      \
-    p.input_left_shift = tml_vector_i32(v, "params", 3);                                                      \
-    return impl->NAME(&p, in->count, (const int8_t *)in->data, (int8_t *)out);                                \
+    tml_sigmoid_params p;                                                                                       \
+    const tml_field *in = tml_vector_get(v, "input", TML_VT_I8);                                                \
+    (void)ctx;                                                                                                  \
+    p.input_zero_point = tml_vector_i32(v, "params", 0);                                                        \
+    p.input_range_radius = tml_vector_i32(v, "params", 1);                                                      \
+    p.input_multiplier = tml_vector_i32(v, "params", 2);                                                        \
+    p.input_left_shift = tml_vector_i32(v, "params", 3);                                                        \
+    return impl->NAME(&p, in->count, (const int8_t *)in->data, (int8_t *)out);                                  \
   }
 SIGMOID_RUNNER(logistic_s8)
 SIGMOID_RUNNER(tanh_s8)
 
-#define SIGMOID_S16_RUNNER(NAME)                                                                                 \
+#define SIGMOID_S16_RUNNER(NAME)                                                                                \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_sigmoid_s16_params p;                                                                                 \
-    const tml_field *in = tml_vector_get(v, "input", TML_VT_I16);                                            \
-    (void)ctx;                                                                                                \
-    p.input_multiplier = tml_vector_i32(v, "params", 0);                                                      \
-    p.input_left_shift = tml_vector_i32(v, "params", 1);                                                      \
-    return impl->NAME(&p, in->count, (const int16_t *)in->data, (int16_t *)out);                              \
+    tml_sigmoid_s16_params p;                                                                                   \
+    const tml_field *in = tml_vector_get(v, "input", TML_VT_I16);                                               \
+    (void)ctx;                                                                                                  \
+    p.input_multiplier = tml_vector_i32(v, "params", 0);                                                        \
+    p.input_left_shift = tml_vector_i32(v, "params", 1);                                                        \
+    return impl->NAME(&p, in->count, (const int16_t *)in->data, (int16_t *)out);                                \
   }
 SIGMOID_S16_RUNNER(logistic_s16)
 SIGMOID_S16_RUNNER(tanh_s16)
 
-#define RELU_RUNNER(NAME, T, VT)                                                                                 \
+#define RELU_RUNNER(NAME, T, VT)                                                                                \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_relu_params p;                                                                                        \
-    const tml_field *in = tml_vector_get(v, "input", VT);                                                    \
-    (void)ctx;                                                                                                \
-    p.input_zero_point = tml_vector_i32(v, "params", 0);                                                      \
-    p.output_zero_point = tml_vector_i32(v, "params", 1);                                                     \
-    p.multiplier = tml_vector_i32(v, "params", 2);                                                            \
-    p.shift = tml_vector_i32(v, "params", 3);                                                                 \
-    p.activation.min = tml_vector_i32(v, "params", 4);                                                        \
-    p.activation.max = tml_vector_i32(v, "params", 5);                                                        \
-    return impl->NAME(&p, in->count, (const T *)in->data, (T *)out);                                          \
+    tml_relu_params p;                                                                                          \
+    const tml_field *in = tml_vector_get(v, "input", VT);                                                       \
+    (void)ctx;                                                                                                  \
+    p.input_zero_point = tml_vector_i32(v, "params", 0);                                                        \
+    p.output_zero_point = tml_vector_i32(v, "params", 1);                                                       \
+    p.multiplier = tml_vector_i32(v, "params", 2);                                                              \
+    p.shift = tml_vector_i32(v, "params", 3);                                                                   \
+    p.activation.min = tml_vector_i32(v, "params", 4);                                                          \
+    p.activation.max = tml_vector_i32(v, "params", 5);                                                          \
+    return impl->NAME(&p, in->count, (const T *)in->data, (T *)out);                                            \
   }
 RELU_RUNNER(relu_s8, int8_t, TML_VT_I8)
 RELU_RUNNER(relu_s16, int16_t, TML_VT_I16)
 
 /* ----- mean, pad, concat, reshape ---------------------------------------------------------------------- */
-#define MEAN_RUNNER(NAME, T, VT)                                                                                 \
+#define MEAN_RUNNER(NAME, T, VT)                                                                                \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_mean_params p;                                                                                        \
-    const tml_dims in = dims_of(v, "in_dims"), o = dims_of(v, "out_dims");                                   \
-    (void)ctx;                                                                                                \
-    p.same_quantization = tml_vector_i32(v, "params", 0);                                                     \
-    p.input_zero_point = tml_vector_i32(v, "params", 1);                                                      \
-    p.output_zero_point = tml_vector_i32(v, "params", 2);                                                     \
-    p.multiplier = tml_vector_i32(v, "params", 3);                                                            \
-    p.shift = tml_vector_i32(v, "params", 4);                                                                 \
-    return impl->NAME(&p, &in, (const T *)data_of(v, "input", VT), &o, (T *)out);                             \
+    tml_mean_params p;                                                                                          \
+    const tml_dims in = dims_of(v, "in_dims"), o = dims_of(v, "out_dims");                                      \
+    (void)ctx;                                                                                                  \
+    p.same_quantization = tml_vector_i32(v, "params", 0);                                                       \
+    p.input_zero_point = tml_vector_i32(v, "params", 1);                                                        \
+    p.output_zero_point = tml_vector_i32(v, "params", 2);                                                       \
+    p.multiplier = tml_vector_i32(v, "params", 3);                                                              \
+    p.shift = tml_vector_i32(v, "params", 4);                                                                   \
+    return impl->NAME(&p, &in, (const T *)data_of(v, "input", VT), &o, (T *)out);                               \
   }
 MEAN_RUNNER(mean_s8, int8_t, TML_VT_I8)
 MEAN_RUNNER(mean_s16, int16_t, TML_VT_I16)
 
-#define PAD_RUNNER(NAME, T, VT)                                                                                  \
+#define PAD_RUNNER(NAME, T, VT)                                                                                 \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_pad_params p;                                                                                         \
-    const tml_dims in = dims_of(v, "in_dims"), o = dims_of(v, "out_dims");                                   \
-    (void)ctx;                                                                                                \
-    p.before = dims_of(v, "before");                                                                          \
-    p.after = dims_of(v, "after");                                                                            \
-    return impl->NAME(&p, &in, (const T *)data_of(v, "input", VT), (T)tml_vector_i32(v, "pad_value", 0), &o,  \
-                      (T *)out);                                                                              \
+    tml_pad_params p;                                                                                           \
+    const tml_dims in = dims_of(v, "in_dims"), o = dims_of(v, "out_dims");                                      \
+    (void)ctx;                                                                                                  \
+    p.before = dims_of(v, "before");                                                                            \
+    p.after = dims_of(v, "after");                                                                              \
+    return impl->NAME(&p, &in, (const T *)data_of(v, "input", VT), (T)tml_vector_i32(v, "pad_value", 0), &o,    \
+                      (T *)out);                                                                                \
   }
 PAD_RUNNER(pad_s8, int8_t, TML_VT_I8)
 PAD_RUNNER(pad_s16, int16_t, TML_VT_I16)
 
-#define CONCAT_RUNNER(NAME, T, VT)                                                                               \
+#define CONCAT_RUNNER(NAME, T, VT)                                                                              \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    const tml_field *sizes = tml_vector_get(v, "sizes", TML_VT_I32);                                         \
-    const T *inputs[16];                                                                                      \
-    int32_t axis_sizes[16];                                                                                   \
-    int32_t n = sizes->count - 2, i;                                                                          \
-    char name[16];                                                                                            \
-    (void)ctx;                                                                                                \
-    if (n > 16) return TML_ERROR_ARGUMENT;                                                                    \
-    for (i = 0; i < n; ++i) {                                                                                 \
-      sprintf(name, "input%d", (int)i);                                                                       \
-      inputs[i] = (const T *)data_of(v, name, VT);                                                            \
-      axis_sizes[i] = tml_vector_i32(v, "sizes", 2 + i);                                                      \
-    }                                                                                                         \
-    return impl->NAME(n, inputs, axis_sizes, tml_vector_i32(v, "sizes", 0), tml_vector_i32(v, "sizes", 1),    \
-                      (T *)out);                                                                              \
+    const tml_field *sizes = tml_vector_get(v, "sizes", TML_VT_I32);                                            \
+    const T *inputs[16];                                                                                        \
+    int32_t axis_sizes[16];                                                                                     \
+    int32_t n = sizes->count - 2, i;                                                                            \
+    char name[16];                                                                                              \
+    (void)ctx;                                                                                                  \
+    if (n > 16) return TML_ERROR_ARGUMENT;                                                                      \
+    for (i = 0; i < n; ++i) {                                                                                   \
+      sprintf(name, "input%d", (int)i);                                                                         \
+      inputs[i] = (const T *)data_of(v, name, VT);                                                              \
+      axis_sizes[i] = tml_vector_i32(v, "sizes", 2 + i);                                                        \
+    }                                                                                                           \
+    return impl->NAME(n, inputs, axis_sizes, tml_vector_i32(v, "sizes", 0), tml_vector_i32(v, "sizes", 1),      \
+                      (T *)out);                                                                                \
   }
 CONCAT_RUNNER(concat_s8, int8_t, TML_VT_I8)
 CONCAT_RUNNER(concat_s16, int16_t, TML_VT_I16)
 
-#define RESHAPE_RUNNER(NAME, T, VT)                                                                              \
+#define RESHAPE_RUNNER(NAME, T, VT)                                                                             \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    const tml_field *in = tml_vector_get(v, "input", VT);                                                    \
-    (void)ctx;                                                                                                \
-    return impl->NAME(in->count, (const T *)in->data, (T *)out);                                             \
+    const tml_field *in = tml_vector_get(v, "input", VT);                                                       \
+    (void)ctx;                                                                                                  \
+    return impl->NAME(in->count, (const T *)in->data, (T *)out);                                                \
   }
 RESHAPE_RUNNER(reshape_s8, int8_t, TML_VT_I8)
 RESHAPE_RUNNER(reshape_s16, int16_t, TML_VT_I16)
 
 /* ----- type conversions -------------------------------------------------------------------------------- */
-#define AFFINE_RUNNER(NAME, IN_T, IN_VT, OUT_T)                                                                  \
+#define AFFINE_RUNNER(NAME, IN_T, IN_VT, OUT_T)                                                                 \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_affine_params p;                                                                                      \
-    const tml_field *in = tml_vector_get(v, "input", IN_VT);                                                 \
-    (void)ctx;                                                                                                \
-    p.scale = *(const float *)data_of(v, "params_f", TML_VT_F32);                                             \
-    p.zero_point = tml_vector_i32(v, "params", 0);                                                            \
-    return impl->NAME(&p, in->count, (const IN_T *)in->data, (OUT_T *)out);                                  \
+    tml_affine_params p;                                                                                        \
+    const tml_field *in = tml_vector_get(v, "input", IN_VT);                                                    \
+    (void)ctx;                                                                                                  \
+    p.scale = *(const float *)data_of(v, "params_f", TML_VT_F32);                                               \
+    p.zero_point = tml_vector_i32(v, "params", 0);                                                              \
+    return impl->NAME(&p, in->count, (const IN_T *)in->data, (OUT_T *)out);                                     \
   }
 AFFINE_RUNNER(quantize_f32_s8, float, TML_VT_F32, int8_t)
 AFFINE_RUNNER(quantize_f32_s16, float, TML_VT_F32, int16_t)
 AFFINE_RUNNER(dequantize_s8_f32, int8_t, TML_VT_I8, float)
 AFFINE_RUNNER(dequantize_s16_f32, int16_t, TML_VT_I16, float)
 
-#define REQUANT_RUNNER(NAME, IN_T, IN_VT, OUT_T)                                                                 \
+#define REQUANT_RUNNER(NAME, IN_T, IN_VT, OUT_T)                                                                \
   static tml_status run_##NAME(const tml_vector *v, const tml_kernel_impl *impl, tml_context *ctx, void *out) { \
-    tml_requantize_params p;                                                                                  \
-    const tml_field *in = tml_vector_get(v, "input", IN_VT);                                                 \
-    (void)ctx;                                                                                                \
-    p.input_zero_point = tml_vector_i32(v, "params", 0);                                                      \
-    p.output_zero_point = tml_vector_i32(v, "params", 1);                                                     \
-    p.multiplier = tml_vector_i32(v, "params", 2);                                                            \
-    p.shift = tml_vector_i32(v, "params", 3);                                                                 \
-    return impl->NAME(&p, in->count, (const IN_T *)in->data, (OUT_T *)out);                                  \
+    tml_requantize_params p;                                                                                    \
+    const tml_field *in = tml_vector_get(v, "input", IN_VT);                                                    \
+    (void)ctx;                                                                                                  \
+    p.input_zero_point = tml_vector_i32(v, "params", 0);                                                        \
+    p.output_zero_point = tml_vector_i32(v, "params", 1);                                                       \
+    p.multiplier = tml_vector_i32(v, "params", 2);                                                              \
+    p.shift = tml_vector_i32(v, "params", 3);                                                                   \
+    return impl->NAME(&p, in->count, (const IN_T *)in->data, (OUT_T *)out);                                     \
   }
 REQUANT_RUNNER(requantize_s8_s8, int8_t, TML_VT_I8, int8_t)
 REQUANT_RUNNER(requantize_s8_s16, int8_t, TML_VT_I8, int16_t)
@@ -434,11 +438,12 @@ REQUANT_RUNNER(requantize_s16_s16, int16_t, TML_VT_I16, int16_t)
 typedef struct {
   const char *kernel;
   run_fn run;
-  size_fn size; /* NULL: the kernel takes no scratch */
+  size_fn size;       /* NULL: the kernel takes no scratch */
   size_t impl_offset; /* where tml_kernel_impl holds this kernel; a NULL pointer there: no such twin */
 } kernel_entry;
 
-#define ENTRY(NAME, SIZE) {#NAME, run_##NAME, SIZE, offsetof(tml_kernel_impl, NAME)}
+#define ENTRY(NAME, SIZE) \
+  { #NAME, run_##NAME, SIZE, offsetof(tml_kernel_impl, NAME) }
 static const kernel_entry kernels[] = {
     ENTRY(conv2d_s8, size_conv2d_s8),
     ENTRY(conv2d_s16, size_conv2d_s16),
@@ -537,8 +542,8 @@ static void bench_report(void) {
     for (j = 0; j < i; ++j) {
       if (bench_rows[j].kernel == bench_rows[i].kernel) first = 0;
     }
-    tml_test_print("  %-22s %-8s %3d layers %12llu\n", bench_rows[i].kernel, bench_rows[i].impl, bench_rows[i].layers,
-                   bench_rows[i].instructions);
+    tml_test_print("  %-22s %-8s %3d layers %12llu\n", bench_rows[i].kernel, bench_rows[i].impl,
+                   bench_rows[i].layers, bench_rows[i].instructions);
     if (!first) continue;
     for (j = i; j < num_bench_rows; ++j) {
       if (bench_rows[j].kernel == bench_rows[i].kernel && bench_rows[j].instructions < best) {
@@ -571,8 +576,8 @@ static int check_vector(const kernel_entry *k, const tml_kernel_impl *impl, cons
     ctx.size = scratch_size - 1;
     status = k->run(v, impl, &ctx, out.data);
     if (status != TML_ERROR_BUFFER) {
-      tml_test_print("FAIL %s [%s] %s: a scratch buffer one byte short gave status %d, not TML_ERROR_BUFFER\n", kname,
-                     impl->name, case_name, (int)status);
+      tml_test_print("FAIL %s [%s] %s: a scratch buffer one byte short gave status %d, not TML_ERROR_BUFFER\n",
+                     kname, impl->name, case_name, (int)status);
       tml_test_release(mark);
       return 0;
     }
@@ -591,8 +596,9 @@ static int check_vector(const kernel_entry *k, const tml_kernel_impl *impl, cons
     for (i = 0; i < bytes; ++i) {
       if (((const unsigned char *)out.data)[i] != ((const unsigned char *)expected->data)[i]) break;
     }
-    tml_test_print("FAIL %s [%s] %s: first mismatching byte %lu of %lu (element %lu)\n", kname, impl->name, case_name,
-           (unsigned long)i, (unsigned long)bytes, (unsigned long)(i / (bytes / (size_t)expected->count)));
+    tml_test_print("FAIL %s [%s] %s: first mismatching byte %lu of %lu (element %lu)\n", kname, impl->name,
+                   case_name, (unsigned long)i, (unsigned long)bytes,
+                   (unsigned long)(i / (bytes / (size_t)expected->count)));
     ok = 0;
   } else if (!guards_intact(&out) || !guards_intact(&scratch)) {
     tml_test_print("FAIL %s [%s] %s: wrote outside its output or scratch buffer\n", kname, impl->name, case_name);

@@ -47,12 +47,23 @@ int main(int argc, char **argv) {
     int shift = -(int)(next() % 32);
     int32_t acc = (int32_t)next();
     switch (i % 8) {
-      case 0: multiplier = 1 << 30; break;            /* the smallest QuantizeMultiplier significand */
-      case 1: multiplier = 0; break;                  /* shift below -31: TFLite zeroes the multiplier */
-      case 2: shift = (int)(next() % 8); break;        /* left shifts */
-      case 3: acc = (int32_t)(next() % 512) - 256; break;
-      case 4: acc >>= next() % 31; break;
-      default: break;
+      case 0:
+        multiplier = 1 << 30;
+        break; /* the smallest QuantizeMultiplier significand */
+      case 1:
+        multiplier = 0;
+        break; /* shift below -31: TFLite zeroes the multiplier */
+      case 2:
+        shift = (int)(next() % 8);
+        break; /* left shifts */
+      case 3:
+        acc = (int32_t)(next() % 512) - 256;
+        break;
+      case 4:
+        acc >>= next() % 31;
+        break;
+      default:
+        break;
     }
     tml_prepare_requant(&ch, multiplier, shift);
     if (tml_apply_requant(&ch, acc) != tflite_mbqm(acc, multiplier, shift) ||

@@ -2,7 +2,8 @@
  * Each architecture file lists its twins with designated initializers; a kernel it leaves out stays NULL. */
 #include "tml_test_impls.h"
 
-#define REF_SIZED(NAME) {tml_ref_##NAME, tml_ref_##NAME##_get_buffer_size}
+#define REF_SIZED(NAME) \
+  { tml_ref_##NAME, tml_ref_##NAME##_get_buffer_size }
 
 const tml_kernel_impl tml_test_impls[] = {
     {"ref",

@@ -21,8 +21,12 @@ void *tml_test_alloc(size_t bytes) {
   return p;
 }
 
-size_t tml_test_mark(void) { return arena_used; }
-void tml_test_release(size_t mark) { arena_used = mark; }
+size_t tml_test_mark(void) {
+  return arena_used;
+}
+void tml_test_release(size_t mark) {
+  arena_used = mark;
+}
 
 #ifndef TML_TEST_SEMIHOSTING
 long tml_test_read_file(const char *path, void *buf, long max) {
@@ -45,7 +49,11 @@ void tml_test_print(const char *fmt, ...) {
   fflush(stdout);
 }
 
-void tml_test_exit(int status) { exit(status); }
+void tml_test_exit(int status) {
+  exit(status);
+}
 
-unsigned long long tml_test_instructions(void) { return 0; }
+unsigned long long tml_test_instructions(void) {
+  return 0;
+}
 #endif

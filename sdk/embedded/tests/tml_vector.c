@@ -9,7 +9,9 @@
 static const size_t element_size[] = {1, 2, 4, 8, 4};
 static unsigned char file_bytes[TML_VECTOR_MAX_FILE];
 
-size_t tml_field_bytes(const tml_field *f) { return (size_t)f->count * element_size[f->type]; }
+size_t tml_field_bytes(const tml_field *f) {
+  return (size_t)f->count * element_size[f->type];
+}
 
 int tml_vector_load(const char *path, tml_vector *v) {
   const long size = tml_test_read_file(path, file_bytes, TML_VECTOR_MAX_FILE);
@@ -38,7 +40,9 @@ int tml_vector_load(const char *path, tml_vector *v) {
   return pos == (size_t)size ? 0 : -1;
 }
 
-void tml_vector_free(tml_vector *v) { tml_test_release(v->mark); }
+void tml_vector_free(tml_vector *v) {
+  tml_test_release(v->mark);
+}
 
 const tml_field *tml_vector_find(const tml_vector *v, const char *name) {
   int i;

@@ -23,7 +23,7 @@ def load_dataset(path: str | Path, key: str = "x", limit: int | None = None) -> 
         if key not in data:
             raise SystemExit(f"{path}: no array named {key!r} (it has {', '.join(sorted(data.files))})")
         x = data[key]
-        y = data["y"] if "y" in data else None
+        y = data.get("y")
     if limit is not None:
         x = x[:limit]
         y = None if y is None else y[:limit]

@@ -13,7 +13,6 @@ import hashlib
 import json
 
 import numpy as np
-
 from dataset import Dataset
 
 

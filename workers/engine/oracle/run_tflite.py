@@ -170,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - started
 
     first = runner.outputs[0]
-    outputs = np.stack([first.dequantize(o[0]).reshape(o[0].shape[1:] if o[0].shape[0] == 1 else o[0].shape) for o in raw])
+    outputs = np.stack(
+        [first.dequantize(o[0]).reshape(o[0].shape[1:] if o[0].shape[0] == 1 else o[0].shape) for o in raw]
+    )
     if args.dump_outputs:
         np.save(args.dump_outputs, outputs)
     print_result(

@@ -74,9 +74,8 @@ tml_status tml_ref_depthwise_conv2d_s16(const tml_context *ctx, const tml_dw_con
                                         const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
                                         const int16_t *input, const tml_dims *filter_dims, const int8_t *filter,
                                         const int64_t *bias, const tml_dims *output_dims, int16_t *output);
-int32_t tml_ref_depthwise_conv2d_s16_get_buffer_size(const tml_dw_conv_params *params,
-                                                     const tml_dims *input_dims, const tml_dims *filter_dims,
-                                                     const tml_dims *output_dims);
+int32_t tml_ref_depthwise_conv2d_s16_get_buffer_size(const tml_dw_conv_params *params, const tml_dims *input_dims,
+                                                     const tml_dims *filter_dims, const tml_dims *output_dims);
 
 /* ---------------------------------------------------------------------------------------------------------
  * FULLY_CONNECTED, per-tensor weights. Mirrors reference_integer_ops::FullyConnected:
@@ -104,13 +103,15 @@ tml_status tml_ref_fully_connected_per_channel_s8(const tml_context *ctx, const 
                                                   const tml_per_channel_quant_params *quant,
                                                   const tml_dims *input_dims, const int8_t *input,
                                                   const tml_dims *filter_dims, const int8_t *filter,
-                                                  const int32_t *bias, const tml_dims *output_dims, int8_t *output);
+                                                  const int32_t *bias, const tml_dims *output_dims,
+                                                  int8_t *output);
 int32_t tml_ref_fully_connected_per_channel_s8_get_buffer_size(const tml_dims *filter_dims);
 tml_status tml_ref_fully_connected_per_channel_s16(const tml_context *ctx, const tml_fc_params *params,
                                                    const tml_per_channel_quant_params *quant,
                                                    const tml_dims *input_dims, const int16_t *input,
                                                    const tml_dims *filter_dims, const int8_t *filter,
-                                                   const int64_t *bias, const tml_dims *output_dims, int16_t *output);
+                                                   const int64_t *bias, const tml_dims *output_dims,
+                                                   int16_t *output);
 int32_t tml_ref_fully_connected_per_channel_s16_get_buffer_size(const tml_dims *filter_dims);
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -122,9 +123,9 @@ tml_status tml_ref_avgpool_s8(const tml_context *ctx, const tml_pool_params *par
                               const int8_t *input, const tml_dims *filter_dims, const tml_dims *output_dims,
                               int8_t *output);
 int32_t tml_ref_avgpool_s8_get_buffer_size(const tml_dims *input_dims, const tml_dims *output_dims);
-tml_status tml_ref_avgpool_s16(const tml_context *ctx, const tml_pool_params *params,
-                               const tml_dims *input_dims, const int16_t *input, const tml_dims *filter_dims,
-                               const tml_dims *output_dims, int16_t *output);
+tml_status tml_ref_avgpool_s16(const tml_context *ctx, const tml_pool_params *params, const tml_dims *input_dims,
+                               const int16_t *input, const tml_dims *filter_dims, const tml_dims *output_dims,
+                               int16_t *output);
 int32_t tml_ref_avgpool_s16_get_buffer_size(const tml_dims *input_dims, const tml_dims *output_dims);
 tml_status tml_ref_maxpool_s8(const tml_pool_params *params, const tml_dims *input_dims, const int8_t *input,
                               const tml_dims *filter_dims, const tml_dims *output_dims, int8_t *output);

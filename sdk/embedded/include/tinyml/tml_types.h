@@ -116,9 +116,9 @@ typedef struct {
 /** ADD (TFLite's ArithmeticParams as prepared by PrepareGeneralSubgraph / TFLM's add_common):
  *  left_shift = 20 for int8, 15 for int16;
  *  twice_max_input_scale = 2 * max(s1, s2);
- *  input1: QuantizeMultiplierSmallerThanOneExp(s1 / twice_max_input_scale) -> input1_multiplier/shift (shift <= 0);
- *  input2: likewise with s2;
- *  output: QuantizeMultiplierSmallerThanOneExp(twice_max_input_scale / ((1 << left_shift) * s_out)). */
+ *  input1: QuantizeMultiplierSmallerThanOneExp(s1 / twice_max_input_scale) -> input1_multiplier/shift (shift <=
+ * 0); input2: likewise with s2; output: QuantizeMultiplierSmallerThanOneExp(twice_max_input_scale / ((1 <<
+ * left_shift) * s_out)). */
 typedef struct {
   int32_t input1_offset;
   int32_t input2_offset;

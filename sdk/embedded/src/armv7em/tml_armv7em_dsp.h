@@ -18,25 +18,39 @@
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
-static inline uint32_t tml_sxtb16(uint32_t x) { return __sxtb16(x); }
+static inline uint32_t tml_sxtb16(uint32_t x) {
+  return __sxtb16(x);
+}
 /* SXTB16 with its operand rotated by 8 is one instruction; ACLE has no form for it in this compiler. */
 static inline uint32_t tml_sxtb16_ror8(uint32_t x) {
   uint32_t r;
   __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
   return r;
 }
-static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) { return __smlad(a, b, acc); }
-static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb(a, b, acc); }
-static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt(a, b, acc); }
-static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
-static inline int64_t tml_smlald(uint32_t a, uint32_t b, int64_t acc) { return __smlald(a, b, acc); }
+static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlad(a, b, acc);
+}
+static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlabb(a, b, acc);
+}
+static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatt(a, b, acc);
+}
+static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) {
+  return __sadd16(a, b);
+}
+static inline int64_t tml_smlald(uint32_t a, uint32_t b, int64_t acc) {
+  return __smlald(a, b, acc);
+}
 #else
 static inline uint32_t tml_sxtb16(uint32_t x) {
   const uint32_t lo = (uint32_t)(int32_t)(int8_t)(x & 0xFF) & 0xFFFFu;
   const uint32_t hi = (uint32_t)(int32_t)(int8_t)((x >> 16) & 0xFF) << 16;
   return lo | hi;
 }
-static inline uint32_t tml_sxtb16_ror8(uint32_t x) { return tml_sxtb16((x >> 8) | (x << 24)); }
+static inline uint32_t tml_sxtb16_ror8(uint32_t x) {
+  return tml_sxtb16((x >> 8) | (x << 24));
+}
 static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
   const int32_t lo = (int32_t)(int16_t)(a & 0xFFFF) * (int32_t)(int16_t)(b & 0xFFFF);
   const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
@@ -78,8 +92,8 @@ static inline void tml_q7_to_q15_reordered(const int8_t *src, int16_t *dst, int3
 }
 
 /* acc += sum w[i] * col[i] over n elements, col in the reordered layout above; two weight rows at once. */
-static inline void tml_dot2_s8_q15(const int8_t *w0, const int8_t *w1, const int16_t *col, int32_t n, int32_t *acc0,
-                                   int32_t *acc1) {
+static inline void tml_dot2_s8_q15(const int8_t *w0, const int8_t *w1, const int16_t *col, int32_t n,
+                                   int32_t *acc0, int32_t *acc1) {
   int32_t a0 = *acc0, a1 = *acc1, i = 0;
   for (; i + 4 <= n; i += 4) {
     const uint32_t x02 = tml_read_u32(col + i), x13 = tml_read_u32(col + i + 2);

@@ -3,8 +3,8 @@
  * offset folded into each channel's 64-bit rounding constant and, on the core, one hand-written loop.
  *
  * The common stage computes y = (q >> 32) >> (r - 1) with q = acc * m + round, then adds the output offset. Since
- * both shifts are floors, adding offset * 2^(31 + r) to q adds exactly offset to y; with r <= 23 and |offset| <= 128
- * (an int8 zero point) the sum cannot leave int64 (|acc * m| < 2^62, |offset * 2^(31 + r)| <= 2^61). Channels
+ * both shifts are floors, adding offset * 2^(31 + r) to q adds exactly offset to y; with r <= 23 and |offset| <=
+ * 128 (an int8 zero point) the sum cannot leave int64 (|acc * m| < 2^62, |offset * 2^(31 + r)| <= 2^61). Channels
  * outside that (shift >= 0, r > 23, a larger offset) are marked high_shift = -1 and take TFLite's two-step
  * arithmetic in C. The loop on the core is 22 instructions
  * an output where the compiler's is 29 (it reloads the offset from the stack and keeps the left-shift call in the
@@ -24,7 +24,8 @@ static inline void tml_armv7em_prepare_requant(tml_channel_requant *ch, int32_t 
   ch->shift = shift;
   if (shift < 0 && shift >= -23 && offset >= -128 && offset <= 128) {
     const int32_t r = -shift;
-    const int64_t round = ((int64_t)1 << 30) + ((int64_t)1 << (30 + r)) + (int64_t)offset * ((int64_t)1 << (31 + r));
+    const int64_t round =
+        ((int64_t)1 << 30) + ((int64_t)1 << (30 + r)) + (int64_t)offset * ((int64_t)1 << (31 + r));
     ch->round_lo = (uint32_t)(uint64_t)round;
     ch->round_hi = (int32_t)(round >> 32);
     ch->high_shift = r - 1;
@@ -53,9 +54,9 @@ static inline int32_t tml_armv7em_output_one(int32_t acc, const tml_channel_requ
 
 /* out[c] = clamp(requant_c(acc[c] + (add ? add[c] : 0)) + offset) for c < n; channels prepared by
  * tml_armv7em_prepare_requant with the same offset. */
-static TML_NOINLINE void tml_armv7em_output_row(const int32_t *acc, const int32_t *add, const tml_channel_requant *ch,
-                                                int32_t n, int32_t offset, int32_t act_min, int32_t act_max,
-                                                int8_t *out) {
+static TML_NOINLINE void tml_armv7em_output_row(const int32_t *acc, const int32_t *add,
+                                                const tml_channel_requant *ch, int32_t n, int32_t offset,
+                                                int32_t act_min, int32_t act_max, int8_t *out) {
   const int32_t *const end = acc + n;
   while (acc != end) {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__thumb2__)

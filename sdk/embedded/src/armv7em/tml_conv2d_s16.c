@@ -35,7 +35,8 @@ tml_status tml_armv7em_conv2d_s16(const tml_context *ctx, const tml_conv_params 
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
   const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
   const int32_t k = k_h * k_w * k_c;
-  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
+  const int32_t out_off = params->output_offset, act_min = params->activation.min,
+                act_max = params->activation.max;
   const int16_t *in_tap[TML_CONV16_MAX_TAPS];
   int32_t f_tap[TML_CONV16_MAX_TAPS];
   int32_t groups, per_group, b, oy, ox;

@@ -38,7 +38,9 @@ static void reorder(int16_t *col, int32_t k) {
   }
 }
 
-static inline void write_u32(int16_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void write_u32(int16_t *p, uint32_t v) {
+  memcpy(p, &v, 4);
+}
 
 /* A 1 x 1 filter without padding or groups, Cin a multiple of 4: the input rows of two output pixels go straight
  * to the interleaved layout tml_dot2x2_s8_q15_interleaved reads, four input bytes at a time -- SXTB16 (and
@@ -50,8 +52,10 @@ static void gather_pair_1x1_s8(const tml_conv_params *params, const tml_dims *in
   const int32_t in_w = input_dims->w, in_c = input_dims->c;
   const uint32_t offset2 = ((uint32_t)params->input_offset & 0xFFFFu) * 0x10001u;
   const int8_t *base = input + (size_t)b * input_dims->h * in_w * in_c;
-  const int8_t *s0 = base + ((size_t)(p0 / out_w) * params->stride.h * in_w + (p0 % out_w) * params->stride.w) * in_c;
-  const int8_t *s1 = base + ((size_t)(p1 / out_w) * params->stride.h * in_w + (p1 % out_w) * params->stride.w) * in_c;
+  const int8_t *s0 =
+      base + ((size_t)(p0 / out_w) * params->stride.h * in_w + (p0 % out_w) * params->stride.w) * in_c;
+  const int8_t *s1 =
+      base + ((size_t)(p1 / out_w) * params->stride.h * in_w + (p1 % out_w) * params->stride.w) * in_c;
   int32_t i;
   for (i = 0; i < in_c; i += 4) {
     const uint32_t v0 = tml_read_u32(s0 + i), v1 = tml_read_u32(s1 + i);
@@ -77,14 +81,15 @@ tml_status tml_armv7em_conv2d_s8(const tml_context *ctx, const tml_conv_params *
   int16_t *col0 = (int16_t *)(row1 + out_c);
   int16_t *col1 = col0 + k;
   int16_t *cols = col1 + k;
-  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
+  const int32_t out_off = params->output_offset, act_min = params->activation.min,
+                act_max = params->activation.max;
   int32_t groups, per_group, b, p, g, oc;
   int pointwise;
   if (k_c <= 0 || in_c % k_c != 0 || filter_dims->n != out_c || input_dims->n != output_dims->n) {
     return TML_ERROR_ARGUMENT;
   }
-  if (channels == NULL || ctx->size < tml_armv7em_conv2d_s8_get_buffer_size(params, input_dims, filter_dims,
-                                                                            output_dims)) {
+  if (channels == NULL ||
+      ctx->size < tml_armv7em_conv2d_s8_get_buffer_size(params, input_dims, filter_dims, output_dims)) {
     return TML_ERROR_BUFFER;
   }
   for (oc = 0; oc < out_c; ++oc) {

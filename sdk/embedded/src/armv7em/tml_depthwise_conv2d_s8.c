@@ -33,15 +33,15 @@ int32_t tml_armv7em_depthwise_conv2d_s8_get_buffer_size(const tml_dw_conv_params
   return output_dims->c * (int32_t)(3 * sizeof(int32_t) + sizeof(tml_channel_requant));
 }
 
-#define TML_DW_TAP(X, W)                                                     \
-  do {                                                                       \
-    const uint32_t x_ = (X), w_ = (W);                                       \
-    const uint32_t x02 = tml_sxtb16(x_), x13 = tml_sxtb16_ror8(x_);          \
-    const uint32_t f02 = tml_sxtb16(w_), f13 = tml_sxtb16_ror8(w_);          \
-    a0 = tml_smlabb(f02, x02, a0);                                           \
-    a2 = tml_smlatt(f02, x02, a2);                                           \
-    a1 = tml_smlabb(f13, x13, a1);                                           \
-    a3 = tml_smlatt(f13, x13, a3);                                           \
+#define TML_DW_TAP(X, W)                                            \
+  do {                                                              \
+    const uint32_t x_ = (X), w_ = (W);                              \
+    const uint32_t x02 = tml_sxtb16(x_), x13 = tml_sxtb16_ror8(x_); \
+    const uint32_t f02 = tml_sxtb16(w_), f13 = tml_sxtb16_ror8(w_); \
+    a0 = tml_smlabb(f02, x02, a0);                                  \
+    a2 = tml_smlatt(f02, x02, a2);                                  \
+    a1 = tml_smlabb(f13, x13, a1);                                  \
+    a3 = tml_smlatt(f13, x13, a3);                                  \
   } while (0)
 
 /* All channels (4 at a time) of a 3 x 3 window inside the input; no offset. */
@@ -181,7 +181,8 @@ tml_status tml_armv7em_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_
   const int simd = mult == 1 && in_c % 4 == 0;
   const int32_t input_offset = params->input_offset;
   const uint32_t offset2 = ((uint32_t)input_offset & 0xFFFFu) * 0x10001u;
-  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
+  const int32_t out_off = params->output_offset, act_min = params->activation.min,
+                act_max = params->activation.max;
   const int32_t col_step = params->dilation.w * in_c, row_step = params->dilation.h * in_w * in_c;
   int32_t *acc = (int32_t *)(ctx ? ctx->buf : NULL);
   int32_t *inside_add = acc + out_c, *edge_add = inside_add + out_c;

@@ -40,8 +40,8 @@ tml_status tml_armv7em_fully_connected_s16(const tml_context *ctx, const tml_fc_
       out[o] = output_s16(acc0, bias, o, quant, params);
       out[o + 1] = output_s16(acc1, bias, o + 1, quant, params);
     }
-    if (o < out_c) out[o] = output_s16(tml_dot1_s16_s8(in, filter + (size_t)o * depth, depth, 0), bias, o, quant,
-                                       params);
+    if (o < out_c)
+      out[o] = output_s16(tml_dot1_s16_s8(in, filter + (size_t)o * depth, depth, 0), bias, o, quant, params);
   }
   return TML_OK;
 }

@@ -26,7 +26,8 @@ tml_status tml_armv7em_fully_connected_s8(const tml_context *ctx, const tml_fc_p
                                           const int32_t *bias, const tml_dims *output_dims, int8_t *output) {
   const int32_t depth = filter_dims->c, out_c = filter_dims->n;
   int16_t *col = (int16_t *)(ctx ? ctx->buf : NULL);
-  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
+  const int32_t out_off = params->output_offset, act_min = params->activation.min,
+                act_max = params->activation.max;
   int32_t b, o;
   if (params->filter_offset != 0) {
     return tml_ref_fully_connected_s8(ctx, params, quant, input_dims, input, filter_dims, filter, bias,

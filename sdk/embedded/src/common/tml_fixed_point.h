@@ -16,9 +16,15 @@
 #define TML_CLAMP(x, lo, hi) TML_MIN(TML_MAX((x), (lo)), (hi))
 
 /* Two's complement wrapping add/sub/neg without signed-overflow undefined behaviour. */
-static inline int32_t tml_wrap_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
-static inline int32_t tml_wrap_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
-static inline int32_t tml_wrap_neg(int32_t a) { return (int32_t)(0u - (uint32_t)a); }
+static inline int32_t tml_wrap_add(int32_t a, int32_t b) {
+  return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+static inline int32_t tml_wrap_sub(int32_t a, int32_t b) {
+  return (int32_t)((uint32_t)a - (uint32_t)b);
+}
+static inline int32_t tml_wrap_neg(int32_t a) {
+  return (int32_t)(0u - (uint32_t)a);
+}
 
 /* gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), saturating the one overflow case
  * INT32_MIN * INT32_MIN. gemmlowp nudges by +2^30 (or 1 - 2^30 for a negative product) and divides by 2^31
@@ -52,7 +58,8 @@ static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
 static inline int32_t tml_requantize(int32_t x, int32_t multiplier, int32_t shift) {
   const int32_t left = shift > 0 ? shift : 0;
   const int32_t right = shift > 0 ? 0 : -shift;
-  const int32_t high = (int32_t)(((int64_t)(int32_t)((uint32_t)x << left) * multiplier + ((int64_t)1 << 30)) >> 31);
+  const int32_t high =
+      (int32_t)(((int64_t)(int32_t)((uint32_t)x << left) * multiplier + ((int64_t)1 << 30)) >> 31);
   const int32_t mask = (int32_t)((1u << right) - 1u);
   const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
   return (high >> right) + ((high & mask) > threshold);
@@ -117,14 +124,15 @@ static inline int32_t tml_rounding_half_sum(int32_t a, int32_t b) {
 
 /* exp(a) for a in [-1/4, 0), a in Q0.31; result Q0.31. Taylor series around -1/8. */
 static inline int32_t tml_exp_on_interval_m025_0(int32_t a) {
-  const int32_t constant_term = 1895147668;     /* exp(-1/8) */
-  const int32_t constant_1_over_3 = 715827883;  /* 1/3 */
-  const int32_t x = tml_wrap_add(a, 1 << 28);   /* a + 1/8 */
+  const int32_t constant_term = 1895147668;    /* exp(-1/8) */
+  const int32_t constant_1_over_3 = 715827883; /* 1/3 */
+  const int32_t x = tml_wrap_add(a, 1 << 28);  /* a + 1/8 */
   const int32_t x2 = tml_srdhm(x, x);
   const int32_t x3 = tml_srdhm(x2, x);
   const int32_t x4 = tml_srdhm(x2, x2);
   const int32_t x4_over_4 = tml_srmbpot(x4, -2);
-  const int32_t poly = tml_srmbpot(tml_wrap_add(tml_srdhm(tml_wrap_add(x4_over_4, x3), constant_1_over_3), x2), -1);
+  const int32_t poly =
+      tml_srmbpot(tml_wrap_add(tml_srdhm(tml_wrap_add(x4_over_4, x3), constant_1_over_3), x2), -1);
   return tml_wrap_add(constant_term, tml_srdhm(constant_term, tml_wrap_add(x, poly)));
 }
 
@@ -207,8 +215,7 @@ static inline int32_t tml_tanh_fixed(int32_t a, int integer_bits) {
  * 2^-num_bits_over_unit. */
 static inline int32_t tml_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit) {
   const int headroom_plus_one = tml_clz32((uint32_t)x);
-  const int32_t shifted_sum_minus_one =
-      (int32_t)(((uint32_t)x << headroom_plus_one) - ((uint32_t)1 << 31));
+  const int32_t shifted_sum_minus_one = (int32_t)(((uint32_t)x << headroom_plus_one) - ((uint32_t)1 << 31));
   *num_bits_over_unit = x_integer_digits - headroom_plus_one;
   return tml_one_over_one_plus_x(shifted_sum_minus_one);
 }

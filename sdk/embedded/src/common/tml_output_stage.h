@@ -67,9 +67,8 @@ static inline int32_t tml_apply_requant(const tml_channel_requant *ch, int32_t a
 
 /* out[c] = clamp(requant_c(acc[c] + (add ? add[c] : 0)) + offset) for c < n. Kept out of line: inlined into a
  * kernel's loop nest it loses its constants to the stack. */
-static TML_NOINLINE void tml_output_row(const int32_t *acc, const int32_t *add,
-                                               const tml_channel_requant *ch, int32_t n, int32_t offset,
-                                               int32_t act_min, int32_t act_max, int8_t *out) {
+static TML_NOINLINE void tml_output_row(const int32_t *acc, const int32_t *add, const tml_channel_requant *ch,
+                                        int32_t n, int32_t offset, int32_t act_min, int32_t act_max, int8_t *out) {
   const int32_t *const end = acc + n;
   if (add) {
     while (acc != end) {

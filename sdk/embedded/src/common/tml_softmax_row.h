@@ -25,8 +25,8 @@ static inline int32_t tml_softmax_exp_s8(const tml_softmax_params *params, int32
   return tml_exp_on_negative_values(rescaled, TML_SOFTMAX_DIFF_INTEGER_BITS);
 }
 
-static inline void tml_softmax_row_prepare_s8(const tml_softmax_params *params, int32_t row_size,
-                                              const int8_t *in, tml_softmax_row_state *state) {
+static inline void tml_softmax_row_prepare_s8(const tml_softmax_params *params, int32_t row_size, const int8_t *in,
+                                              tml_softmax_row_state *state) {
   int32_t max_in_row = -128, sum_of_exps = 0, c;
   for (c = 0; c < row_size; ++c) {
     if (in[c] > max_in_row) max_in_row = in[c];

@@ -10,8 +10,8 @@ int32_t tml_ref_avgpool_s16_get_buffer_size(const tml_dims *input_dims, const tm
 }
 
 tml_status tml_ref_avgpool_s16(const tml_context *ctx, const tml_pool_params *params, const tml_dims *input_dims,
-                              const int16_t *input, const tml_dims *filter_dims, const tml_dims *output_dims,
-                              int16_t *output) {
+                               const int16_t *input, const tml_dims *filter_dims, const tml_dims *output_dims,
+                               int16_t *output) {
   const int32_t in_h = input_dims->h, in_w = input_dims->w, depth = input_dims->c;
   int32_t b, oy, ox, c;
   (void)ctx;

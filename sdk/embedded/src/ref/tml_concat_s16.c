@@ -5,7 +5,7 @@
 #include "tinyml/tml_kernels.h"
 
 tml_status tml_ref_concat_s16(int32_t num_inputs, const int16_t *const *inputs, const int32_t *axis_sizes,
-                             int32_t outer_size, int32_t inner_size, int16_t *output) {
+                              int32_t outer_size, int32_t inner_size, int16_t *output) {
   int32_t k, i;
   int16_t *out = output;
   for (k = 0; k < outer_size; ++k) {

@@ -5,7 +5,7 @@
 #include "../common/tml_fixed_point.h"
 
 int32_t tml_ref_conv2d_s16_get_buffer_size(const tml_conv_params *params, const tml_dims *input_dims,
-                                          const tml_dims *filter_dims, const tml_dims *output_dims) {
+                                           const tml_dims *filter_dims, const tml_dims *output_dims) {
   (void)params;
   (void)input_dims;
   (void)filter_dims;
@@ -14,9 +14,9 @@ int32_t tml_ref_conv2d_s16_get_buffer_size(const tml_conv_params *params, const 
 }
 
 tml_status tml_ref_conv2d_s16(const tml_context *ctx, const tml_conv_params *params,
-                             const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
-                             const int16_t *input, const tml_dims *filter_dims, const int8_t *filter,
-                             const int64_t *bias, const tml_dims *output_dims, int16_t *output) {
+                              const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
+                              const int16_t *input, const tml_dims *filter_dims, const int8_t *filter,
+                              const int64_t *bias, const tml_dims *output_dims, int16_t *output) {
   const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
   const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
@@ -36,7 +36,8 @@ tml_status tml_ref_conv2d_s16(const tml_context *ctx, const tml_conv_params *par
         for (oc = 0; oc < out_c; ++oc) {
           const int32_t ic0 = (oc / filters_per_group) * k_c;
           const int8_t *f = filter + (size_t)oc * k_h * k_w * k_c;
-          int64_t acc = 0; int32_t ky, kx, ic;
+          int64_t acc = 0;
+          int32_t ky, kx, ic;
           for (ky = 0; ky < k_h; ++ky) {
             const int32_t in_y = in_y0 + ky * params->dilation.h;
             if (in_y < 0 || in_y >= in_h) continue;

@@ -5,7 +5,7 @@
 #include "../common/tml_fixed_point.h"
 
 int32_t tml_ref_depthwise_conv2d_s16_get_buffer_size(const tml_dw_conv_params *params, const tml_dims *input_dims,
-                                                    const tml_dims *filter_dims, const tml_dims *output_dims) {
+                                                     const tml_dims *filter_dims, const tml_dims *output_dims) {
   (void)params;
   (void)input_dims;
   (void)filter_dims;
@@ -14,9 +14,9 @@ int32_t tml_ref_depthwise_conv2d_s16_get_buffer_size(const tml_dw_conv_params *p
 }
 
 tml_status tml_ref_depthwise_conv2d_s16(const tml_context *ctx, const tml_dw_conv_params *params,
-                                       const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
-                                       const int16_t *input, const tml_dims *filter_dims, const int8_t *filter,
-                                       const int64_t *bias, const tml_dims *output_dims, int16_t *output) {
+                                        const tml_per_channel_quant_params *quant, const tml_dims *input_dims,
+                                        const int16_t *input, const tml_dims *filter_dims, const int8_t *filter,
+                                        const int64_t *bias, const tml_dims *output_dims, int16_t *output) {
   const int32_t in_h = input_dims->h, in_w = input_dims->w, in_c = input_dims->c;
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w;
   const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;

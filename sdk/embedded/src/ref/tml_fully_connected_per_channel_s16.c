@@ -12,7 +12,8 @@ tml_status tml_ref_fully_connected_per_channel_s16(const tml_context *ctx, const
                                                    const tml_per_channel_quant_params *quant,
                                                    const tml_dims *input_dims, const int16_t *input,
                                                    const tml_dims *filter_dims, const int8_t *filter,
-                                                   const int64_t *bias, const tml_dims *output_dims, int16_t *output) {
+                                                   const int64_t *bias, const tml_dims *output_dims,
+                                                   int16_t *output) {
   const int32_t batches = input_dims->n;
   const int32_t depth = filter_dims->c;
   const int32_t out_c = filter_dims->n;

@@ -8,10 +8,11 @@ int32_t tml_ref_fully_connected_per_channel_s8_get_buffer_size(const tml_dims *f
 }
 
 tml_status tml_ref_fully_connected_per_channel_s8(const tml_context *ctx, const tml_fc_params *params,
-                                                   const tml_per_channel_quant_params *quant,
-                                                   const tml_dims *input_dims, const int8_t *input,
-                                                   const tml_dims *filter_dims, const int8_t *filter,
-                                                   const int32_t *bias, const tml_dims *output_dims, int8_t *output) {
+                                                  const tml_per_channel_quant_params *quant,
+                                                  const tml_dims *input_dims, const int8_t *input,
+                                                  const tml_dims *filter_dims, const int8_t *filter,
+                                                  const int32_t *bias, const tml_dims *output_dims,
+                                                  int8_t *output) {
   const int32_t batches = input_dims->n;
   const int32_t depth = filter_dims->c;
   const int32_t out_c = filter_dims->n;

@@ -6,7 +6,9 @@
 
 #include "tinyml/tml_kernels.h"
 
-static float tml_round_half_away(float x) { return x >= 0.0f ? floorf(x + 0.5f) : -floorf(-x + 0.5f); }
+static float tml_round_half_away(float x) {
+  return x >= 0.0f ? floorf(x + 0.5f) : -floorf(-x + 0.5f);
+}
 
 void tml_gen_lut_s16(float (*func)(float), float input_min, float input_max, float output_min, float output_max,
                      int16_t lut[513]) {

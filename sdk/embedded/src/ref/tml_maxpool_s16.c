@@ -3,7 +3,7 @@
 #include "../common/tml_fixed_point.h"
 
 tml_status tml_ref_maxpool_s16(const tml_pool_params *params, const tml_dims *input_dims, const int16_t *input,
-                              const tml_dims *filter_dims, const tml_dims *output_dims, int16_t *output) {
+                               const tml_dims *filter_dims, const tml_dims *output_dims, int16_t *output) {
   const int32_t in_h = input_dims->h, in_w = input_dims->w, depth = input_dims->c;
   int32_t b, oy, ox, c;
   if (output_dims->c != depth || output_dims->n != input_dims->n) return TML_ERROR_ARGUMENT;

@@ -5,7 +5,7 @@
 #include "../common/tml_fixed_point.h"
 
 tml_status tml_ref_mean_s16(const tml_mean_params *params, const tml_dims *input_dims, const int16_t *input,
-                           const tml_dims *output_dims, int16_t *output) {
+                            const tml_dims *output_dims, int16_t *output) {
   const int32_t count = input_dims->h * input_dims->w;
   const int32_t depth = input_dims->c;
   int32_t multiplier = params->multiplier, shift = params->shift, b, c, i;

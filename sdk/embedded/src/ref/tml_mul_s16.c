@@ -4,8 +4,8 @@
 #include "../common/tml_fixed_point.h"
 
 tml_status tml_ref_mul_s16(const tml_mul_params *params, const tml_dims *input1_dims, const int16_t *input1,
-                          const tml_dims *input2_dims, const int16_t *input2, const tml_dims *output_dims,
-                          int16_t *output) {
+                           const tml_dims *input2_dims, const int16_t *input2, const tml_dims *output_dims,
+                           int16_t *output) {
   tml_broadcast_strides s1, s2;
   int32_t b, y, x, c;
   size_t o = 0;

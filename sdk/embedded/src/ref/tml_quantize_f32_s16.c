@@ -5,7 +5,7 @@
 #include "tinyml/tml_kernels.h"
 
 tml_status tml_ref_quantize_f32_s16(const tml_affine_params *params, int32_t size, const float *input,
-                                   int16_t *output) {
+                                    int16_t *output) {
   int32_t i;
   for (i = 0; i < size; ++i) {
     const float v = input[i] / params->scale;

@@ -4,7 +4,7 @@
 #include "../common/tml_fixed_point.h"
 
 tml_status tml_ref_requantize_s8_s8(const tml_requantize_params *params, int32_t size, const int8_t *input,
-                                     int8_t *output) {
+                                    int8_t *output) {
   int32_t i;
   for (i = 0; i < size; ++i) {
     const int32_t out = tml_mbqm((int32_t)input[i] - params->input_zero_point, params->multiplier, params->shift) +

@@ -28,8 +28,8 @@ tml_status tml_ref_softmax_s16(const tml_softmax_s16_params *params, int32_t num
     }
     /* First pass: sum of exponentials (each recomputed in the second pass instead of stored: no scratch). */
     for (c = 0; c < row_size; ++c) {
-      const int32_t scaled = tml_mbqm((int32_t)in[c] - max_in_row, params->input_multiplier,
-                                      params->input_left_shift);
+      const int32_t scaled =
+          tml_mbqm((int32_t)in[c] - max_in_row, params->input_multiplier, params->input_left_shift);
       const int32_t sym = TML_CLAMP(scaled + 32767, -32768, 32767);
       sum_of_exps += tml_int16_table_lookup((int16_t)sym, params->exp_lut);
     }
@@ -40,8 +40,8 @@ tml_status tml_ref_softmax_s16(const tml_softmax_s16_params *params, int32_t num
     reciprocal_scale_q015 = tml_int16_table_lookup((int16_t)sym_shifted_sum, params->one_over_one_plus_x_lut);
     right_shift = 31 - headroom_plus_one;
     for (c = 0; c < row_size; ++c) {
-      const int32_t scaled = tml_mbqm((int32_t)in[c] - max_in_row, params->input_multiplier,
-                                      params->input_left_shift);
+      const int32_t scaled =
+          tml_mbqm((int32_t)in[c] - max_in_row, params->input_multiplier, params->input_left_shift);
       const int32_t sym = TML_CLAMP(scaled + 32767, -32768, 32767);
       const int16_t e = tml_int16_table_lookup((int16_t)sym, params->exp_lut);
       const int64_t round = (int64_t)1 << (right_shift - 1);

@@ -26,7 +26,8 @@ tml_status tml_rv32im_conv2d_s8(const tml_context *ctx, const tml_conv_params *p
   const int32_t out_w = output_dims->w, out_c = output_dims->c;
   const int32_t pixels = output_dims->h * out_w;
   const int32_t k = filter_dims->h * filter_dims->w * k_c;
-  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
+  const int32_t out_off = params->output_offset, act_min = params->activation.min,
+                act_max = params->activation.max;
   tml_channel_requant *channels = (tml_channel_requant *)(ctx ? ctx->buf : NULL);
   int32_t *row0 = (int32_t *)(channels + out_c);
   int32_t *row1 = row0 + out_c;
@@ -51,7 +52,8 @@ tml_status tml_rv32im_conv2d_s8(const tml_context *ctx, const tml_conv_params *p
       for (g = 0; g < groups; ++g) {
         const int32_t oc_end = (g + 1) * per_group;
         tml_im2col_s8(params, input_dims, input, filter_dims, b, p / out_w, p % out_w, g, col0);
-        if (two) tml_im2col_s8(params, input_dims, input, filter_dims, b, (p + 1) / out_w, (p + 1) % out_w, g, col1);
+        if (two)
+          tml_im2col_s8(params, input_dims, input, filter_dims, b, (p + 1) / out_w, (p + 1) % out_w, g, col1);
         for (oc = g * per_group; oc + 2 <= oc_end; oc += 2) {
           int32_t acc[4] = {0, 0, 0, 0};
           /* The single-pixel tail reuses column 0 as its second column and drops those sums. */

@@ -28,7 +28,8 @@ tml_status tml_rv32im_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_c
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w, taps_all = k_h * k_w;
   const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
   const int32_t mult = params->depth_multiplier, input_offset = params->input_offset;
-  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
+  const int32_t out_off = params->output_offset, act_min = params->activation.min,
+                act_max = params->activation.max;
   const int32_t col_step = params->dilation.w * in_c, row_step = params->dilation.h * in_w * in_c;
   int32_t *acc = (int32_t *)(ctx ? ctx->buf : NULL);
   int32_t *inside_add = acc + out_c, *edge_add = inside_add + out_c;
@@ -65,7 +66,8 @@ tml_status tml_rv32im_depthwise_conv2d_s8(const tml_context *ctx, const tml_dw_c
         const int inside = in_y0 >= 0 && in_y0 + (k_h - 1) * params->dilation.h < in_h && in_x0 >= 0 &&
                            in_x0 + (k_w - 1) * params->dilation.w < in_w;
         if (mult == 1 && inside && k_h == 3 && k_w == 3) { /* the common case: no tap list needed */
-          const int8_t *x0 = in_b + ((size_t)in_y0 * in_w + in_x0) * in_c, *x1 = x0 + row_step, *x2 = x1 + row_step;
+          const int8_t *x0 = in_b + ((size_t)in_y0 * in_w + in_x0) * in_c, *x1 = x0 + row_step,
+                       *x2 = x1 + row_step;
           const int8_t *f0 = filter, *f1 = f0 + 3 * out_c, *f2 = f1 + 3 * out_c;
           const int32_t c2 = 2 * col_step, o1 = out_c, o2 = 2 * out_c;
           for (ic = 0; ic < in_c; ++ic) {

@@ -24,7 +24,8 @@ tml_status tml_rv32im_fully_connected_s8(const tml_context *ctx, const tml_fc_pa
                                          const int8_t *input, const tml_dims *filter_dims, const int8_t *filter,
                                          const int32_t *bias, const tml_dims *output_dims, int8_t *output) {
   const int32_t depth = filter_dims->c, out_c = filter_dims->n;
-  const int32_t out_off = params->output_offset, act_min = params->activation.min, act_max = params->activation.max;
+  const int32_t out_off = params->output_offset, act_min = params->activation.min,
+                act_max = params->activation.max;
   int16_t *col = (int16_t *)(ctx ? ctx->buf : NULL);
   tml_channel_requant requant;
   int32_t b, o, i;
