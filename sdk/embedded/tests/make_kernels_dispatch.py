@@ -3,7 +3,7 @@
 Every reference kernel `tml_ref_<name>` declared in tml_kernels.h gets a public name `tml_<name>` that resolves to
 it unless an architecture header (included before the dispatch list) defined the public name first. Run it after
 adding a kernel to tml_kernels.h; `--check` exits 1 when the committed header is not what this script writes
-(ops/test-embedded runs it so).
+(ops/check-style runs it so).
 
     python3 sdk/embedded/tests/make_kernels_dispatch.py [--check]
 """

@@ -1,5 +1,6 @@
 /* The kernel twins one test binary holds (test-only; GNU C __typeof__ keeps the table in step with the
- * header). A NULL entry: that architecture has no twin of the kernel. Generated layout, edit with care. */
+ * header). A NULL entry: that architecture has no twin of the kernel. Hand-written: add a kernel's slot here and
+ * in tml_test_impls.c. */
 #ifndef TINYML_TESTS_TML_TEST_IMPLS_H
 #define TINYML_TESTS_TML_TEST_IMPLS_H
 

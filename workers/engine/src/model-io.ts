@@ -4,7 +4,10 @@ import { detectModelFormat } from "./model-format.js";
 import { importOnnx } from "./onnx/index.js";
 import { importTflite } from "./tflite/index.js";
 
-/** The containers the engine imports itself; Keras and PyTorch arrive converted by the service's workers. */
+/**
+ * The containers the engine imports itself. Keras and PyTorch models are refused (UNSUPPORTED_MODEL): no converter
+ * exists yet, so the user converts them to TFLite or ONNX first.
+ */
 const IMPORTERS = {
   tflite: importTflite,
   onnx: importOnnx,

@@ -17,7 +17,7 @@ export const BoardReport = z.object({
   status: BoardStatus.exclude(["offline"]),
   /** The job the board is running, when busy. */
   currentJobId: z.string().nullable(),
-  /** Why a board is unhealthy (e.g. "timed out after 300 s running job …"). */
+  /** Why a board is unhealthy (e.g. "timed out after 600 s running job …"). */
   detail: z.string().max(2000).nullable(),
 });
 export type BoardReport = z.infer<typeof BoardReport>;

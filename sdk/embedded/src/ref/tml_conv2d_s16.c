@@ -1,4 +1,4 @@
-/* CONV_2D int8, reference: reference_integer_ops::ConvPerChannel (int16 activations, int8 weights,
+/* CONV_2D int16x8, reference: reference_integer_ops::ConvPerChannel (int16 activations, int8 weights,
  * int64 accumulator and bias) (grouped when the filter has fewer input
  * channels than the input). Direct loops over the output; no scratch memory. */
 #include "tinyml/tml_kernels.h"
