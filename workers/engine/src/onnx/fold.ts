@@ -12,7 +12,7 @@ import {
   squeezeShape,
   unsqueezeShape,
 } from "./onnx-shapes.js";
-import { ONNX_DTYPE, type OnnxNode } from "./schema.js";
+import { type OnnxNode, onnxDTypeNamed } from "./schema.js";
 import { type ConstValue, castNumber, constOfTensorProto, dtypeOfOnnx, elementsOf } from "./tensor-proto.js";
 
 /**
@@ -181,7 +181,7 @@ export function castTarget(node: OnnxNode, attrs: NodeAttributes): DType {
   const to = attrs.intOrString("to");
   if (to === undefined) throw invalid(node, "has no `to` attribute");
   if (typeof to === "number") return dtypeOfOnnx(to, describeNode(node));
-  const code = (ONNX_DTYPE as Record<string, number>)[to.toUpperCase()];
+  const code = onnxDTypeNamed(to.toUpperCase());
   if (code === undefined) throw invalid(node, `casts to unknown type "${to}"`);
   return dtypeOfOnnx(code, describeNode(node));
 }

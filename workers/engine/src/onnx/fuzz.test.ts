@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import protobuf from "protobufjs/minimal.js";
 import { describe, expect, it } from "vitest";
+import { onnx } from "../../generated/onnx-pb.js";
 import { EngineError } from "../errors.js";
+import { decodeTensorBytes } from "./decode.js";
+import { encodeModel } from "./encode.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
-import { ProtoWriter } from "./proto.js";
-import { ATTR, attribute, decodeTensorBytes, emptyTensor, encodeModel, ONNX_DTYPE, type OnnxNode } from "./schema.js";
+import { ATTR, attribute, emptyTensor, ONNX_DTYPE, type OnnxNode } from "./schema.js";
 
 const FIXTURES =
   process.env.TINYML_FIXTURES ?? fileURLToPath(new URL("../../../../../shared/fixtures/", import.meta.url));
@@ -225,38 +228,39 @@ describe("importOnnx on truncated and corrupted ONNX files", () => {
     expectCode(Uint8Array.of(0x08, ...new Array(11).fill(0x80), 0x01), "CORRUPT_MODEL");
     // An end-group wire type.
     expectCode(Uint8Array.of(0x0c), "CORRUPT_MODEL");
-    // Graph attributes nested 100 deep (If bodies): refused before the stack is at risk.
-    let g = new ProtoWriter().finish();
-    for (let i = 0; i < 100; i++) {
-      const inner = g;
-      const node = new ProtoWriter();
-      node.string(4, "If");
-      node.message(5, (a) => {
-        a.string(1, "then_branch");
-        a.bytes(6, inner);
-        a.int(20, 5);
-      });
-      const graph = new ProtoWriter();
-      graph.bytes(1, node.finish());
-      g = graph.finish();
+    const modelOf = (graph: onnx.GraphProto.$Properties) =>
+      onnx.ModelProto.encode({ irVersion: 8, graph, opsetImport: [{ version: 17 }] }).finish();
+    // Graph attributes nested deep (If bodies): refused before the stack is at risk, whether the depth is
+    // past the engine's graph limit (16) or past the decoder's message limit (100 messages).
+    for (const [levels, message] of [
+      [20, /graphs are nested more than 16 deep/],
+      [100, /nested more than 100 deep/],
+    ] as const) {
+      // Written field by field: the generated encoder refuses to nest this deep itself.
+      const field = (n: number, bytes: Uint8Array) =>
+        protobuf.Writer.create()
+          .uint32((n << 3) | 2)
+          .bytes(bytes)
+          .finish();
+      const concat = (a: Uint8Array, b: Uint8Array) => Uint8Array.from([...a, ...b]);
+      let g: Uint8Array = new Uint8Array();
+      for (let i = 0; i < levels; i++) {
+        const attribute = concat(
+          onnx.AttributeProto.encode({ name: "then_branch", type: ATTR.GRAPH }).finish(),
+          field(6, g),
+        );
+        g = field(1, concat(onnx.NodeProto.encode({ opType: "If" }).finish(), field(5, attribute)));
+      }
+      const model = concat(
+        onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }] }).finish(),
+        field(7, g),
+      );
+      expectCode(model, "CORRUPT_MODEL");
+      expect(() => importOnnx(model, "hostile")).toThrow(message);
     }
-    const m = new ProtoWriter();
-    m.int(1, 8);
-    m.bytes(7, g);
-    m.message(8, (o) => o.int(2, 17));
-    expectCode(m.finish(), "CORRUPT_MODEL");
     // An initializer declaring 2^40 elements with no data: refused without allocating them.
-    const t = new ProtoWriter();
-    t.packedInts(1, [1 << 20, 1 << 20]);
-    t.int(2, 1);
-    t.string(8, "w");
-    const graph = new ProtoWriter();
-    graph.bytes(5, t.finish());
-    const model = new ProtoWriter();
-    model.int(1, 8);
-    model.bytes(7, graph.finish());
-    model.message(8, (o) => o.int(2, 17));
-    expectCode(model.finish(), "UNSUPPORTED_MODEL");
+    const huge = { dims: [1 << 20, 1 << 20], dataType: ONNX_DTYPE.FLOAT, name: "w" };
+    expectCode(modelOf({ initializer: [huge] }), "UNSUPPORTED_MODEL");
   });
 
   it("TensorProto files: the model zoo's input_0.pb reads, its truncations are refused", () => {

@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
 import { cloneGraph, type Graph, tensorOf } from "../ir/graph.js";
 import { inferShapes } from "../ir/shape-inference.js";
+import { encodeModel } from "./encode.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
 import {
   ATTR,
   attribute,
   emptyTensor,
-  encodeModel,
   ONNX_DTYPE,
   type OnnxAttribute,
   type OnnxDim,
@@ -17,7 +17,7 @@ import {
   type OnnxTensor,
 } from "./schema.js";
 
-// ------------------------------------------------------------------ small ONNX models written with our writer
+// ------------------------------------------------------------------ small ONNX models written with the generated writer
 
 const ints = (name: string, v: number[]): OnnxAttribute => attribute(name, ATTR.INTS, { ints: v });
 const int = (name: string, i: number): OnnxAttribute => attribute(name, ATTR.INT, { i });

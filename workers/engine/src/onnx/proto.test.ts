@@ -1,41 +1,44 @@
 import { describe, expect, it } from "vitest";
+import { onnx } from "../../generated/onnx-pb.js";
 import { EngineError } from "../errors.js";
-import { ProtoReader, ProtoWriter, WIRE_VARINT } from "./proto.js";
-import { decodeTensorBytes, emptyTensor, encodeTensorBytes, ONNX_DTYPE } from "./schema.js";
+import { decodeModel, decodeTensorBytes } from "./decode.js";
+import { encodeModel, encodeTensorBytes } from "./encode.js";
+import { ATTR, attribute, emptyTensor, ONNX_DTYPE } from "./schema.js";
 import { constOfTensorProto, readTensorProto } from "./tensor-proto.js";
 
-describe("protobuf wire format", () => {
-  it("varints round-trip, negative int64s included (10 bytes, two's complement)", () => {
+describe("ONNX messages through the code generated from onnx.proto", () => {
+  it("int64 fields come back as numbers, negative ones and ones above 2^32 included", () => {
     const values = [0, 1, 127, 128, 300, 2 ** 31, 2 ** 40 + 5, -1, -2, -(2 ** 33), Number.MAX_SAFE_INTEGER];
-    const w = new ProtoWriter();
-    for (const v of values) w.int(1, v);
-    w.int(1, 9223372036854775807n);
-    const bytes = w.finish();
-    const r = new ProtoReader(bytes);
-    const back: number[] = [];
-    while (!r.done) {
-      const [field, wire] = r.tag();
-      expect([field, wire]).toEqual([1, WIRE_VARINT]);
-      back.push(r.int64());
-    }
-    expect(back.slice(0, -1)).toEqual(values);
-    expect(back.at(-1)).toBe(2 ** 63);
-    // -1 takes ten bytes on the wire.
-    const minusOne = new ProtoWriter();
-    minusOne.varint(-1);
-    expect(minusOne.finish()).toHaveLength(10);
+    const bytes = encodeModel({
+      irVersion: 2 ** 40,
+      opsetImport: [{ domain: "", version: 17 }],
+      producerName: "test",
+      producerVersion: "",
+      functionCount: 0,
+      graph: {
+        name: "g",
+        nodes: [{ name: "", opType: "X", domain: "", inputs: [], outputs: [], attributes: [] }],
+        initializers: [],
+        sparseInitializerCount: 0,
+        inputs: [],
+        outputs: [],
+        valueInfo: [],
+      },
+    });
+    const model = decodeModel(bytes);
+    expect(model.irVersion).toBe(2 ** 40);
+    const withInts = attribute("v", ATTR.INTS, { ints: values });
+    const node = { name: "n", opType: "X", domain: "", inputs: [], outputs: [], attributes: [withInts] };
+    const graph = { ...(model.graph as NonNullable<typeof model.graph>), nodes: [node] };
+    const back = decodeModel(encodeModel({ ...model, graph }));
+    expect(back.graph?.nodes[0]?.attributes[0]?.ints).toEqual(values);
+    // -1 takes ten bytes on the wire (two's complement), as protoc writes it.
+    expect(onnx.AttributeProto.encode({ i: -1 }).finish()).toHaveLength(11);
   });
 
   it("a length prefix past the end is CORRUPT_MODEL, not a slice of whatever follows", () => {
-    const r = new ProtoReader(Uint8Array.of(0x0a, 0x05, 1, 2, 3));
-    r.tag();
-    expect(() => r.bytesField()).toThrow(EngineError);
-    const sub = new ProtoReader(Uint8Array.of(0x0a, 0x03, 0x08, 0x96, 0x01, 0x08), 0, 5);
-    sub.tag();
-    const inner = sub.message();
-    inner.tag();
-    expect(inner.int64()).toBe(150);
-    expect(inner.done).toBe(true);
+    expect(() => decodeTensorBytes(Uint8Array.of(0x42, 0x05, 0x61, 0x62))).toThrow(EngineError);
+    expect(() => decodeTensorBytes(Uint8Array.of(0x42, 0x05, 0x61, 0x62))).toThrow(/CORRUPT|not a valid protobuf/);
   });
 });
 
@@ -46,12 +49,19 @@ describe("TensorProto", () => {
     const back = constOfTensorProto(decodeTensorBytes(encodeTensorBytes(t)));
     expect(back.shape).toEqual([2, 2]);
     expect(Array.from(back.values)).toEqual([1, -2, 3, -(2 ** 40)]);
-    // Unpacked dims (one tag per value), as some writers emit them.
-    const w = new ProtoWriter();
-    w.int(1, 3);
-    w.int(2, ONNX_DTYPE.INT32);
-    for (const v of [7, -8, 9]) w.int(5, v);
-    const unpacked = constOfTensorProto(decodeTensorBytes(w.finish()));
+    // Packed int32 data (one length-delimited run), as writers built on proto3 emit it.
+    const packed = Uint8Array.of(
+      0x08,
+      0x03,
+      0x10,
+      ONNX_DTYPE.INT32,
+      0x2a,
+      0x0c,
+      7,
+      ...[0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+      9,
+    );
+    const unpacked = constOfTensorProto(decodeTensorBytes(packed));
     expect(unpacked.dtype).toBe("int32");
     expect(Array.from(unpacked.values)).toEqual([7, -8, 9]);
     const f16 = emptyTensor("h", ONNX_DTYPE.FLOAT16, [2]);
