@@ -6,7 +6,8 @@ import { describeNode, NodeAttributes } from "./attributes.js";
 import { ImportContext } from "./context.js";
 import { CONVERTERS } from "./convert.js";
 import { corrupt, decodeModel } from "./decode.js";
-import { FOLD_RULES, type FoldInput } from "./fold.js";
+import { FOLD_RULES } from "./fold.js";
+import type { FoldInput } from "./fold-rule.js";
 import type { OnnxDim, OnnxGraph, OnnxModel, OnnxNode } from "./schema.js";
 import { constOfTensorProto, runtimeDTypeOfOnnx } from "./tensor-proto.js";
 
