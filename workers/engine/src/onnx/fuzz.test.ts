@@ -8,7 +8,7 @@ import { decodeTensorBytes } from "./decode.js";
 import { encodeModel } from "./encode.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
-import { ATTR, attribute, emptyTensor, ONNX_DTYPE, type OnnxNode } from "./schema.js";
+import { ATTR, attribute, emptyTensor, ONNX_DTYPE, type OnnxAttribute, type OnnxNode } from "./schema.js";
 
 const FIXTURES =
   process.env.TINYML_FIXTURES ?? fileURLToPath(new URL("../../../../../shared/fixtures/", import.meta.url));
@@ -86,36 +86,78 @@ function fuzz(
   return { imported, refused };
 }
 
+const ints = (name: string, v: number[]) => attribute(name, ATTR.INTS, { ints: v });
+const int = (name: string, i: number) => attribute(name, ATTR.INT, { i });
+const node = (opType: string, inputs: string[], outputs: string[], attributes = [] as OnnxAttribute[]): OnnxNode => ({
+  name: outputs[0] as string,
+  opType,
+  domain: "",
+  inputs,
+  outputs,
+  attributes,
+});
+const i64 = (name: string, values: number[], dims = [values.length]) => {
+  const t = emptyTensor(name, ONNX_DTYPE.INT64, dims);
+  t.int64Data = values.map(BigInt);
+  return t;
+};
+const f32 = (name: string, dims: number[]) => {
+  const t = emptyTensor(name, ONNX_DTYPE.FLOAT, dims);
+  t.floatData = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
+  return t;
+};
+
+/** Convolution, pooling, tf2onnx-style shape arithmetic into a Reshape, a 1-D branch: many ops, tiny weights. */
+const DENSE_NODES: OnnxNode[] = [
+  node(
+    "Conv",
+    ["x", "w", "b"],
+    ["c"],
+    [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 2])],
+  ),
+  node("Relu", ["c"], ["r"]),
+  node("MaxPool", ["r"], ["p"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]),
+  node("Shape", ["p"], ["shape"]),
+  node("Gather", ["shape", "zero"], ["n"], [int("axis", 0)]),
+  node("Unsqueeze", ["n", "ax0"], ["n1"]),
+  node("Slice", ["shape", "starts", "ends", "ax0"], ["mid"]),
+  node("ReduceProd", ["mid"], ["prod"], [int("keepdims", 1)]),
+  node("Concat", ["n1", "minus_one"], ["target"], [int("axis", 0)]),
+  node("Range", ["zero", "three", "one"], ["rng"]),
+  node("Shape", ["rng"], ["rng_shape"]),
+  node("ConstantOfShape", ["rng_shape"], ["ones"]),
+  node("Reshape", ["p", "target"], ["flat"]),
+  node("MatMul", ["flat", "fc"], ["m"]),
+  node("Add", ["m", "ones"], ["a"]),
+  node("Softmax", ["a"], ["y"], [int("axis", -1)]),
+  node("Unsqueeze", ["flat", "one_axis"], ["seq"]),
+  node("Conv", ["seq", "w1d"], ["c1d"], [ints("pads", [1, 1])]),
+  node("LeakyRelu", ["c1d"], ["lr"]),
+  node("HardSwish", ["lr"], ["hs"]),
+  node("MaxPool", ["hs"], ["mp"], [ints("kernel_shape", [2]), int("ceil_mode", 1), ints("strides", [2])]),
+  node("ReduceSum", ["mp", "one_axis"], ["z"], [int("keepdims", 0)]),
+];
+
+const denseInitializers = () => [
+  i64("zero", [0], []),
+  i64("one", [1], []),
+  i64("three", [3], []),
+  i64("minus_one", [-1]),
+  i64("starts", [1]),
+  i64("ends", [3]),
+  i64("ax0", [0]),
+  f32("w", [4, 2, 3, 3]),
+  f32("b", [4]),
+  f32("fc", [4, 3]),
+  f32("w1d", [2, 1, 3]),
+  i64("one_axis", [1]),
+];
+
 /**
  * A model that is almost all structure (tf2onnx-style shape arithmetic, many ops, tiny weights), so that
  * damage lands in nodes, attributes and shapes rather than in weight bytes.
  */
 function structureDenseModel(): Uint8Array {
-  const ints = (name: string, v: number[]) => attribute(name, ATTR.INTS, { ints: v });
-  const int = (name: string, i: number) => attribute(name, ATTR.INT, { i });
-  const node = (
-    opType: string,
-    inputs: string[],
-    outputs: string[],
-    attributes = [] as ReturnType<typeof int>[],
-  ): OnnxNode => ({
-    name: outputs[0] as string,
-    opType,
-    domain: "",
-    inputs,
-    outputs,
-    attributes,
-  });
-  const i64 = (name: string, values: number[], dims = [values.length]) => {
-    const t = emptyTensor(name, ONNX_DTYPE.INT64, dims);
-    t.int64Data = values.map(BigInt);
-    return t;
-  };
-  const f32 = (name: string, dims: number[]) => {
-    const t = emptyTensor(name, ONNX_DTYPE.FLOAT, dims);
-    t.floatData = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
-    return t;
-  };
   return encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: "", version: 13 }],
@@ -124,20 +166,7 @@ function structureDenseModel(): Uint8Array {
     functionCount: 0,
     graph: {
       name: "dense",
-      initializers: [
-        i64("zero", [0], []),
-        i64("one", [1], []),
-        i64("three", [3], []),
-        i64("minus_one", [-1]),
-        i64("starts", [1]),
-        i64("ends", [3]),
-        i64("ax0", [0]),
-        f32("w", [4, 2, 3, 3]),
-        f32("b", [4]),
-        f32("fc", [4, 3]),
-        f32("w1d", [2, 1, 3]),
-        i64("one_axis", [1]),
-      ],
+      initializers: denseInitializers(),
       inputs: [
         {
           name: "x",
@@ -152,35 +181,7 @@ function structureDenseModel(): Uint8Array {
       ],
       valueInfo: [],
       sparseInitializerCount: 0,
-      nodes: [
-        node(
-          "Conv",
-          ["x", "w", "b"],
-          ["c"],
-          [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 2])],
-        ),
-        node("Relu", ["c"], ["r"]),
-        node("MaxPool", ["r"], ["p"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]),
-        node("Shape", ["p"], ["shape"]),
-        node("Gather", ["shape", "zero"], ["n"], [int("axis", 0)]),
-        node("Unsqueeze", ["n", "ax0"], ["n1"]),
-        node("Slice", ["shape", "starts", "ends", "ax0"], ["mid"]),
-        node("ReduceProd", ["mid"], ["prod"], [int("keepdims", 1)]),
-        node("Concat", ["n1", "minus_one"], ["target"], [int("axis", 0)]),
-        node("Range", ["zero", "three", "one"], ["rng"]),
-        node("Shape", ["rng"], ["rng_shape"]),
-        node("ConstantOfShape", ["rng_shape"], ["ones"]),
-        node("Reshape", ["p", "target"], ["flat"]),
-        node("MatMul", ["flat", "fc"], ["m"]),
-        node("Add", ["m", "ones"], ["a"]),
-        node("Softmax", ["a"], ["y"], [int("axis", -1)]),
-        node("Unsqueeze", ["flat", "one_axis"], ["seq"]),
-        node("Conv", ["seq", "w1d"], ["c1d"], [ints("pads", [1, 1])]),
-        node("LeakyRelu", ["c1d"], ["lr"]),
-        node("HardSwish", ["lr"], ["hs"]),
-        node("MaxPool", ["hs"], ["mp"], [ints("kernel_shape", [2]), int("ceil_mode", 1), ints("strides", [2])]),
-        node("ReduceSum", ["mp", "one_axis"], ["z"], [int("keepdims", 0)]),
-      ],
+      nodes: DENSE_NODES,
     },
   });
 }
