@@ -12,7 +12,18 @@ const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const FIXTURES = process.env.TINYML_FIXTURES ?? `${ROOT}../shared/fixtures`;
 const PYTHON = `${ROOT}.venv/bin/python`;
 
+/** onnx.proto of the onnx package that ops/requirements.txt pins into the .venv. */
+const VENV_ONNX_PROTO = `${ROOT}.venv/lib/python3.11/site-packages/onnx/onnx.proto`;
+
 describe("the ONNX protobuf code generated from proto/onnx.proto", () => {
+  it.runIf(existsSync(VENV_ONNX_PROTO))(
+    "proto/onnx.proto is the onnx package's (the version ops/requirements.txt pins)",
+    () => {
+      const same = readFileSync(VENV_ONNX_PROTO).equals(readFileSync(join(ENGINE, "proto/onnx.proto")));
+      expect(same, "copy onnx/onnx.proto from the .venv's onnx package to proto/, then regenerate").toBe(true);
+    },
+  );
+
   it("is what scripts/generate-onnx-pb.mjs writes today (run `pnpm --filter @tinyml/engine generate:onnx` if not)", () => {
     const out = mkdtempSync(join(tmpdir(), "onnx-pb-"));
     try {

@@ -15,7 +15,10 @@ export interface OnnxModel {
   producerName: string;
   producerVersion: string;
   graph: OnnxGraph | undefined;
-  /** Model-local functions are not supported; counted so the importer can say so. */
+  /**
+   * How many model-local functions the file defines: the engine does not expand them (a node that calls one is
+   * refused as an op of the function's domain).
+   */
   functionCount: number;
 }
 
