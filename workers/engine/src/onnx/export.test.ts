@@ -5,9 +5,9 @@ import { floatToHalf, halfToFloat } from "../ir/dtype.js";
 import type { Graph } from "../ir/graph.js";
 import type { Node } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
+import { decodeModel } from "./decode.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
-import { decodeModel } from "./schema.js";
 
 /**
  * A small NHWC network (Quantize → Conv2D 3×3 SAME + ReLU → MaxPool 2×2 → Reshape → FullyConnected →

@@ -1,9 +1,10 @@
 import { EngineError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
 import { verifyGraph } from "../ir/verify.js";
+import { encodeModel } from "./encode.js";
 import { isQuantized, OnnxGraphBuilder } from "./export-builder.js";
 import { writerOf } from "./export-ops.js";
-import { encodeModel, type OnnxValueInfo } from "./schema.js";
+import type { OnnxValueInfo } from "./schema.js";
 import { onnxOfDType } from "./tensor-proto.js";
 
 export interface OnnxExportOptions {

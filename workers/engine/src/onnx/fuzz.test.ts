@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import protobuf from "protobufjs/minimal.js";
 import { describe, expect, it } from "vitest";
+import { onnx } from "../../generated/onnx-pb.js";
 import { EngineError } from "../errors.js";
+import { decodeTensorBytes } from "./decode.js";
+import { encodeModel } from "./encode.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
-import { ProtoWriter } from "./proto.js";
-import { ATTR, attribute, decodeTensorBytes, emptyTensor, encodeModel, ONNX_DTYPE, type OnnxNode } from "./schema.js";
+import { ATTR, attribute, emptyTensor, ONNX_DTYPE, type OnnxAttribute, type OnnxNode } from "./schema.js";
 
 const FIXTURES =
   process.env.TINYML_FIXTURES ?? fileURLToPath(new URL("../../../../../shared/fixtures/", import.meta.url));
@@ -83,36 +86,78 @@ function fuzz(
   return { imported, refused };
 }
 
+const ints = (name: string, v: number[]) => attribute(name, ATTR.INTS, { ints: v });
+const int = (name: string, i: number) => attribute(name, ATTR.INT, { i });
+const node = (opType: string, inputs: string[], outputs: string[], attributes = [] as OnnxAttribute[]): OnnxNode => ({
+  name: outputs[0] as string,
+  opType,
+  domain: "",
+  inputs,
+  outputs,
+  attributes,
+});
+const i64 = (name: string, values: number[], dims = [values.length]) => {
+  const t = emptyTensor(name, ONNX_DTYPE.INT64, dims);
+  t.int64Data = values.map(BigInt);
+  return t;
+};
+const f32 = (name: string, dims: number[]) => {
+  const t = emptyTensor(name, ONNX_DTYPE.FLOAT, dims);
+  t.floatData = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
+  return t;
+};
+
+/** Convolution, pooling, tf2onnx-style shape arithmetic into a Reshape, a 1-D branch: many ops, tiny weights. */
+const DENSE_NODES: OnnxNode[] = [
+  node(
+    "Conv",
+    ["x", "w", "b"],
+    ["c"],
+    [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 2])],
+  ),
+  node("Relu", ["c"], ["r"]),
+  node("MaxPool", ["r"], ["p"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]),
+  node("Shape", ["p"], ["shape"]),
+  node("Gather", ["shape", "zero"], ["n"], [int("axis", 0)]),
+  node("Unsqueeze", ["n", "ax0"], ["n1"]),
+  node("Slice", ["shape", "starts", "ends", "ax0"], ["mid"]),
+  node("ReduceProd", ["mid"], ["prod"], [int("keepdims", 1)]),
+  node("Concat", ["n1", "minus_one"], ["target"], [int("axis", 0)]),
+  node("Range", ["zero", "three", "one"], ["rng"]),
+  node("Shape", ["rng"], ["rng_shape"]),
+  node("ConstantOfShape", ["rng_shape"], ["ones"]),
+  node("Reshape", ["p", "target"], ["flat"]),
+  node("MatMul", ["flat", "fc"], ["m"]),
+  node("Add", ["m", "ones"], ["a"]),
+  node("Softmax", ["a"], ["y"], [int("axis", -1)]),
+  node("Unsqueeze", ["flat", "one_axis"], ["seq"]),
+  node("Conv", ["seq", "w1d"], ["c1d"], [ints("pads", [1, 1])]),
+  node("LeakyRelu", ["c1d"], ["lr"]),
+  node("HardSwish", ["lr"], ["hs"]),
+  node("MaxPool", ["hs"], ["mp"], [ints("kernel_shape", [2]), int("ceil_mode", 1), ints("strides", [2])]),
+  node("ReduceSum", ["mp", "one_axis"], ["z"], [int("keepdims", 0)]),
+];
+
+const denseInitializers = () => [
+  i64("zero", [0], []),
+  i64("one", [1], []),
+  i64("three", [3], []),
+  i64("minus_one", [-1]),
+  i64("starts", [1]),
+  i64("ends", [3]),
+  i64("ax0", [0]),
+  f32("w", [4, 2, 3, 3]),
+  f32("b", [4]),
+  f32("fc", [4, 3]),
+  f32("w1d", [2, 1, 3]),
+  i64("one_axis", [1]),
+];
+
 /**
  * A model that is almost all structure (tf2onnx-style shape arithmetic, many ops, tiny weights), so that
  * damage lands in nodes, attributes and shapes rather than in weight bytes.
  */
 function structureDenseModel(): Uint8Array {
-  const ints = (name: string, v: number[]) => attribute(name, ATTR.INTS, { ints: v });
-  const int = (name: string, i: number) => attribute(name, ATTR.INT, { i });
-  const node = (
-    opType: string,
-    inputs: string[],
-    outputs: string[],
-    attributes = [] as ReturnType<typeof int>[],
-  ): OnnxNode => ({
-    name: outputs[0] as string,
-    opType,
-    domain: "",
-    inputs,
-    outputs,
-    attributes,
-  });
-  const i64 = (name: string, values: number[], dims = [values.length]) => {
-    const t = emptyTensor(name, ONNX_DTYPE.INT64, dims);
-    t.int64Data = values.map(BigInt);
-    return t;
-  };
-  const f32 = (name: string, dims: number[]) => {
-    const t = emptyTensor(name, ONNX_DTYPE.FLOAT, dims);
-    t.floatData = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
-    return t;
-  };
   return encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: "", version: 13 }],
@@ -121,20 +166,7 @@ function structureDenseModel(): Uint8Array {
     functionCount: 0,
     graph: {
       name: "dense",
-      initializers: [
-        i64("zero", [0], []),
-        i64("one", [1], []),
-        i64("three", [3], []),
-        i64("minus_one", [-1]),
-        i64("starts", [1]),
-        i64("ends", [3]),
-        i64("ax0", [0]),
-        f32("w", [4, 2, 3, 3]),
-        f32("b", [4]),
-        f32("fc", [4, 3]),
-        f32("w1d", [2, 1, 3]),
-        i64("one_axis", [1]),
-      ],
+      initializers: denseInitializers(),
       inputs: [
         {
           name: "x",
@@ -149,35 +181,7 @@ function structureDenseModel(): Uint8Array {
       ],
       valueInfo: [],
       sparseInitializerCount: 0,
-      nodes: [
-        node(
-          "Conv",
-          ["x", "w", "b"],
-          ["c"],
-          [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 2])],
-        ),
-        node("Relu", ["c"], ["r"]),
-        node("MaxPool", ["r"], ["p"], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]),
-        node("Shape", ["p"], ["shape"]),
-        node("Gather", ["shape", "zero"], ["n"], [int("axis", 0)]),
-        node("Unsqueeze", ["n", "ax0"], ["n1"]),
-        node("Slice", ["shape", "starts", "ends", "ax0"], ["mid"]),
-        node("ReduceProd", ["mid"], ["prod"], [int("keepdims", 1)]),
-        node("Concat", ["n1", "minus_one"], ["target"], [int("axis", 0)]),
-        node("Range", ["zero", "three", "one"], ["rng"]),
-        node("Shape", ["rng"], ["rng_shape"]),
-        node("ConstantOfShape", ["rng_shape"], ["ones"]),
-        node("Reshape", ["p", "target"], ["flat"]),
-        node("MatMul", ["flat", "fc"], ["m"]),
-        node("Add", ["m", "ones"], ["a"]),
-        node("Softmax", ["a"], ["y"], [int("axis", -1)]),
-        node("Unsqueeze", ["flat", "one_axis"], ["seq"]),
-        node("Conv", ["seq", "w1d"], ["c1d"], [ints("pads", [1, 1])]),
-        node("LeakyRelu", ["c1d"], ["lr"]),
-        node("HardSwish", ["lr"], ["hs"]),
-        node("MaxPool", ["hs"], ["mp"], [ints("kernel_shape", [2]), int("ceil_mode", 1), ints("strides", [2])]),
-        node("ReduceSum", ["mp", "one_axis"], ["z"], [int("keepdims", 0)]),
-      ],
+      nodes: DENSE_NODES,
     },
   });
 }
@@ -225,38 +229,39 @@ describe("importOnnx on truncated and corrupted ONNX files", () => {
     expectCode(Uint8Array.of(0x08, ...new Array(11).fill(0x80), 0x01), "CORRUPT_MODEL");
     // An end-group wire type.
     expectCode(Uint8Array.of(0x0c), "CORRUPT_MODEL");
-    // Graph attributes nested 100 deep (If bodies): refused before the stack is at risk.
-    let g = new ProtoWriter().finish();
-    for (let i = 0; i < 100; i++) {
-      const inner = g;
-      const node = new ProtoWriter();
-      node.string(4, "If");
-      node.message(5, (a) => {
-        a.string(1, "then_branch");
-        a.bytes(6, inner);
-        a.int(20, 5);
-      });
-      const graph = new ProtoWriter();
-      graph.bytes(1, node.finish());
-      g = graph.finish();
+    const modelOf = (graph: onnx.GraphProto.$Properties) =>
+      onnx.ModelProto.encode({ irVersion: 8, graph, opsetImport: [{ version: 17 }] }).finish();
+    // Graph attributes nested deep (If bodies): refused before the stack is at risk, whether the depth is
+    // past the engine's graph limit (16) or past the decoder's message limit (100 messages).
+    for (const [levels, message] of [
+      [20, /graphs are nested more than 16 deep/],
+      [100, /nested more than 100 deep/],
+    ] as const) {
+      // Written field by field: the generated encoder refuses to nest this deep itself.
+      const field = (n: number, bytes: Uint8Array) =>
+        protobuf.Writer.create()
+          .uint32((n << 3) | 2)
+          .bytes(bytes)
+          .finish();
+      const concat = (a: Uint8Array, b: Uint8Array) => Uint8Array.from([...a, ...b]);
+      let g: Uint8Array = new Uint8Array();
+      for (let i = 0; i < levels; i++) {
+        const attribute = concat(
+          onnx.AttributeProto.encode({ name: "then_branch", type: ATTR.GRAPH }).finish(),
+          field(6, g),
+        );
+        g = field(1, concat(onnx.NodeProto.encode({ opType: "If" }).finish(), field(5, attribute)));
+      }
+      const model = concat(
+        onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }] }).finish(),
+        field(7, g),
+      );
+      expectCode(model, "CORRUPT_MODEL");
+      expect(() => importOnnx(model, "hostile")).toThrow(message);
     }
-    const m = new ProtoWriter();
-    m.int(1, 8);
-    m.bytes(7, g);
-    m.message(8, (o) => o.int(2, 17));
-    expectCode(m.finish(), "CORRUPT_MODEL");
     // An initializer declaring 2^40 elements with no data: refused without allocating them.
-    const t = new ProtoWriter();
-    t.packedInts(1, [1 << 20, 1 << 20]);
-    t.int(2, 1);
-    t.string(8, "w");
-    const graph = new ProtoWriter();
-    graph.bytes(5, t.finish());
-    const model = new ProtoWriter();
-    model.int(1, 8);
-    model.bytes(7, graph.finish());
-    model.message(8, (o) => o.int(2, 17));
-    expectCode(model.finish(), "UNSUPPORTED_MODEL");
+    const huge = { dims: [1 << 20, 1 << 20], dataType: ONNX_DTYPE.FLOAT, name: "w" };
+    expectCode(modelOf({ initializer: [huge] }), "UNSUPPORTED_MODEL");
   });
 
   it("TensorProto files: the model zoo's input_0.pb reads, its truncations are refused", () => {

@@ -5,9 +5,10 @@ import { verifyGraph } from "../ir/verify.js";
 import { describeNode, NodeAttributes } from "./attributes.js";
 import { ImportContext } from "./context.js";
 import { CONVERTERS } from "./convert.js";
-import { FOLD_RULES, type FoldInput } from "./fold.js";
-import { corrupt } from "./proto.js";
-import { decodeModel, type OnnxDim, type OnnxGraph, type OnnxModel, type OnnxNode } from "./schema.js";
+import { corrupt, decodeModel } from "./decode.js";
+import { FOLD_RULES } from "./fold.js";
+import type { FoldInput } from "./fold-rule.js";
+import type { OnnxDim, OnnxGraph, OnnxModel, OnnxNode } from "./schema.js";
 import { constOfTensorProto, runtimeDTypeOfOnnx } from "./tensor-proto.js";
 
 /**

@@ -1,7 +1,7 @@
 /**
  * ONNX in and out of the engine's IR: `importOnnx` (opsets 1 to 23, constant folding, NCHW ops for the
  * `nchwToNhwc` pass) and `exportOnnx` (float graphs in either layout, quantized graphs as QDQ), over the
- * engine's own bounds-checked protobuf reader and writer.
+ * protobuf code generated from onnx.proto (workers/engine/generated/onnx-pb.js).
  */
 export { DEFAULT_EXPORT_OPSET, exportOnnx, type OnnxExportOptions } from "./export.js";
 export { importOnnx } from "./import.js";

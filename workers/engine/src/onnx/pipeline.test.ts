@@ -9,9 +9,9 @@ import type { Tensor } from "../ir/tensor.js";
 import { runPasses } from "../passes/index.js";
 import { quantizeFloat16, quantizeInteger } from "../quantize/index.js";
 import { ReferenceInterpreter, roundHalfAway } from "../runtime/index.js";
+import { decodeModel } from "./decode.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
-import { decodeModel } from "./schema.js";
 
 /**
  * The exporter on what the engine really produces: the tf2onnx KWS model imported, rewritten to NHWC by

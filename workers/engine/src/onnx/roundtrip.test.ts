@@ -4,9 +4,9 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { cloneGraph, type Graph, tensorOf } from "../ir/graph.js";
 import { inferShapes } from "../ir/shape-inference.js";
+import { decodeModel } from "./decode.js";
 import { exportOnnx } from "./export.js";
 import { importOnnx } from "./import.js";
-import { decodeModel } from "./schema.js";
 import { readTensorProto } from "./tensor-proto.js";
 
 const FIXTURES =

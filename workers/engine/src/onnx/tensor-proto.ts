@@ -1,8 +1,8 @@
 import { EngineError } from "../errors.js";
 import { bytesOfData, type DType, floatToHalf as floatToHalfBits, halfToFloat, type TensorData } from "../ir/dtype.js";
 import type { Tensor } from "../ir/tensor.js";
-import { corrupt } from "./proto.js";
-import { decodeTensorBytes, emptyTensor, ONNX_DTYPE, type OnnxTensor } from "./schema.js";
+import { corrupt, decodeTensorBytes } from "./decode.js";
+import { emptyTensor, ONNX_DTYPE, type OnnxTensor, onnxDTypeName } from "./schema.js";
 
 /**
  * TensorProto ⇄ values. Inside the importer a constant is a `ConstValue`: an IR dtype, a shape and its
@@ -46,9 +46,6 @@ const DTYPE_TO_ONNX: Record<DType, number> = {
   int64: ONNX_DTYPE.INT64,
   bool: ONNX_DTYPE.BOOL,
 };
-
-export const onnxDTypeName = (code: number): string =>
-  Object.entries(ONNX_DTYPE).find(([, v]) => v === code)?.[0] ?? `type ${code}`;
 
 /** The IR dtype an ONNX element type is held as; UNSUPPORTED_MODEL for strings, complex, bfloat16, float8… */
 export function dtypeOfOnnx(code: number, what: string): DType {
