@@ -1,6 +1,7 @@
 import type { Builder } from "flatbuffers";
 import type { QuantParams } from "../ir/tensor.js";
-import { type OptionField, type OptionsTable, type OptionValue, QUANTIZATION } from "./schema.js";
+import type { FieldOfKind, OptionField } from "./option-fields.js";
+import { type OptionsTable, type OptionValue, QUANTIZATION } from "./schema.js";
 
 /** TFLM reads constant data in place: each buffer starts on a 16-byte boundary (as the converter aligns them). */
 const BUFFER_ALIGNMENT = 16;
@@ -35,11 +36,6 @@ export function alignedBytes(b: Builder, bytes: Uint8Array): number {
   for (let i = bytes.length - 1; i >= 0; i--) b.addInt8(bytes[i] as number);
   return b.endVector();
 }
-
-/** The field of an options table that has kind K. */
-type FieldOfKind<K extends OptionField["kind"]> = K extends "bool" | "int32[]"
-  ? Extract<OptionField, { kind: K }>
-  : Extract<OptionField, { default: number }>;
 
 /** Adds one options field; `vector` is the offset of an int32[] field's vector, written before the table. */
 type FieldWriter<F extends OptionField> = (b: Builder, field: F, value: OptionValue, vector: number) => void;
