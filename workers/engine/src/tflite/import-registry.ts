@@ -16,9 +16,9 @@ const IMPORTERS: OpImporters = {
 export const TFLITE_IMPORTABLE_OPS: ReadonlySet<string> = new Set(Object.keys(IMPORTERS));
 
 /**
- * The default: importTflite refuses unsupported operators, all together and with advice, before it imports
- * anything, so an operator reaches this only if that check and the registry disagree; it is then named as
- * an operator the engine cannot import.
+ * The registry's default, for an operator without an importer. importTflite refuses every such operator (all
+ * together, with advice) before building the graph, so it is reached only when buildGraph runs without that
+ * check; it then names the operator rather than failing on a missing handler.
  */
 const cannotImport: OpImporter = (ctx) => ctx.fail("cannot be imported");
 
