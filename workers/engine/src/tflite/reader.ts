@@ -1,4 +1,5 @@
 import { CheckedBuffer, type CheckedTable } from "./checked-table.js";
+import type { FieldOfKind, OptionField } from "./option-fields.js";
 import {
   BUFFER,
   builtinCodeOf,
@@ -87,26 +88,21 @@ export interface TfliteMetadata {
   buffer: number;
 }
 
+/** Reads one options field of its kind, or its default when the table lacks it. */
+type FieldReader<F extends OptionField> = (t: CheckedTable, field: F, name: string) => OptionValue;
+
+const FIELD_READERS: { [K in OptionField["kind"]]: FieldReader<FieldOfKind<K>> } = {
+  int8: (t, f, name) => t.int8(f.id, f.default, name),
+  int32: (t, f, name) => t.int32(f.id, f.default, name),
+  float32: (t, f, name) => t.float32(f.id, f.default, name),
+  bool: (t, f, name) => t.bool(f.id, f.default, name),
+  "int32[]": (t, f, name) => t.int32s(f.id, name),
+};
+
 const readOptions = (t: CheckedTable, table: OptionsTable): Record<string, OptionValue> => {
   const out: Record<string, OptionValue> = {};
   for (const [name, f] of Object.entries(table.fields)) {
-    switch (f.kind) {
-      case "int8":
-        out[name] = t.int8(f.id, f.default, name);
-        break;
-      case "int32":
-        out[name] = t.int32(f.id, f.default, name);
-        break;
-      case "float32":
-        out[name] = t.float32(f.id, f.default, name);
-        break;
-      case "bool":
-        out[name] = t.bool(f.id, f.default, name);
-        break;
-      case "int32[]":
-        out[name] = t.int32s(f.id, name);
-        break;
-    }
+    out[name] = (FIELD_READERS[f.kind] as FieldReader<OptionField>)(t, f, name);
   }
   return out;
 };

@@ -1,5 +1,5 @@
 import { EngineError } from "../errors.js";
-import type { TfliteModel, TfliteSubGraph } from "./reader.js";
+import type { TfliteModel, TfliteOperator, TfliteOperatorCode, TfliteSubGraph } from "./reader.js";
 import { BUILTIN, builtinName, CONTROL_FLOW_OPS, FC_WEIGHTS_FORMAT, TENSOR_TYPE } from "./schema.js";
 
 /** How a user can get past each family of unsupported ops, keyed by a test on the op's name. */
@@ -33,6 +33,38 @@ const ADVICE: { test: (name: string) => boolean; advice: string }[] = [
 /** The builtin operators the importer maps to the IR (its registry's keys). */
 export type SupportedOps = ReadonlySet<string>;
 
+/** Names the variant of a supported builtin that the IR has no form for, or undefined when the op is importable. */
+type VariantCheck = (op: TfliteOperator, subgraph: TfliteSubGraph, builtin: string) => string | undefined;
+
+/** The power-of-two int16 kernel: the IR keeps no flag for it, and the general kernel rounds differently. */
+const int16PowerOfTwoScaling: VariantCheck = (op, subgraph, builtin) =>
+  subgraph.tensors[op.inputs[0] ?? -1]?.type === TENSOR_TYPE.INT16 && op.builtinOptions?.potScaleInt16 !== false
+    ? `${builtin} (int16 with power-of-two scaling)`
+    : undefined;
+
+/** Supported builtins with variants the importer refuses, by builtin name. */
+const UNSUPPORTED_VARIANTS: Readonly<Record<string, VariantCheck>> = {
+  FULLY_CONNECTED: (op) =>
+    (op.builtinOptions?.weightsFormat ?? FC_WEIGHTS_FORMAT.DEFAULT) !== FC_WEIGHTS_FORMAT.DEFAULT
+      ? "FULLY_CONNECTED (shuffled 4x16 int8 weights)"
+      : undefined,
+  ADD: int16PowerOfTwoScaling,
+  SUB: int16PowerOfTwoScaling,
+};
+
+/** The name under which an operator is refused, or undefined when the importer maps it. */
+function unsupportedName(
+  code: TfliteOperatorCode,
+  op: TfliteOperator,
+  subgraph: TfliteSubGraph,
+  supported: SupportedOps,
+): string | undefined {
+  if (code.builtinCode === BUILTIN.CUSTOM) return code.customCode || "CUSTOM (no custom code)";
+  const builtin = builtinName(code.builtinCode);
+  if (!supported.has(builtin)) return builtin;
+  return UNSUPPORTED_VARIANTS[builtin]?.(op, subgraph, builtin);
+}
+
 /**
  * Every operator of the primary subgraph that the importer cannot map, by name: builtin operators by their
  * schema name, custom operators by their custom code, unsupported variants of supported operators by
@@ -48,22 +80,7 @@ export function findUnsupportedOps(
   for (const [i, op] of subgraph.operators.entries()) {
     const code = model.operatorCodes[op.opcodeIndex];
     if (!code) fail(`operator ${i} uses operator code ${op.opcodeIndex} of ${model.operatorCodes.length}`);
-    let name: string | undefined;
-    if (code.builtinCode === BUILTIN.CUSTOM) name = code.customCode || "CUSTOM (no custom code)";
-    else if (!supported.has(builtinName(code.builtinCode))) name = builtinName(code.builtinCode);
-    else if (
-      code.builtinCode === BUILTIN.FULLY_CONNECTED &&
-      (op.builtinOptions?.weightsFormat ?? FC_WEIGHTS_FORMAT.DEFAULT) !== FC_WEIGHTS_FORMAT.DEFAULT
-    ) {
-      name = "FULLY_CONNECTED (shuffled 4x16 int8 weights)";
-    } else if (
-      (code.builtinCode === BUILTIN.ADD || code.builtinCode === BUILTIN.SUB) &&
-      subgraph.tensors[op.inputs[0] ?? -1]?.type === TENSOR_TYPE.INT16 &&
-      op.builtinOptions?.potScaleInt16 !== false
-    ) {
-      // The power-of-two int16 kernel: the IR keeps no flag for it, and the general kernel rounds differently.
-      name = `${builtinName(code.builtinCode)} (int16 with power-of-two scaling)`;
-    }
+    const name = unsupportedName(code, op, subgraph, supported);
     if (name !== undefined) counts[name] = (counts[name] ?? 0) + 1;
   }
   return { ops: Object.keys(counts), counts };
