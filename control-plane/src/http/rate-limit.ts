@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
+import { AppError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { clientIp } from "./client-ip.js";
 import type { AppEnv } from "./env.js";
+import { errorResponse } from "./error-response.js";
 
 export interface RateLimitOptions {
   /** Requests allowed per window, per credential and per IP. */
@@ -53,15 +55,10 @@ export function rateLimit(options: RateLimitOptions) {
       const { over, retryAfter } = hit(key, at);
       if (over) {
         metrics.rateLimited.inc({ scope });
-        c.header("Retry-After", String(retryAfter));
-        return c.json(
-          {
-            error: {
-              code: "TOO_MANY_REQUESTS",
-              message: `rate limit: more than ${limit} requests in ${windowMs / 1000} s for this ${scope === "ip" ? "address" : "credential"}; retry in ${retryAfter} s`,
-            },
-          },
-          429,
+        const message = `rate limit: more than ${limit} requests in ${windowMs / 1000} s for this ${scope === "ip" ? "address" : "credential"}; retry in ${retryAfter} s`;
+        return errorResponse(
+          c,
+          new AppError("TOO_MANY_REQUESTS", message, { headers: { "Retry-After": String(retryAfter) } }),
         );
       }
     }

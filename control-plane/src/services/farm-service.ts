@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/core";
 import { type EntityManager, UniqueConstraintViolationException } from "@mikro-orm/knex";
 import { FARM_BOARD_OFFLINE_AFTER_MS, FarmReport } from "@tinyml/workflows/contracts";
 import { type FarmBoard, FarmBoardSchema, JobSchema } from "../db/entities/index.js";
-import { badRequest } from "../errors.js";
+import { AppError, badRequest, unauthorized } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { FarmBoardView } from "../schemas/farm.js";
 import type { Caller } from "./caller.js";
@@ -12,14 +12,17 @@ import { isUuid } from "./ids.js";
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const HIDDEN_JOB = "a job of another organization";
 
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
 /**
  * The hardware farm's board registry. Each farm host reports its whole board list (`report`); boards it no
  * longer lists are kept, marked offline, so an unplugged board stays visible. Reading (`boards`) shows a board
  * offline once its host has been silent for `FARM_BOARD_OFFLINE_AFTER_MS`, and never shows another tenant's
  * job: job ids (in `current_job_id` and in `detail`) are shown only to the organization that owns the job.
  */
-export function createFarmService(deps: { orm: MikroORM; metrics: Metrics }) {
+export function createFarmService(deps: { orm: MikroORM; metrics: Metrics; farmToken: string | null }) {
   const fork = () => deps.orm.em.fork() as EntityManager;
+  const expectedToken = deps.farmToken ? digest(deps.farmToken) : null;
 
   /** The status a reader sees: what the host said, or offline when the host has gone quiet. */
   const effectiveStatus = (board: FarmBoard, now: number) =>
@@ -63,6 +66,24 @@ export function createFarmService(deps: { orm: MikroORM; metrics: Metrics }) {
   }
 
   const service = {
+    /**
+     * Checks a farm agent's bearer token against FARM_TOKEN. Without a FARM_TOKEN configured the control plane
+     * takes no reports (503 saying so): a board registry anyone could write would let anyone fake the farm.
+     */
+    checkReporter(bearer: string | undefined) {
+      if (!expectedToken) {
+        throw new AppError(
+          "UNAVAILABLE",
+          "farm reports are off: set FARM_TOKEN on the control plane and give the farm agents the same token",
+          { hint: null },
+        );
+      }
+      // Compared as digests, in constant time, so the answer's timing says nothing about the token.
+      if (!bearer || !timingSafeEqual(digest(bearer), expectedToken)) {
+        throw unauthorized("farm reports need Authorization: Bearer <FARM_TOKEN> (the control plane's farm token)");
+      }
+    },
+
     /** Records a host's report (validated against the contract's `FarmReport`; 400 naming each problem). */
     async report(input: unknown) {
       const parsed = FarmReport.safeParse(input);

@@ -143,7 +143,7 @@ export function createJobService(deps: {
         throw new AppError(
           "QUOTA_EXCEEDED",
           `monthly quota used up: the ${tier.name} tier allows ${tier.monthlyOptimizations} optimizations a month and this organization has started them all in ${month}; upgrade the subscription or wait for next month`,
-          { "Retry-After": String(secondsUntilNextMonth(now)) },
+          { headers: { "Retry-After": String(secondsUntilNextMonth(now)) } },
         );
       }
       const model =
@@ -199,9 +199,7 @@ export function createJobService(deps: {
         throw new AppError(
           "UNAVAILABLE",
           `the job was not started: ${e.message}. Nothing was stored and no quota was used; retry later`,
-          {
-            "Retry-After": "30",
-          },
+          { headers: { "Retry-After": "30" } },
         );
       }
       throw e;
@@ -251,7 +249,7 @@ export function createJobService(deps: {
     } catch (e) {
       if (e instanceof OrchestratorUnavailableError) {
         throw new AppError("UNAVAILABLE", `job ${job.id} was not cancelled: ${e.message}; retry later`, {
-          "Retry-After": "30",
+          headers: { "Retry-After": "30" },
         });
       }
       throw e;
