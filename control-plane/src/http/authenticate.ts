@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors.js";
 import type { Services } from "../services/index.js";
+import { bearerOf } from "./bearer.js";
 import type { AppEnv } from "./env.js";
 import { errorResponse } from "./error-response.js";
 
@@ -15,7 +16,7 @@ export function authenticate(services: Services) {
       c.set("caller", null);
       return next();
     }
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const bearer = bearerOf(header);
     const caller = bearer ? await services.auth.authenticate(bearer) : null;
     if (!caller) {
       return errorResponse(

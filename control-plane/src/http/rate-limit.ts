@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { bearerOf } from "./bearer.js";
 import { clientIp } from "./client-ip.js";
 import type { AppEnv } from "./env.js";
 import { errorResponse } from "./error-response.js";
@@ -45,7 +46,7 @@ export function rateLimit(options: RateLimitOptions) {
     }
     const ip = clientIp(c, options.trustProxy);
     c.set("clientIp", ip);
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const bearer = bearerOf(c.req.header("authorization"));
     const checks: [scope: string, key: string][] = [["ip", `ip:${ip}`]];
     if (bearer) {
       const scope = bearer.startsWith("tml_") ? "api_key" : "user";

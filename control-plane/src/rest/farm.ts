@@ -2,6 +2,7 @@ import { FARM_REPORT_PATH } from "@tinyml/workflows/contracts";
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { bearerOf } from "../http/bearer.js";
 import type { AppEnv } from "../http/env.js";
 import { FarmBoardView } from "../schemas/farm.js";
 import type { Services } from "../services/index.js";
@@ -14,7 +15,7 @@ import { callerOf } from "./request.js";
  */
 export function farmReportRoutes(services: Services) {
   return new Hono<AppEnv>().post(FARM_REPORT_PATH, async (c) => {
-    services.farm.checkReporter(/^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1]);
+    services.farm.checkReporter(bearerOf(c.req.header("authorization")));
     let body: unknown;
     try {
       body = await c.req.json();

@@ -50,4 +50,3 @@ export function createUploadService(deps: { orm: MikroORM; blobStore: BlobStore;
   return { begin };
 }
 export type UploadService = ReturnType<typeof createUploadService>;
-export type Upload = Awaited<ReturnType<UploadService["begin"]>>;
