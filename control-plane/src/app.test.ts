@@ -33,7 +33,9 @@ describe("control plane HTTP app", () => {
   it("answers an unknown route with a JSON 404 naming it", async () => {
     const res = await app.request("/api/nope", { method: "POST" });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: "NOT_FOUND", message: "no route POST /api/nope" } });
+    expect(await res.json()).toEqual({
+      error: { code: "NOT_FOUND", message: "no route POST /api/nope", hint: "the API's routes are at /api/docs" },
+    });
   });
 });
 

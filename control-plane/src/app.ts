@@ -1,18 +1,17 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { blobUrlSigner } from "./blob/create-blob-store.js";
+import { AppError } from "./errors.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/env.js";
 import { errorResponse } from "./http/error-response.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestMetrics } from "./http/request-metrics.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
-import { docsPage } from "./openapi/docs-page.js";
 import { openApiDocument } from "./openapi/openapi-document.js";
-import { REST_ROUTES } from "./openapi/rest-routes.js";
 import { catalogRoutes } from "./rest/catalog.js";
+import { coreRoutes } from "./rest/core.js";
 import { farmReportRoutes, farmRoutes } from "./rest/farm.js";
 import { jobRoutes } from "./rest/jobs.js";
 import { projectRoutes } from "./rest/projects.js";
@@ -28,6 +27,8 @@ export { API_VERSION, SERVICE_NAME };
 export interface AppOptions {
   /** The services behind the stateful routes; without them only the catalog, health, docs and metrics answer. */
   services?: Services;
+  /** The registry /metrics serves and the HTTP middleware counts in (a fresh one by default). */
+  metrics?: Metrics;
   /** Requests per minute per credential and per IP (default 600). */
   rateLimitPerMinute?: number;
   trustProxy?: boolean;
@@ -51,16 +52,16 @@ const UNLIMITED = new Set(["/health", "/metrics"]);
  * The HTTP application: the public REST API of the original specification and tRPC at /trpc over the same
  * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: metrics → rate limit → authentication.
  */
-export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const { services } = options;
-  const metrics: Metrics = services?.deps.metrics ?? createMetrics();
+  const metrics = options.metrics ?? createMetrics();
   const limiter = rateLimit({
     limit: options.rateLimitPerMinute ?? 600,
     windowMs: 60_000,
     trustProxy: options.trustProxy ?? false,
     metrics,
   });
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
   app.use(requestMetrics(metrics));
   app.use((c, next) => (UNLIMITED.has(c.req.path) ? next() : limiter(c, next)));
   if (options.corsOrigins?.length) {
@@ -75,48 +76,37 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const jsonLimit = bodyLimit({
     maxSize: JSON_BODY_LIMIT,
     onError: (c) =>
-      c.json(
-        {
-          error: {
-            code: "PAYLOAD_TOO_LARGE",
-            message: `request bodies are limited to ${JSON_BODY_LIMIT} bytes (model files go to the optimize route)`,
-          },
-        },
-        413,
+      errorResponse(
+        c,
+        new AppError("PAYLOAD_TOO_LARGE", `request bodies are limited to ${JSON_BODY_LIMIT} bytes`, {
+          hint: "model files go to the optimize route (multipart), everything else is a small JSON body",
+        }),
       ),
   });
   app.use((c, next) => (isUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.onError((err, c) => errorResponse(c, err));
-  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
-
-  app.get("/", (c) =>
-    c.json({
-      name: SERVICE_NAME,
-      version: API_VERSION,
-      endpoints: REST_ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path}`),
-    }),
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new AppError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`, {
+        hint: "the API's routes are at /api/docs",
+      }),
+    ),
   );
-  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.route(
+    "/",
+    coreRoutes((origin) => openApiDocument(app, origin)),
+  );
   app.get("/metrics", async (c) =>
     c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   );
-  app.get("/api/docs/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
-  app.get("/api/docs", (c) => {
-    const doc = openApiDocument(new URL(c.req.url).origin);
-    return (c.req.header("accept") ?? "").includes("text/html") ? c.html(docsPage(doc)) : c.json(doc);
-  });
-  app.route("/", catalogRoutes);
+  app.route("/", catalogRoutes());
 
   if (services) {
     // Grid routes carry their own credential (a signed URL, the farm token), so they come before user
     // authentication.
-    const { config, blobStore } = services.deps;
-    if (blobStore.kind === "local") {
-      app.route(
-        "/",
-        signedBlobRoutes({ store: blobStore, signer: blobUrlSigner(config), maxBytes: config.MAX_ARTIFACT_BYTES }),
-      );
-    }
+    if (services.signedBlobs) app.route("/", signedBlobRoutes(services.signedBlobs));
     app.route("/", farmReportRoutes(services));
     app.use(authenticate(services));
     app.route("/", projectRoutes(services));

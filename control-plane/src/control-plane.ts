@@ -1,5 +1,5 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MikroORM } from "@mikro-orm/core";
-import type { Hono } from "hono";
 import { type ActivityWorker, startActivityWorker } from "./activities/activity-worker.js";
 import { createControlPlaneActivities } from "./activities/control-plane-activities.js";
 import { createApp } from "./app.js";
@@ -15,7 +15,7 @@ import { createTemporalOrchestrator, type Orchestrator } from "./services/orches
 import { deliverOutbox, printMessage } from "./services/outbox.js";
 
 export interface ControlPlane {
-  app: Hono<AppEnv>;
+  app: OpenAPIHono<AppEnv>;
   services: Services;
   orm: MikroORM;
   blobStore: BlobStore;
@@ -44,9 +44,11 @@ export async function createControlPlane(
       namespace: config.TEMPORAL_NAMESPACE,
       timeoutMs: config.TEMPORAL_TIMEOUT_MS,
     });
-  const services = createServices({ orm, blobStore, orchestrator, metrics: createMetrics(), config });
+  const metrics = createMetrics();
+  const services = createServices({ orm, blobStore, orchestrator, metrics, config });
   const app = createApp({
     services,
+    metrics,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,

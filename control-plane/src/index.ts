@@ -21,6 +21,7 @@ export { createLocalBlobStore } from "./blob/local-blob-store.js";
 export { createS3BlobStore, type S3BlobStoreOptions } from "./blob/s3-blob-store.js";
 export { ControlPlaneConfig, loadControlPlaneConfig } from "./config.js";
 export { type ControlPlane, createControlPlane } from "./control-plane.js";
+export { ERROR_CODES, ERRORS, type ErrorBody, type ErrorCode } from "./errors.js";
 export { type AppRouter, appRouter, createCaller } from "./routers/_app.js";
 export type { Caller } from "./services/caller.js";
 export type { Services } from "./services/index.js";

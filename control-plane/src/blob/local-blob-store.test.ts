@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorResponse } from "../http/error-response.js";
 import { signedBlobRoutes } from "../rest/signed-blobs.js";
+import { createSignedBlobService } from "../services/signed-blob-service.js";
 import type { BlobStore } from "./blob-store.js";
 import { blobStoreConformance, signedUrlConformance } from "./blob-store-conformance.js";
 import { type BlobUrlSigner, createBlobUrlSigner } from "./blob-url-signer.js";
@@ -33,7 +34,7 @@ beforeAll(async () => {
   store = createLocalBlobStore(dir, signer);
   app = new Hono();
   app.onError((err, c) => errorResponse(c, err));
-  app.route("/", signedBlobRoutes({ store, signer, maxBytes: MAX_BYTES }));
+  app.route("/", signedBlobRoutes(createSignedBlobService({ blobStore: store, signer, maxBytes: MAX_BYTES })));
 });
 afterAll(async () => {
   await new Promise<void>((done) => server.close(() => done()));

@@ -25,38 +25,41 @@ export interface S3BlobStoreOptions {
 }
 
 /**
+ * A client of the store's endpoint. Presigning needs one that adds no checksum of an (unknown) body to the
+ * URL: with the SDK's default checksums a presigned PUT carries the CRC32 of an empty body and the server
+ * refuses the real one.
+ */
+const clientOf = (options: S3BlobStoreOptions, use: "requests" | "presigning") =>
+  new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    forcePathStyle: true,
+    ...(use === "presigning" ? { requestChecksumCalculation: "WHEN_REQUIRED" as const } : {}),
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+  });
+
+/** Whether S3 answered that the object does not exist. */
+const absent = (e: unknown) =>
+  e instanceof NoSuchKey || e instanceof NotFound || (e as { name?: string }).name === "NotFound";
+
+/**
  * Blobs as objects of one S3 bucket. Puts stream through a multipart upload (`@aws-sdk/lib-storage`): the
  * first part is sent only once 5 MiB have arrived, and a failed or oversized upload aborts the multipart
  * upload, so nothing is left in the bucket.
  */
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
-  const client = new S3Client({
-    endpoint: options.endpoint,
-    region: options.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-  });
+  const client = clientOf(options, "requests");
   const Bucket = options.bucket;
   const base = options.prefix ? `${options.prefix.replace(/\/+$/, "")}/` : "";
   const objectKey = (key: string) => {
     assertBlobKey(key);
     return `${base}${key}`;
   };
-  // Presigning needs a client that adds no checksum of an (unknown) body to the URL: with the SDK's default
-  // checksums a presigned PUT carries the CRC32 of an empty body and the server refuses the real one.
   let signingClient: S3Client | null = null;
   const presigner = () => {
-    signingClient ??= new S3Client({
-      endpoint: options.endpoint,
-      region: options.region,
-      forcePathStyle: true,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-    });
+    signingClient ??= clientOf(options, "presigning");
     return signingClient;
   };
-  const absent = (e: unknown) =>
-    e instanceof NoSuchKey || e instanceof NotFound || (e as { name?: string }).name === "NotFound";
 
   return {
     kind: "s3",

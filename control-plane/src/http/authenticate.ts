@@ -1,6 +1,9 @@
 import { createMiddleware } from "hono/factory";
+import { AppError } from "../errors.js";
 import type { Services } from "../services/index.js";
+import { bearerOf } from "./bearer.js";
 import type { AppEnv } from "./env.js";
+import { errorResponse } from "./error-response.js";
 
 /**
  * Resolves `Authorization: Bearer <access token | API key>` into `c.var.caller` (`null` when absent). A
@@ -13,12 +16,12 @@ export function authenticate(services: Services) {
       c.set("caller", null);
       return next();
     }
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const bearer = bearerOf(header);
     const caller = bearer ? await services.auth.authenticate(bearer) : null;
     if (!caller) {
-      return c.json(
-        { error: { code: "UNAUTHORIZED", message: "the bearer token or API key is invalid, expired or revoked" } },
-        401,
+      return errorResponse(
+        c,
+        new AppError("UNAUTHORIZED", "the bearer token or API key is invalid, expired or revoked"),
       );
     }
     c.set("caller", caller);

@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
+import { AppError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { bearerOf } from "./bearer.js";
 import { clientIp } from "./client-ip.js";
 import type { AppEnv } from "./env.js";
+import { errorResponse } from "./error-response.js";
 
 export interface RateLimitOptions {
   /** Requests allowed per window, per credential and per IP. */
@@ -43,7 +46,7 @@ export function rateLimit(options: RateLimitOptions) {
     }
     const ip = clientIp(c, options.trustProxy);
     c.set("clientIp", ip);
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const bearer = bearerOf(c.req.header("authorization"));
     const checks: [scope: string, key: string][] = [["ip", `ip:${ip}`]];
     if (bearer) {
       const scope = bearer.startsWith("tml_") ? "api_key" : "user";
@@ -53,15 +56,10 @@ export function rateLimit(options: RateLimitOptions) {
       const { over, retryAfter } = hit(key, at);
       if (over) {
         metrics.rateLimited.inc({ scope });
-        c.header("Retry-After", String(retryAfter));
-        return c.json(
-          {
-            error: {
-              code: "TOO_MANY_REQUESTS",
-              message: `rate limit: more than ${limit} requests in ${windowMs / 1000} s for this ${scope === "ip" ? "address" : "credential"}; retry in ${retryAfter} s`,
-            },
-          },
-          429,
+        const message = `rate limit: more than ${limit} requests in ${windowMs / 1000} s for this ${scope === "ip" ? "address" : "credential"}; retry in ${retryAfter} s`;
+        return errorResponse(
+          c,
+          new AppError("TOO_MANY_REQUESTS", message, { headers: { "Retry-After": String(retryAfter) } }),
         );
       }
     }

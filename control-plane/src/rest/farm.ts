@@ -1,33 +1,21 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { FARM_REPORT_PATH } from "@tinyml/workflows/contracts";
 import { Hono } from "hono";
-import { AppError, unauthorized } from "../errors.js";
+import { z } from "zod";
+import { AppError } from "../errors.js";
+import { bearerOf } from "../http/bearer.js";
 import type { AppEnv } from "../http/env.js";
+import { FarmBoardView } from "../schemas/farm.js";
 import type { Services } from "../services/index.js";
+import { defineRoute, errorAnswers, jsonAnswer, restRouter } from "./openapi-route.js";
 import { callerOf } from "./request.js";
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
-
 /**
- * Farm agents report their boards at `FARM_REPORT_PATH` with `Authorization: Bearer <FARM_TOKEN>`. Without a
- * FARM_TOKEN configured the control plane takes no reports (503 saying so): a board registry anyone could
- * write would let anyone fake the farm.
+ * Farm agents report their boards at `FARM_REPORT_PATH` with `Authorization: Bearer <FARM_TOKEN>` (checked by
+ * the farm service). A grid-internal route: not part of the public API's document.
  */
 export function farmReportRoutes(services: Services) {
-  const token = services.deps.config.FARM_TOKEN;
-  const expected = token ? digest(token) : null;
   return new Hono<AppEnv>().post(FARM_REPORT_PATH, async (c) => {
-    if (!expected) {
-      throw new AppError(
-        "UNAVAILABLE",
-        "farm reports are off: set FARM_TOKEN on the control plane and give the farm agents the same token",
-      );
-    }
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    // Compared as digests, in constant time, so the answer's timing says nothing about the token.
-    if (!bearer || !timingSafeEqual(digest(bearer), expected)) {
-      throw unauthorized("farm reports need Authorization: Bearer <FARM_TOKEN> (the control plane's farm token)");
-    }
+    services.farm.checkReporter(bearerOf(c.req.header("authorization")));
     let body: unknown;
     try {
       body = await c.req.json();
@@ -38,9 +26,21 @@ export function farmReportRoutes(services: Services) {
   });
 }
 
-/** The farm's boards for signed-in users (`GET /api/farm/boards`). */
-export function farmRoutes(services: Services) {
-  return new Hono<AppEnv>().get("/api/farm/boards", async (c) =>
-    c.json({ boards: await services.farm.boards(callerOf(c)) }),
-  );
-}
+const listBoards = defineRoute({
+  method: "get",
+  path: "/api/farm/boards",
+  summary: "Boards of the hardware farm and what they are doing",
+  tag: "farm",
+  auth: true,
+  responses: {
+    200: jsonAnswer(
+      "every board the farm hosts reported, offline when not seen recently",
+      z.object({ boards: z.array(FarmBoardView) }),
+    ),
+    ...errorAnswers(401, 429),
+  },
+});
+
+/** The farm's boards for signed-in users. */
+export const farmRoutes = (services: Services) =>
+  restRouter().openapi(listBoards, async (c) => c.json({ boards: await services.farm.boards(callerOf(c)) }, 200));

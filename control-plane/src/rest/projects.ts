@@ -1,53 +1,101 @@
-import { TIERS } from "@tinyml/workflows/contracts";
-import { Hono } from "hono";
-import { OrganizationSchema } from "../db/entities/index.js";
+import { z } from "zod";
 import { AppError } from "../errors.js";
-import type { AppEnv } from "../http/env.js";
-import { jobSpecFromForm } from "../schemas/jobs.js";
-import { CreateProjectInput } from "../schemas/projects.js";
+import { JobView, jobSpecFromForm, OptimizeForm } from "../schemas/jobs.js";
+import { CreateProjectInput, ProjectView } from "../schemas/projects.js";
 import type { Services } from "../services/index.js";
-import { stageUpload } from "../services/staged-upload.js";
 import { readMultipartForm } from "../upload/multipart-form.js";
-import { callerOf, jsonBody } from "./request.js";
+import {
+  defineRoute,
+  errorAnswers,
+  idParam,
+  jsonAnswer,
+  jsonRequest,
+  restRouter,
+  streamedRequest,
+} from "./openapi-route.js";
+import { callerOf } from "./request.js";
+
+const createProject = defineRoute({
+  method: "post",
+  path: "/api/projects",
+  summary: "Create a project",
+  tag: "projects",
+  auth: true,
+  request: { body: jsonRequest(CreateProjectInput) },
+  responses: { 201: jsonAnswer("the project", ProjectView), ...errorAnswers(400, 401, 429) },
+});
+
+const listProjects = defineRoute({
+  method: "get",
+  path: "/api/projects",
+  summary: "List the organization's projects",
+  tag: "projects",
+  auth: true,
+  responses: {
+    200: jsonAnswer("projects, newest first", z.object({ projects: z.array(ProjectView) })),
+    ...errorAnswers(401, 429),
+  },
+});
+
+const getProject = defineRoute({
+  method: "get",
+  path: "/api/projects/{id}",
+  summary: "Get a project",
+  tag: "projects",
+  auth: true,
+  request: { params: idParam },
+  responses: {
+    200: jsonAnswer("the project with its model and job counts", ProjectView),
+    ...errorAnswers(401, 404, 429),
+  },
+});
+
+const listProjectJobs = defineRoute({
+  method: "get",
+  path: "/api/projects/{id}/jobs",
+  summary: "List a project's jobs",
+  tag: "jobs",
+  auth: true,
+  request: { params: idParam },
+  responses: {
+    200: jsonAnswer("jobs, newest first", z.object({ jobs: z.array(JobView) })),
+    ...errorAnswers(401, 404, 429),
+  },
+});
+
+const optimize = defineRoute({
+  method: "post",
+  path: "/api/projects/{id}/optimize",
+  summary: "Start an optimization job (upload the model, streamed)",
+  tag: "jobs",
+  auth: true,
+  request: { params: idParam, body: streamedRequest("multipart/form-data", OptimizeForm) },
+  responses: {
+    202: jsonAnswer("the job, started in the orchestrator", JobView.extend({ job_id: z.string() })),
+    ...errorAnswers(400, 401, 403, 404, 413, 429, 503),
+  },
+});
 
 /** Projects and job submission of the public REST API. */
-export function projectRoutes(services: Services) {
-  const { blobStore, metrics, orm } = services.deps;
-  return new Hono<AppEnv>()
-    .post("/api/projects", async (c) => {
-      const input = await jsonBody(c, CreateProjectInput);
-      return c.json(await services.projects.create(callerOf(c), input), 201);
-    })
-    .get("/api/projects", async (c) => c.json({ projects: await services.projects.list(callerOf(c)) }))
-    .get("/api/projects/:id", async (c) => c.json(await services.projects.get(callerOf(c), c.req.param("id"))))
-    .get("/api/projects/:id/jobs", async (c) =>
-      c.json({ jobs: await services.jobs.listForProject(callerOf(c), c.req.param("id")) }),
+export const projectRoutes = (services: Services) =>
+  restRouter()
+    .openapi(createProject, async (c) => c.json(await services.projects.create(callerOf(c), c.req.valid("json")), 201))
+    .openapi(listProjects, async (c) => c.json({ projects: await services.projects.list(callerOf(c)) }, 200))
+    .openapi(getProject, async (c) => c.json(await services.projects.get(callerOf(c), c.req.valid("param").id), 200))
+    .openapi(listProjectJobs, async (c) =>
+      c.json({ jobs: await services.jobs.listForProject(callerOf(c), c.req.valid("param").id) }, 200),
     )
-    .post("/api/projects/:id/optimize", async (c) => {
+    .openapi(optimize, async (c) => {
       const caller = callerOf(c);
-      const projectId = c.req.param("id");
-      await services.projects.get(caller, projectId); // 404 before reading the upload
-      const org = await orm.em.fork().findOneOrFail(OrganizationSchema, { id: caller.organizationId });
-      const tier = TIERS[org.tier];
-      // A body may hold a model and a dataset, each up to the tier's limit, plus the form's fields: a larger
-      // declared body is refused before reading it; an undeclared one (chunked) is read no further than that.
-      const maxBodyBytes = tier.maxModelBytes === null ? null : 2 * tier.maxModelBytes + 1_000_000;
-      const tooLarge = (size: string) =>
-        new AppError(
-          "PAYLOAD_TOO_LARGE",
-          `the upload (${size}) is larger than the ${tier.name} tier allows (${(tier.maxModelBytes ?? 0) / 1_000_000} MB per file)`,
-        );
-      const declared = Number(c.req.header("content-length") ?? Number.NaN);
-      if (maxBodyBytes !== null && declared > maxBodyBytes) throw tooLarge(`${declared} bytes`);
-      const form = await readMultipartForm(
-        c.req.raw,
-        (field, fileName, stream) =>
-          stageUpload({ blobStore, metrics, organizationId: caller.organizationId, tier, field, fileName, stream }),
-        { maxBytes: maxBodyBytes, tooLarge: () => tooLarge(`more than ${maxBodyBytes} bytes`) },
-      );
+      const projectId = c.req.valid("param").id;
+      const upload = await services.uploads.begin(caller, projectId);
+      upload.checkDeclaredSize(Number(c.req.header("content-length") ?? Number.NaN));
+      const form = await readMultipartForm(c.req.raw, upload.stage, {
+        maxBytes: upload.maxBodyBytes,
+        tooLarge: upload.tooLarge,
+      });
       // The rest of the body was not read: the connection cannot carry another request after the answer.
       if (form.bodyLeftUnread) c.header("connection", "close");
-      const discard = () => Promise.all(form.files.map((f) => blobStore.delete(f.blobKey).catch(() => {})));
       try {
         if (form.failure) throw form.failure;
         const model = form.files.find((f) => f.field === "model_file");
@@ -61,8 +109,7 @@ export function projectRoutes(services: Services) {
         });
         return c.json({ job_id: job.id, ...job }, 202);
       } catch (e) {
-        await discard();
+        await upload.discard(form.files);
         throw e;
       }
     });
-}

@@ -1,6 +1,7 @@
 import type { MikroORM } from "@mikro-orm/core";
 import { createAccessTokenIssuer } from "../auth/access-tokens.js";
 import type { BlobStore } from "../blob/blob-store.js";
+import { blobUrlSigner } from "../blob/create-blob-store.js";
 import type { ControlPlaneConfig } from "../config.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createApiKeyService } from "./api-key-service.js";
@@ -12,8 +13,10 @@ import { createModelService } from "./model-service.js";
 import type { Orchestrator } from "./orchestrator.js";
 import { createOrganizationService } from "./organization-service.js";
 import { createProjectService } from "./project-service.js";
+import { createSignedBlobService } from "./signed-blob-service.js";
 import { createStatsService } from "./stats-service.js";
 import { createSubscriptionService } from "./subscription-service.js";
+import { createUploadService } from "./upload-service.js";
 import { createUserService } from "./user-service.js";
 
 export interface ServiceDeps {
@@ -24,12 +27,15 @@ export interface ServiceDeps {
   config: ControlPlaneConfig;
 }
 
-/** Every service of the control plane over one set of dependencies: the only code that touches the ORM. */
+/**
+ * Every service of the control plane over one set of dependencies: the only code that touches the ORM, the
+ * blob store or the Temporal client. Routes and routers reach those through these services alone.
+ */
 export function createServices(deps: ServiceDeps) {
-  const tokens = createAccessTokenIssuer(deps.config.JWT_SECRET, deps.config.ACCESS_TOKEN_TTL_S);
+  const { config } = deps;
+  const tokens = createAccessTokenIssuer(config.JWT_SECRET, config.ACCESS_TOKEN_TTL_S);
   return {
-    deps,
-    auth: createAuthService({ orm: deps.orm, tokens, config: deps.config }),
+    auth: createAuthService({ orm: deps.orm, tokens, config }),
     users: createUserService(deps),
     organizations: createOrganizationService(deps),
     apiKeys: createApiKeyService(deps),
@@ -39,7 +45,17 @@ export function createServices(deps: ServiceDeps) {
     jobRecorder: createJobRecorder(deps),
     subscription: createSubscriptionService(deps),
     stats: createStatsService(deps),
-    farm: createFarmService(deps),
+    farm: createFarmService({ ...deps, farmToken: config.FARM_TOKEN }),
+    uploads: createUploadService(deps),
+    /** The local store's signed URLs (`null` for S3, whose presigned URLs S3 itself serves). */
+    signedBlobs:
+      deps.blobStore.kind === "local"
+        ? createSignedBlobService({
+            blobStore: deps.blobStore,
+            signer: blobUrlSigner(config),
+            maxBytes: config.MAX_ARTIFACT_BYTES,
+          })
+        : null,
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { JobResultSchema, JobSchema } from "../db/entities/index.js";
 import { badRequest, notFound } from "../errors.js";
 import { isUuid } from "./ids.js";
+import { FINAL_STATUSES } from "./job-view.js";
 
 export const ProgressUpdate = z.object({
   status: JobStatus.exclude(["completed", "failed", "cancelled"]).default("running"),
@@ -28,7 +29,12 @@ export const JobOutcome = z.object({
 });
 export type JobOutcome = z.input<typeof JobOutcome>;
 
-const FINAL: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"]);
+/** A job of the grid by its id (the grid's activities are not scoped to an organization). */
+async function openJob(em: EntityManager, jobId: string) {
+  const job = isUuid(jobId) ? await em.findOne(JobSchema, { id: jobId }) : null;
+  if (!job) throw notFound(`job ${jobId}`);
+  return job;
+}
 
 /**
  * What the grid reports about a job, written by the control plane (the only process that writes the
@@ -38,12 +44,6 @@ const FINAL: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"])
 export function createJobRecorder(deps: { orm: MikroORM }) {
   const fork = () => deps.orm.em.fork() as EntityManager;
 
-  async function openJob(em: EntityManager, jobId: string) {
-    const job = isUuid(jobId) ? await em.findOne(JobSchema, { id: jobId }) : null;
-    if (!job) throw notFound(`job ${jobId}`);
-    return job;
-  }
-
   return {
     async recordProgress(jobId: string, update: ProgressUpdate) {
       const parsed = ProgressUpdate.safeParse(update);
@@ -51,7 +51,7 @@ export function createJobRecorder(deps: { orm: MikroORM }) {
         throw badRequest(`invalid progress: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
       const em = fork();
       const job = await openJob(em, jobId);
-      if (FINAL.has(job.status)) return false;
+      if (FINAL_STATUSES.has(job.status)) return false;
       const now = new Date();
       job.status = parsed.data.status;
       job.stage = parsed.data.stage;
@@ -69,7 +69,7 @@ export function createJobRecorder(deps: { orm: MikroORM }) {
       const em = fork();
       return em.transactional(async (tx) => {
         const job = await openJob(tx, jobId);
-        if (FINAL.has(job.status)) return false;
+        if (FINAL_STATUSES.has(job.status)) return false;
         const now = new Date();
         Object.assign(job, { status: "completed", stage: "done", progress: 1, updatedAt: now, completedAt: now });
         job.startedAt ??= now;
@@ -90,7 +90,7 @@ export function createJobRecorder(deps: { orm: MikroORM }) {
     async recordFailure(jobId: string, message: string) {
       const em = fork();
       const job = await openJob(em, jobId);
-      if (FINAL.has(job.status)) return false;
+      if (FINAL_STATUSES.has(job.status)) return false;
       const now = new Date();
       Object.assign(job, {
         status: "failed",
@@ -109,11 +109,11 @@ export function createJobRecorder(deps: { orm: MikroORM }) {
     async recordCancellation(jobId: string): Promise<JobStatus> {
       const em = fork();
       const job = await openJob(em, jobId);
-      if (FINAL.has(job.status)) return job.status;
+      if (FINAL_STATUSES.has(job.status)) return job.status;
       const now = new Date();
       await em.nativeUpdate(
         JobSchema,
-        { id: job.id, status: { $nin: [...FINAL] as JobStatus[] } },
+        { id: job.id, status: { $nin: [...FINAL_STATUSES] as JobStatus[] } },
         { status: "cancelled", updatedAt: now, completedAt: now },
       );
       return (await fork().findOneOrFail(JobSchema, { id: job.id })).status;

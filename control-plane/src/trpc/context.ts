@@ -1,3 +1,4 @@
+import { bearerOf } from "../http/bearer.js";
 import type { Caller } from "../services/caller.js";
 import type { Services } from "../services/index.js";
 
@@ -15,7 +16,7 @@ export const createContextInner = (deps: { services: Services; caller?: Caller |
 
 /** The context of an HTTP request: resolves `Authorization: Bearer …` into a caller. */
 export async function createContextFromRequest(services: Services, request: Request): Promise<Context> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+  const bearer = bearerOf(request.headers.get("authorization"));
   const caller = bearer ? await services.auth.authenticate(bearer) : null;
   return createContextInner({ services, caller });
 }

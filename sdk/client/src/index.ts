@@ -1,9 +1,13 @@
 export { createTinymlClient, type TinymlClient } from "./client.js";
 export {
+  type ClientErrorCode,
   describeError,
   exitCodeOf,
+  isServiceErrorCode,
+  SERVICE_ERROR_CODES,
   TinymlApiError,
   TinymlConnectionError,
+  type TinymlErrorCode,
   toTinymlError,
 } from "./errors.js";
 export {

@@ -17,7 +17,11 @@ beforeAll(async () => {
       res.end(JSON.stringify({ status: "ok" }));
     } else if (req.url === "/api/hardware-targets") {
       res.statusCode = 503;
-      res.end(JSON.stringify({ error: { code: "UNAVAILABLE", message: "orchestrator unreachable, retry later" } }));
+      res.end(
+        JSON.stringify({
+          error: { code: "UNAVAILABLE", message: "orchestrator unreachable", hint: "retry in a minute" },
+        }),
+      );
     } else {
       res.statusCode = 502;
       res.setHeader("content-type", "text/html");
@@ -36,12 +40,17 @@ describe("createTinymlRestClient", () => {
     expect(seenAuth.at(-1)).toBe("Bearer tk_test");
   });
 
-  it("turns the service's error body into a TinymlApiError with its code and message", async () => {
+  it("turns the service's error body into a TinymlApiError with its code, message and hint", async () => {
     const err = await createTinymlRestClient({ url })
       .hardwareTargets()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TinymlApiError);
-    expect(err).toMatchObject({ status: 503, code: "UNAVAILABLE", message: "orchestrator unreachable, retry later" });
+    expect(err).toMatchObject({
+      status: 503,
+      code: "UNAVAILABLE",
+      message: "orchestrator unreachable",
+      hint: "retry in a minute",
+    });
   });
 
   it("names the status when the answer is not JSON", async () => {

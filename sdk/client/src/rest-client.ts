@@ -2,7 +2,7 @@ import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import type { HardwareTarget, ModelFramework } from "@tinyml/control-plane";
-import { connectionError, TinymlApiError } from "./errors.js";
+import { apiErrorOf, connectionError, TinymlApiError } from "./errors.js";
 
 export interface TinymlClientOptions {
   /** Base URL of the service, e.g. http://127.0.0.1:5000 */
@@ -68,7 +68,7 @@ export function createTinymlRestClient(options: TinymlClientOptions) {
     } catch (e) {
       throw connectionError(base, e);
     }
-    if (!res.ok) throw await apiErrorOf(res, path);
+    if (!res.ok) throw await errorOfAnswer(res, path);
     return res;
   }
 
@@ -136,18 +136,14 @@ async function fileOf(file: string | { fileName: string; data: Blob }) {
   return typeof file === "string" ? { fileName: basename(file), data: await openAsBlob(file) } : file;
 }
 
-/** The service's `{ error: { code, message } }` body as a TinymlApiError; the status when there is none. */
-async function apiErrorOf(res: Response, path: string): Promise<TinymlApiError> {
+/** The service's `{ error: { code, message, hint } }` answer as a TinymlApiError; the status when it has none. */
+async function errorOfAnswer(res: Response, path: string): Promise<TinymlApiError> {
   const text = await res.text().catch(() => "");
-  let error: { code?: string; message?: string } | undefined;
+  let body: unknown;
   try {
-    error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    body = JSON.parse(text);
   } catch {
-    error = undefined;
+    body = null;
   }
-  return new TinymlApiError(
-    res.status,
-    error?.code ?? `HTTP_${res.status}`,
-    error?.message ?? `${res.status} ${res.statusText} from ${path}`,
-  );
+  return apiErrorOf(res.status, body, `${res.status} ${res.statusText} from ${path}`);
 }

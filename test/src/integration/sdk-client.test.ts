@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { Client, Connection } from "@temporalio/client";
-import { type ControlPlane, createControlPlane, loadControlPlaneConfig } from "@tinyml/control-plane";
+import { type ControlPlane, createControlPlane, ERROR_CODES, loadControlPlaneConfig } from "@tinyml/control-plane";
 import {
   createTinymlClient,
   createTinymlRestClient,
   describeError,
+  isServiceErrorCode,
+  SERVICE_ERROR_CODES,
   type TinymlApiError,
   toTinymlError,
 } from "@tinyml/sdk";
@@ -256,5 +258,14 @@ describe("the SDK against the running control plane", () => {
     );
     expect(error.name).toBe("TinymlConnectionError");
     expect(describeError(error)).toMatch(/cannot reach the TinyML service at http:\/\/127\.0\.0\.1:59: ECONNREFUSED/);
+  });
+
+  it("knows every error code the control plane can send: its table and its served document", async () => {
+    expect([...SERVICE_ERROR_CODES].sort()).toEqual([...ERROR_CODES].sort());
+    const doc = (await (await fetch(`${url}/api/docs/openapi.json`)).json()) as {
+      components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } };
+    };
+    const sent = doc.components.schemas.Error.properties.error.properties.code.enum;
+    expect(sent.filter((code) => !isServiceErrorCode(code))).toEqual([]);
   });
 });
