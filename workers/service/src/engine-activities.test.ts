@@ -117,14 +117,33 @@ describe("analyzeModel", () => {
     );
   });
 
-  it("retries a model the store cannot serve (not the user's fault)", async () => {
+  it("a 4xx from the blob store fails the activity at once, non-retryably, after one request", async () => {
+    const answers = [
+      ["in/missing.tflite", "404 Not Found (NoSuchKey)"],
+      ["refused/kws.tflite", "403 Forbidden (SignatureDoesNotMatch)"],
+    ];
+    for (const [key, answer] of answers as [string, string][]) {
+      await expectBadInput(
+        inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
+          jobId: "a4",
+          model: { ...store.ref(key), fileName: "kws.tflite" },
+          target: "cortex-m4",
+        }),
+        `cannot download blob ${key}: HTTP ${answer}`,
+      );
+      expect(store.hits.get(key)).toBe(1);
+    }
+  });
+
+  it("a store that keeps failing (5xx) is retried by the client, then left to Temporal's retries", async () => {
     const failure = await inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
-      jobId: "a4",
-      model: { ...store.ref("in/missing.tflite"), fileName: "missing.tflite" },
+      jobId: "a5",
+      model: { ...store.ref("unavailable/kws.tflite"), fileName: "kws.tflite" },
       target: "cortex-m4",
     }).catch((e) => e);
     expect(failure).not.toBeInstanceOf(ApplicationFailure);
-    expect(failure.message).toMatch(/HTTP 404/);
+    expect(failure).toMatchObject({ name: "BlobTransferError", status: 503, permanent: false });
+    expect(store.hits.get("unavailable/kws.tflite")).toBe(3);
   });
 });
 
@@ -171,6 +190,17 @@ describe("quantizeModel", () => {
     const messages = heartbeats.map((h) => (h as { message: string }).message);
     expect(messages.some((m) => m.startsWith("[baseline]"))).toBe(true);
     expect(messages.some((m) => m.startsWith("[evaluate]"))).toBe(true);
+  });
+
+  it("a dataset the store refuses (403) fails the activity at once, non-retryably", async () => {
+    const request = quantizeRequest("q7", {});
+    request.dataset = { ...store.ref("refused/kws.npz"), fileName: "kws_eembc.npz" };
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.quantizeModel, request),
+      "cannot download blob refused/kws.npz: HTTP 403 Forbidden (SignatureDoesNotMatch)",
+    );
+    expect(store.hits.get("refused/kws.npz")).toBe(1);
+    expect([...store.blobs.keys()].filter((k) => k.startsWith("jobs/q7/"))).toEqual([]);
   });
 
   it("fails a dataset the engine cannot read with its message, across the optimize thread", async () => {

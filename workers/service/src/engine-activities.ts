@@ -26,6 +26,7 @@ import {
   type BlobUpload,
   type CompileFirmwareRequest,
   type CompileFirmwareResult,
+  downloadBlob,
   type EngineActivities,
   type FinishBenchmarkRequest,
   type FinishBenchmarkResult,
@@ -34,10 +35,10 @@ import {
   type ModelSummary,
   type QuantizeModelRequest,
   type QuantizeModelResult,
+  uploadBlob,
 } from "@tinyml/workflows/contracts";
 import { badInput, failingAsBadInput, HEARTBEAT_INTERVAL_MS, withHeartbeats } from "./activity-context.js";
 import { createTarGz, extractTarGz } from "./archive.js";
-import { downloadBlob, uploadBlob } from "./blob-transfer.js";
 import { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
 import { optimizeInThread } from "./optimize-runner.js";
 
@@ -68,8 +69,9 @@ export const DATASET_REQUIRED = "a dataset_file (.npz with x and labels y) is re
 /**
  * The engine's activities of workflow `optimizeModel` (task queue `optimize`): each reads its inputs from signed
  * blob URLs into a fresh work folder, runs the engine there and writes its outputs back through signed upload URLs.
- * Engine errors (a corrupt or unsupported model, a bad dataset, a model that does not fit the target) fail
- * non-retryably as `BadInput` with the engine's message; transfer and infrastructure errors are retried.
+ * Engine errors (a corrupt or unsupported model, a bad dataset, a model that does not fit the target) and blobs the
+ * store refuses (HTTP 4xx) fail non-retryably as `BadInput` with the engine's or the store's message; transient
+ * transfer and infrastructure errors are retried.
  */
 export function createEngineActivities(deps: EngineActivityDeps = {}): EngineActivities {
   const interval = deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
@@ -94,8 +96,8 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
 
   return {
     async analyzeModel(request: AnalyzeModelRequest): Promise<ModelSummary> {
-      const bytes = await get(request.model);
       return failingAsBadInput(async () => {
+        const bytes = await get(request.model);
         const format = detectModelFormat(bytes);
         const { graph } = importModel(bytes, request.model.fileName);
         runPasses(graph);

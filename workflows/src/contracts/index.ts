@@ -1,3 +1,4 @@
+export * from "./blob-client.js";
 export * from "./blobs.js";
 export * from "./farm.js";
 export * from "./frameworks.js";
