@@ -8,6 +8,7 @@ import {
   type BlobRef,
   type BlobUpload,
   type ControlPlaneActivities,
+  createHealthActivities,
   FAILURE_TYPES,
   type HealthActivities,
   JOB_ARTIFACTS,
@@ -18,7 +19,6 @@ import {
   jobArtifactKey,
   jobArtifactPrefix,
   type StartJobRunResult,
-  type WorkerHealth,
 } from "@tinyml/workflows/contracts";
 import { z } from "zod";
 import type { BlobStore } from "../blob/blob-store.js";
@@ -101,6 +101,8 @@ export function createControlPlaneActivities(
   }
 
   return {
+    ...createHealthActivities({ hostname }),
+
     async startJobRun(jobId: string): Promise<StartJobRunResult> {
       const em = fork();
       let job = await findJob(em, jobId);
@@ -189,16 +191,6 @@ export function createControlPlaneActivities(
       const keys = await blobStore.list(jobArtifactPrefix(jobId));
       for (const key of keys) await blobStore.delete(key);
       return { removed: keys.length };
-    },
-
-    async reportWorkerHealth(taskQueue: string): Promise<WorkerHealth> {
-      return {
-        taskQueue,
-        hostname: hostname(),
-        pid: process.pid,
-        nodeVersion: process.version,
-        respondedAt: new Date().toISOString(),
-      };
     },
   };
 }

@@ -1,4 +1,11 @@
-import { FRAMEWORK_IDS, JOB_STAGES, JOB_STATUSES, QUANTIZATION_TYPES, TARGET_IDS } from "@tinyml/workflows/contracts";
+import {
+  FRAMEWORK_IDS,
+  JOB_STAGES,
+  JOB_STATUSES,
+  kbToBytes,
+  QUANTIZATION_TYPES,
+  TARGET_IDS,
+} from "@tinyml/workflows/contracts";
 import { z } from "zod";
 
 const flag = z.enum(["true", "false"]).describe("true or false");
@@ -14,7 +21,7 @@ export const OptimizeForm = z.object({
     .describe("the trained model: .tflite, .onnx, .h5, SavedModel .zip, PyTorch .pt"),
   hardware_target: z.enum(TARGET_IDS),
   model_framework: z.enum(FRAMEWORK_IDS),
-  target_size_kb: z.string().optional().describe("number, KB"),
+  target_size_kb: z.string().optional().describe("number, KB (1000 bytes)"),
   target_accuracy_threshold: z.string().optional().describe("number in [0, 1]"),
   enable_quantization: flag.optional(),
   enable_pruning: flag.optional(),
@@ -27,7 +34,7 @@ export const OptimizeForm = z.object({
 export const OPTIMIZE_TEXT_FIELDS = {
   hardware_target: "hardwareTarget",
   model_framework: "modelFramework",
-  target_size_kb: "targetSizeKb",
+  target_size_kb: "targetSizeBytes",
   target_accuracy_threshold: "targetAccuracyThreshold",
   enable_quantization: "enableQuantization",
   enable_pruning: "enablePruning",
@@ -35,8 +42,12 @@ export const OPTIMIZE_TEXT_FIELDS = {
   pruning_sparsity: "pruningSparsity",
   enable_nas: "enableNas",
 } as const;
-const NUMERIC = new Set(["targetSizeKb", "targetAccuracyThreshold", "pruningSparsity"]);
+const NUMERIC = new Set(["targetSizeBytes", "targetAccuracyThreshold", "pruningSparsity"]);
 const BOOLEAN = new Set(["enableQuantization", "enablePruning", "enableNas"]);
+/** Form fields whose unit is not the spec's: sizes are bytes past the API boundary, converted here, once. */
+const TO_SPEC_UNIT: Partial<Record<keyof typeof OPTIMIZE_TEXT_FIELDS, (n: number) => number>> = {
+  target_size_kb: kbToBytes,
+};
 
 /** Maps form text fields onto a JobSpec input; bad numbers and flags are left for the schema to name. */
 export function jobSpecFromForm(fields: Record<string, string>): Record<string, unknown> {
@@ -44,7 +55,8 @@ export function jobSpecFromForm(fields: Record<string, string>): Record<string, 
   for (const [field, key] of Object.entries(OPTIMIZE_TEXT_FIELDS)) {
     const value = fields[field];
     if (value === undefined || value === "") continue;
-    if (NUMERIC.has(key)) spec[key] = Number.isFinite(Number(value)) ? Number(value) : value;
+    const toSpecUnit = TO_SPEC_UNIT[field as keyof typeof OPTIMIZE_TEXT_FIELDS] ?? ((n: number) => n);
+    if (NUMERIC.has(key)) spec[key] = Number.isFinite(Number(value)) ? toSpecUnit(Number(value)) : value;
     else if (BOOLEAN.has(key)) spec[key] = value === "true" ? true : value === "false" ? false : value;
     else spec[key] = value;
   }

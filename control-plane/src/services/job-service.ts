@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/knex";
 import {
+  BYTES_PER_KB,
+  formatKb,
   HARDWARE_TARGETS,
   JobSpec,
   type ModelFileFormat,
@@ -77,9 +79,9 @@ const SUBMIT_STAGES = {
     const org = await em.findOneOrFail(OrganizationSchema, { id: caller.organizationId });
     const tier = TIERS[org.tier];
     const target = HARDWARE_TARGETS[spec.hardwareTarget];
-    if (spec.targetSizeKb * 1000 > target.flashBytes) {
+    if (spec.targetSizeBytes > target.flashBytes) {
       throw badRequest(
-        `target_size_kb ${spec.targetSizeKb} is more than the flash of ${target.name} (${target.flashBytes / 1024} KB): ask for a size that fits the target`,
+        `target_size_kb ${spec.targetSizeBytes / BYTES_PER_KB} (${spec.targetSizeBytes} bytes) is more than the flash of ${target.name} (${target.flashBytes} bytes, ${formatKb(target.flashBytes)}): ask for a size that fits the target`,
       );
     }
     if (spec.enableNas && !tier.nas) {

@@ -1,5 +1,6 @@
+import { hostname } from "node:os";
 import { type NativeConnection, Worker } from "@temporalio/worker";
-import { farmTaskQueue, type TargetId } from "@tinyml/workflows/contracts";
+import { createHealthActivities, farmTaskQueue, type TargetId } from "@tinyml/workflows/contracts";
 import type { AgentConfig, BoardConfig } from "./agent-config.js";
 import { BoardPool, type PooledBoard } from "./board-pool.js";
 import { BoardReporter } from "./board-reporter.js";
@@ -8,7 +9,6 @@ import type { BoardDriver } from "./drivers/board-driver.js";
 import { ProbeBoardDriver } from "./drivers/probe-driver.js";
 import { QemuBoardDriver } from "./drivers/qemu-driver.js";
 import { createFarmActivities } from "./farm-activities.js";
-import { createHealthActivities } from "./health-activities.js";
 import { type AgentLog, consoleLog } from "./log.js";
 import { AgentMetrics } from "./metrics.js";
 
@@ -59,7 +59,9 @@ export function createFarmAgent(options: FarmAgentOptions): FarmAgent {
   const reporter = new BoardReporter({ host: config.host, pool, controlPlane: options.controlPlane, log });
   const activities = {
     ...createFarmActivities({ host: config.host, pool, metrics, log, runTimeoutMs: config.runTimeoutMs }),
-    ...createHealthActivities(),
+    // The health check takes a board slot like a benchmark: an agent whose boards are all busy answers when one
+    // frees up, and one without a healthy board does not poll, so does not answer.
+    ...createHealthActivities({ hostname }),
   };
   const workers = new Map<TargetId, { worker: Worker; running: Promise<void> }>();
   let stopping = false;

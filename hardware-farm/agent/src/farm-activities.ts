@@ -4,14 +4,16 @@ import { join } from "node:path";
 import { Context } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
 import {
+  BlobTransferError,
+  downloadBlob,
   FAILURE_TYPES,
   type FarmActivities,
   type FarmRunRequest,
   type FarmRunResult,
   farmTaskQueue,
   TargetId,
+  uploadBlob,
 } from "@tinyml/workflows/contracts";
-import { BlobTransferError, downloadBlob, uploadBlob } from "./blob-transfer.js";
 import { type BoardPool, NoHealthyBoardError, type PooledBoard } from "./board-pool.js";
 import { BoardHungError, BoardRunAbortedError, BoardUnavailableError, FirmwareFailedError } from "./drivers/errors.js";
 import type { AgentLog } from "./log.js";
@@ -63,7 +65,8 @@ export interface FarmActivityDeps {
  * - the firmware failed (faulted, wrong sizes): non-retryable `BadInput`, any board would fail the same way;
  * - the board hung or cannot run: it is marked unhealthy and the attempt fails retryably, so Temporal runs the
  *   benchmark again on another board (of this host or another);
- * - a blob that cannot be fetched (refused URL): non-retryable `BadInput`; a store hiccup: retryable.
+ * - a blob the store refuses (a 4xx: the URL expired or the blob is gone): non-retryable `BadInput`; a store
+ *   hiccup that outlasts the blob client's own tries: retryable.
  */
 export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
   return {
@@ -101,8 +104,8 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
         stage = "downloading";
         beat();
         const [firmware, inputs] = await Promise.all([
-          downloadBlob(request.firmware, "firmware", signal),
-          downloadBlob(request.inputs, "inputs", signal),
+          downloadBlob(request.firmware, { what: "firmware", signal }),
+          downloadBlob(request.inputs, { what: "inputs", signal }),
         ]);
         if (inputs.length % request.inferences !== 0) {
           throw ApplicationFailure.nonRetryable(
@@ -129,7 +132,7 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
         });
         stage = "uploading";
         beat();
-        await uploadBlob(request.outputs, run.outputs, "outputs", signal);
+        await uploadBlob(request.outputs, run.outputs, { what: "outputs", signal });
         outcome = "succeeded";
         return {
           host: deps.host,

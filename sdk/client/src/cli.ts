@@ -69,6 +69,9 @@ const need = (value: string | undefined, what: string): string => {
 
 const FINAL = new Set(["completed", "failed", "cancelled"]);
 
+/** Bytes in KB as the service means it everywhere: 1000 bytes (so 1 MiB of flash is 1048.6 KB). */
+const kb = (bytes: number) => (bytes / 1000).toFixed(1);
+
 /** Follows `jobs.progress` until the job ends: a redrawn bar on a terminal, one line per change otherwise. */
 async function follow(io: Io, jobId: string): Promise<JobProgress[]> {
   const seen: JobProgress[] = [];
@@ -154,7 +157,7 @@ const commands: Record<string, Command> = {
     const targets = await io.rest.hardwareTargets();
     const rows = [["id", "name", "clock MHz", "flash KB", "RAM KB"]];
     for (const t of targets) {
-      rows.push([t.id, t.name, String(t.clockMhz), String(t.flashBytes / 1024), String(t.ramBytes / 1024)]);
+      rows.push([t.id, t.name, String(t.clockMhz), kb(t.flashBytes), kb(t.ramBytes)]);
     }
     io.print(targets, table(rows));
     return 0;

@@ -351,7 +351,7 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       expect(body.spec).toEqual({
         hardwareTarget: "cortex-m4",
         modelFramework: "tflite",
-        targetSizeKb: 100,
+        targetSizeBytes: 100_000,
         targetAccuracyThreshold: 0.9,
         enableQuantization: true,
         enablePruning: true,
@@ -464,7 +464,7 @@ describe.each(DATABASES)("control plane on $name", (db) => {
         [
           { hardware_target: "riscv", target_size_kb: "600" },
           400,
-          /target_size_kb 600 is more than the flash of RISC-V \(512 KB\)/,
+          /target_size_kb 600 \(600000 bytes\) is more than the flash of RISC-V \(524288 bytes, 524\.3 KB\)/,
         ],
         [{ enable_nas: "true" }, 403, /needs the Pro or Enterprise tier/],
         [

@@ -157,6 +157,9 @@ describe("engine activities over presigned S3 URLs", () => {
         "cortex-m4",
         "--quantize",
         "int8",
+        // the job's target size (target_size_kb 100 by default): the same budget through both callers
+        "--size-budget-kb",
+        "100",
         "--out",
         cliDir,
         "--emit",

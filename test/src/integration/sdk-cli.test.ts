@@ -94,7 +94,7 @@ describe("the tinyml CLI against the running control plane", () => {
     const run = await tinyml(["targets"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^id\s+name\s+clock MHz\s+flash KB\s+RAM KB$/m);
-    expect(run.stdout).toMatch(/^cortex-m4\s+ARM Cortex-M4\s+84\s+1024\s+256$/m);
+    expect(run.stdout).toMatch(/^cortex-m4\s+ARM Cortex-M4\s+84\s+1048\.6\s+262\.1$/m);
     expect(json<{ id: string }[]>(await tinyml(["targets", "--json"])).map((t) => t.id)).toContain("cortex-m4");
   });
 

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { TargetId } from "@tinyml/workflows/contracts";
+import { formatKb, kbToBytes, TargetId } from "@tinyml/workflows/contracts";
 import { analyzeGraph } from "./analysis/analyze.js";
 import { benchmark, writeBenchResult } from "./bench/bench.js";
 import { CALIBRATION_METHODS, type CalibrationMethod } from "./calibration/calibrators.js";
@@ -26,7 +26,8 @@ commands:
            [--size-budget-kb N] [--calibration minmax|percentile|mse] [--calibration-samples N]
            [--no-bias-correction] [--eval-limit N] [--emit c] [--json]
       writes DIR/model.tflite, DIR/model.onnx and DIR/report.json; with --emit c also DIR/c/ (model.c, model.h,
-      the runtime kernels, CMakeLists.txt, README.md), and the accuracy reported is that C's, built for this host
+      the runtime kernels, CMakeLists.txt, README.md), and the accuracy reported is that C's, built for this host;
+      a model.tflite over --size-budget-kb (KB = 1000 bytes) is refused; mixed needs a budget and plans within it
   codegen MODEL.tflite --out DIR [--dataset D.npz] [--json]
       C code for an already-quantized (int8 / int16x8) model: writes DIR/c/ as optimize --emit c does; with a
       dataset, also the quality of that C built for this host
@@ -84,8 +85,6 @@ async function detect(args: string[]): Promise<number> {
   return 0;
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-
 async function analyze(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
   const [path] = positionals;
@@ -114,7 +113,7 @@ async function analyze(args: string[]): Promise<number> {
   console.log(`\npeak activation memory (graph order, no buffer sharing): ${a.peakActivationBytes} B at ${a.peakAt}`);
   const w = a.weightBytes;
   console.log(
-    `weights: float32 ${kb(w.float32)}, float16 ${kb(w.float16)}, int8 ${kb(w.int8)}, int16x8 ${kb(w.int16x8)}`,
+    `weights: float32 ${formatKb(w.float32)}, float16 ${formatKb(w.float16)}, int8 ${formatKb(w.int8)}, int16x8 ${formatKb(w.int16x8)}`,
   );
   return 0;
 }
@@ -155,6 +154,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
     return n;
   };
   const budgetKb = positive(values["size-budget-kb"], "--size-budget-kb");
+  if (precision === "mixed" && !budgetKb) return usage("--quantize mixed needs --size-budget-kb N");
   const calibrationSamples = positive(values["calibration-samples"], "--calibration-samples");
   const evaluationLimit = positive(values["eval-limit"], "--eval-limit");
   if (values.emit !== undefined && values.emit !== "c") return usage(`--emit takes "c" (got "${values.emit}")`);
@@ -166,7 +166,9 @@ async function optimizeCommand(args: string[]): Promise<number> {
     dataset: await readInput(values.dataset, "dataset"),
     target: target.data,
     precision,
-    ...(budgetKb ? { sizeBudgetBytes: Math.floor(budgetKb * 1024) } : {}),
+    ...(budgetKb
+      ? { sizeBudget: { bytes: kbToBytes(budgetKb), option: "--size-budget-kb", whenOver: "refuse" as const } }
+      : {}),
     calibration,
     ...(calibrationSamples ? { calibrationSamples: Math.floor(calibrationSamples) } : {}),
     biasCorrection: !values["no-bias-correction"],
@@ -195,7 +197,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
   console.log(
     `  quality  ${q(r.baseline.quality)} → ${q(r.optimized.quality)}  (${r.evaluation.samples} samples, ${r.evaluation.executor})`,
   );
-  console.log(`  size     ${kb(r.baseline.sizeBytes)} → ${kb(r.optimized.sizeBytes)}`);
+  console.log(`  size     ${formatKb(r.baseline.sizeBytes)} → ${formatKb(r.optimized.sizeBytes)}`);
   console.log(
     `  fidelity top-1 agreement ${(r.optimized.fidelity.top1Agreement * 100).toFixed(2)} %, SQNR ${r.optimized.fidelity.sqnrDb === null ? "∞ (identical outputs)" : `${r.optimized.fidelity.sqnrDb.toFixed(1)} dB`}`,
   );
@@ -212,7 +214,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
 }
 
 const describeC = (c: GeneratedC) =>
-  `arena ${c.arenaBytes} B (${c.layout.planner} plan), const data ${kb(c.constantBytes)}, ${c.kernels.length} kernels: ${c.kernels.join(", ")}`;
+  `arena ${c.arenaBytes} B (${c.layout.planner} plan), const data ${formatKb(c.constantBytes)}, ${c.kernels.length} kernels: ${c.kernels.join(", ")}`;
 
 async function codegenCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -9,7 +9,14 @@ export * from "./ir/index.js";
 export { detectModelFormat } from "./model-format.js";
 export { importModel } from "./model-io.js";
 export * from "./onnx/index.js";
-export { type OptimizeRequest, type OptimizeResult, optimize, PRECISIONS, type Precision } from "./optimize.js";
+export {
+  type OptimizeRequest,
+  type OptimizeResult,
+  optimize,
+  PRECISIONS,
+  type Precision,
+  type SizeBudget,
+} from "./optimize.js";
 export * from "./passes/index.js";
 export * from "./quantize/index.js";
 export { type OptimizationReport, OptimizationReportSchema } from "./report.js";

@@ -86,7 +86,7 @@ describe("KWS (MLPerf Tiny DS-CNN), 1000 EEMBC inputs", () => {
       dataset: generated("kws_eembc.npz"),
       target: "cortex-m4",
       precision: "mixed",
-      sizeBudgetBytes: budget,
+      sizeBudget: { bytes: budget, option: "--size-budget-kb", whenOver: "refuse" },
     });
     const r = mixed.report;
     expect(r.optimized.sizeBytes).toBeLessThanOrEqual(budget);
@@ -102,19 +102,37 @@ describe("KWS (MLPerf Tiny DS-CNN), 1000 EEMBC inputs", () => {
     }
   }, 300_000);
 
-  it("a budget below the smallest model is refused with the sizes", async () => {
-    await expect(
-      optimize({
-        model: kwsFloat(),
-        modelName: "kws_ref_model_float32.tflite",
-        dataset: generated("kws_eembc.npz"),
-        target: "cortex-m4",
-        precision: "mixed",
-        sizeBudgetBytes: 20 * 1024,
-        evaluationLimit: 50,
-        calibrationSamples: 50,
-      }),
-    ).rejects.toThrow(/all int8\) is \d+\.\d KB, over the 20\.0 KB budget/);
+  const quick = { model: kwsFloat(), modelName: "kws.tflite", dataset: generated("kws_eembc.npz") } as const;
+  const small = { evaluationLimit: 50, calibrationSamples: 50, target: "cortex-m4" } as const;
+
+  it("a budget below the smallest model is refused with the sizes, in KB of 1000 bytes, naming the caller's option", async () => {
+    const sizeBudget = { bytes: 20_000, option: "--size-budget-kb", whenOver: "note" } as const;
+    const failure = await optimize({ ...quick, ...small, precision: "mixed", sizeBudget }).catch((e) => e);
+    expect(failure).toMatchObject({ code: "UNSATISFIABLE", details: { budgetBytes: 20_000 } });
+    const int8Bytes = failure.details.sizeBytes as number;
+    expect(failure.message).toBe(
+      `the smallest mixed-precision model (all int8) is ${(int8Bytes / 1000).toFixed(1)} KB (${int8Bytes} bytes), over --size-budget-kb 20 (20000 bytes): raise --size-budget-kb or prune the model`,
+    );
+    expect(int8Bytes).toBeGreaterThan(20_000);
+  }, 300_000);
+
+  it("an int8 model over the budget is refused, or kept with a note in the report when the caller asks", async () => {
+    const budget = { bytes: 40_000, option: "target_size_kb" };
+    const kept = await optimize({ ...quick, ...small, precision: "int8", sizeBudget: { ...budget, whenOver: "note" } });
+    const size = kept.tflite.length;
+    const over = `the int8 model is ${(size / 1000).toFixed(1)} KB (${size} bytes), over target_size_kb 40 (40000 bytes)`;
+    expect(kept.report.notes).toEqual([over]);
+    const refused = await optimize({
+      ...quick,
+      ...small,
+      precision: "int8",
+      sizeBudget: { ...budget, whenOver: "refuse" },
+    })
+      .then(() => null)
+      .catch((e) => e);
+    expect(refused).toMatchObject({ code: "UNSATISFIABLE", details: { sizeBytes: size, budgetBytes: 40_000 } });
+    expect(refused?.message).toBe(`${over}: raise target_size_kb or prune the model`);
+    expect(kept.report.optimized.sizeBudgetBytes).toBe(40_000);
   }, 300_000);
 });
 

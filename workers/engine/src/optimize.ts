@@ -1,5 +1,4 @@
-import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
-import { analyzeGraph } from "./analysis/analyze.js";
+import { HARDWARE_TARGETS, type HardwareTarget, type TargetId } from "@tinyml/workflows/contracts";
 import { type CalibrationMethod, calibratorFor } from "./calibration/calibrators.js";
 import { collectStatistics } from "./calibration/statistics.js";
 import { type CodegenOptions, type GeneratedC, generateC } from "./codegen/generate.js";
@@ -7,19 +6,22 @@ import { cHostExecutor } from "./codegen/host-build.js";
 import { type Dataset, datasetFromNpz } from "./dataset/dataset.js";
 import { EngineError } from "./errors.js";
 import { ioQuantizationOf, onnxRuntimeExecutor } from "./evaluation/executors.js";
-import { fidelityOf, type Quality, qualityOf } from "./evaluation/metrics.js";
+import { type Quality, qualityOf } from "./evaluation/metrics.js";
 import type { Graph } from "./ir/graph.js";
 import type { Tensor } from "./ir/tensor.js";
 import { importModel } from "./model-io.js";
 import { exportOnnx } from "./onnx/index.js";
+import { type CalibrationRecord, type KeptModel, optimizationReport } from "./optimize-report.js";
 import { runPasses } from "./passes/pipeline.js";
 import { correctBiases } from "./quantize/bias-correction.js";
 import { quantizeFloat16 } from "./quantize/fp16.js";
 import { type PrecisionPlan, quantizeInteger } from "./quantize/integer.js";
 import { type MixedPlan, planMixedPrecision } from "./quantize/mixed.js";
 import type { OptimizationReport } from "./report.js";
+import { overSizeBudget, type SizeBudget, sizeBudgetError } from "./size-budget.js";
 import { exportTflite } from "./tflite/index.js";
-import { ENGINE_VERSION } from "./version.js";
+
+export type { SizeBudget } from "./size-budget.js";
 
 export const PRECISIONS = ["int8", "int16x8", "fp16", "mixed"] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -30,8 +32,8 @@ export interface OptimizeRequest {
   dataset: Uint8Array;
   target: TargetId;
   precision: Precision;
-  /** Largest acceptable model.tflite, in bytes (drives `mixed`; an error for the others when exceeded). */
-  sizeBudgetBytes?: number;
+  /** The size model.tflite must fit in (`mixed` needs one and plans within it); see `SizeBudget`. */
+  sizeBudget?: SizeBudget;
   calibration?: CalibrationMethod;
   /** Calibration subset size (spread evenly over the dataset). */
   calibrationSamples?: number;
@@ -69,22 +71,78 @@ export function spreadSubset(data: Dataset, count: number): Dataset {
   return { count, sampleShape: data.sampleShape, x };
 }
 
-const isQuantizedGraph = (g: Graph) =>
-  g.nodes.some((n) => n.outputs.some((o) => (g.tensors.get(o) as Tensor).quant !== undefined));
-
 /**
- * The engine's main job: import → passes → calibrate → quantize → export (TFLite and ONNX) → evaluate the
- * float and the optimized model with ONNX Runtime on the dataset → report. Pure: bytes in, bytes out.
+ * The engine's main job, as named stages: check the request → import → baseline (the float model under ONNX
+ * Runtime) → quantize (calibrate, plan, quantize) → export (TFLite and ONNX; the size budget is checked here) →
+ * evaluate (ONNX Runtime, or the generated C built for the host) → report. Pure: bytes in, bytes out.
  */
 export async function optimize(request: OptimizeRequest): Promise<OptimizeResult> {
-  const timings: Record<string, number> = {};
-  const timed = async <T>(stage: string, message: string, fn: () => T | Promise<T>): Promise<T> => {
-    request.onProgress?.(stage, message);
-    const t0 = performance.now();
-    const result = await fn();
-    timings[stage] = Math.round(performance.now() - t0);
-    return result;
+  const stages = stageTimer(request.onProgress);
+  const target = checkRequest(request);
+  const { graph: float, format } = await stages.run("import", "importing the model", () => importFloat(request));
+  const data = datasetFor(request, float);
+  const floatOutputs = await stages.run("baseline", "evaluating the float model", async () =>
+    (await onnxRuntimeExecutor(exportOnnx(float), "onnxruntime (float)")).runAll(data.evalSet),
+  );
+  const quantized = await quantizeStage(request, float, data.all, stages);
+  const exported = await stages.run("export", "writing model.tflite and model.onnx", () =>
+    exportModel(quantized.optimized),
+  );
+  const notes = checkSizeBudget(request, exported.tflite.length);
+  let kept = await evaluateStage(quantized, exported, data.evalSet, stages);
+  const generated = request.emitC ? await generateCStage(request, kept, data.evalSet, stages) : undefined;
+  if (generated) kept = { ...kept, outputs: generated.outputs };
+  const report = optimizationReport({
+    modelName: request.modelName,
+    modelBytes: request.model.length,
+    format,
+    precision: request.precision,
+    sizeBudgetBytes: request.sizeBudget?.bytes ?? null,
+    target,
+    float,
+    data: data.all,
+    evalSet: data.evalSet,
+    floatOutputs,
+    kept,
+    calibration: quantized.calibration,
+    ...(generated ? { c: { generated: generated.c, onnxQuality: generated.onnxQuality } } : {}),
+    timings: stages.timings,
+    notes,
+  });
+  return {
+    float,
+    optimized: kept.graph,
+    tflite: kept.tflite,
+    onnx: kept.onnx,
+    ...(generated ? { c: generated.c } : {}),
+    report,
   };
+}
+
+// ── stages ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface Stages {
+  /** Runs one stage: reports it through `onProgress` and records how long it took under its name. */
+  run<T>(stage: string, message: string, fn: () => T | Promise<T>): Promise<T>;
+  timings: Record<string, number>;
+}
+
+function stageTimer(onProgress: OptimizeRequest["onProgress"]): Stages {
+  const timings: Record<string, number> = {};
+  return {
+    timings,
+    async run(stage, message, fn) {
+      onProgress?.(stage, message);
+      const t0 = performance.now();
+      const result = await fn();
+      timings[stage] = Math.round(performance.now() - t0);
+      return result;
+    },
+  };
+}
+
+/** The target of the request, once the request is known to be one the engine can do. */
+function checkRequest(request: OptimizeRequest): HardwareTarget {
   const target = HARDWARE_TARGETS[request.target];
   if (!target) throw new EngineError("USAGE", `unknown target "${request.target}"`);
   if (request.emitC && request.precision === "fp16") {
@@ -93,12 +151,20 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
       "C code generation runs integer models: use --quantize int8, int16x8 or mixed with --emit c (fp16 keeps float activations)",
     );
   }
+  if (request.precision === "mixed" && !request.sizeBudget) {
+    throw new EngineError("USAGE", "mixed precision plans within a size budget: give one (sizeBudget)");
+  }
+  return target;
+}
 
-  const { graph: float, format } = await timed("import", "importing the model", () => {
-    const imported = importModel(request.model, request.modelName);
-    runPasses(imported.graph);
-    return imported;
-  });
+const isQuantizedGraph = (g: Graph) =>
+  g.nodes.some((n) => n.outputs.some((o) => (g.tensors.get(o) as Tensor).quant !== undefined));
+
+/** The uploaded model as a float graph after the passes: single input, not already quantized. */
+function importFloat(request: OptimizeRequest): { graph: Graph; format: string } {
+  const imported = importModel(request.model, request.modelName);
+  runPasses(imported.graph);
+  const float = imported.graph;
   if (isQuantizedGraph(float)) {
     throw new EngineError(
       "UNSUPPORTED_MODEL",
@@ -111,173 +177,143 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
       `the engine optimizes single-input models; ${request.modelName} has ${float.inputs.length}`,
     );
   }
-  const inputShape = (float.tensors.get(float.inputs[0] as string) as Tensor).shape;
-  const data = datasetFromNpz(request.dataset, inputShape);
-  const evalData = request.evaluationLimit ? spreadSubset(data, request.evaluationLimit) : data;
-  const evalSet: Dataset = request.evaluationLimit
-    ? { ...evalData, ...subsetTargets(data, request.evaluationLimit) }
-    : data;
-
-  const floatOnnx = exportOnnx(float);
-  const floatOutputs = await timed("baseline", "evaluating the float model", async () =>
-    (await onnxRuntimeExecutor(floatOnnx, "onnxruntime (float)")).runAll(evalSet),
-  );
-  const analysis = analyzeGraph(float);
-
-  const calibrationSamples = Math.min(request.calibrationSamples ?? 200, data.count);
-  const calibrationSet = spreadSubset(data, calibrationSamples);
-  const method = request.calibration ?? "minmax";
-  const biasCorrection = request.biasCorrection ?? true;
-  let optimized: Graph;
-  let mixed: MixedPlan | undefined;
-  let mixedInt8: Graph | undefined;
-  if (request.precision === "fp16") {
-    optimized = await timed("quantize", "converting weights to float16", () => quantizeFloat16(float));
-  } else {
-    const stats = await timed("calibrate", `calibrating on ${calibrationSamples} samples (${method})`, () =>
-      collectStatistics(float, calibrationSet),
-    );
-    const calibrator = calibratorFor(method);
-    const ranges = new Map<string, [number, number]>();
-    for (const [name, s] of stats) {
-      const bits = request.precision === "int16x8" ? 65536 : 256;
-      ranges.set(name, calibrator.range(s, bits));
-    }
-    let plan: PrecisionPlan = { defaultBits: request.precision === "int16x8" ? 16 : 8 };
-    if (request.precision === "mixed") {
-      const budget = request.sizeBudgetBytes;
-      if (!budget) throw new EngineError("USAGE", "--quantize mixed needs --size-budget-kb N");
-      const sensitivitySet = spreadSubset(data, Math.min(100, data.count));
-      mixed = await timed("sensitivity", "per-layer sensitivity analysis", () =>
-        planMixedPrecision(float, ranges, sensitivitySet, budget, (g) => exportTflite(g).length),
-      );
-      plan = mixed.plan;
-    }
-    const biasSet = spreadSubset(data, Math.min(100, data.count));
-    const quantizeWith = (p: PrecisionPlan) => {
-      const q = quantizeInteger(float, ranges, p);
-      if (biasCorrection) correctBiases(float, q, biasSet);
-      return q;
-    };
-    optimized = await timed("quantize", `quantizing (${request.precision})`, () => quantizeWith(plan));
-    if (mixed) mixedInt8 = quantizeWith({ defaultBits: 8 });
-  }
-  let tflite = await timed("export", "writing model.tflite and model.onnx", () => exportTflite(optimized));
-  let onnx = exportOnnx(optimized);
-  if (request.sizeBudgetBytes !== undefined && tflite.length > request.sizeBudgetBytes) {
-    throw new EngineError(
-      "UNSATISFIABLE",
-      `the ${request.precision} model is ${(tflite.length / 1024).toFixed(1)} KB, over the ${(request.sizeBudgetBytes / 1024).toFixed(1)} KB budget`,
-      { sizeBytes: tflite.length, budgetBytes: request.sizeBudgetBytes },
-    );
-  }
-  let optimizedOutputs = await timed("evaluate", "evaluating the optimized model", async () =>
-    (await onnxRuntimeExecutor(onnx, "onnxruntime (optimized)", ioQuantizationOf(optimized))).runAll(evalSet),
-  );
-  if (mixed && mixedInt8) {
-    // The all-int8 plan is a candidate too: keep whichever measures better on the evaluation set, so that
-    // `mixed` never does worse than `int8` under the same budget.
-    const int8Onnx = exportOnnx(mixedInt8);
-    const int8Outputs = await timed("evaluate-int8", "evaluating the all-int8 candidate", async () =>
-      (await onnxRuntimeExecutor(int8Onnx, "onnxruntime (int8)", ioQuantizationOf(mixedInt8 as Graph))).runAll(evalSet),
-    );
-    if (isWorse(qualityOf(optimizedOutputs, evalSet), qualityOf(int8Outputs, evalSet))) {
-      optimized = mixedInt8;
-      tflite = exportTflite(mixedInt8);
-      onnx = int8Onnx;
-      optimizedOutputs = int8Outputs;
-      mixed = { ...mixed, promoted: [], sizeBytes: tflite.length };
-    }
-  }
-
-  // The generated C as the evaluator: the figures below are those of the code that ships.
-  let c: GeneratedC | undefined;
-  let onnxQuality: Quality | undefined;
-  if (request.emitC) {
-    const generated = await timed("codegen", "generating C", () =>
-      generateC(optimized, typeof request.emitC === "object" ? request.emitC : {}),
-    );
-    c = generated;
-    onnxQuality = qualityOf(optimizedOutputs, evalSet);
-    optimizedOutputs = await timed("evaluate-c", "evaluating the generated C (host build)", async () => {
-      const host = await cHostExecutor(generated);
-      try {
-        return await host.runAll(evalSet);
-      } finally {
-        await host.dispose();
-      }
-    });
-  }
-
-  const layerPrecision = (g: Graph, name: string) => {
-    const node = g.nodes.find((n) => n.name === name);
-    const out = node ? (g.tensors.get(node.outputs[0] as string) as Tensor) : undefined;
-    if (request.precision === "fp16") return "float16" as const;
-    return out?.dtype === "int16"
-      ? ("int16x8" as const)
-      : out?.dtype === "int8"
-        ? ("int8" as const)
-        : ("float32" as const);
-  };
-  const report: OptimizationReport = {
-    engineVersion: ENGINE_VERSION,
-    createdAt: new Date().toISOString(),
-    model: {
-      name: request.modelName,
-      format,
-      params: analysis.params,
-      macs: analysis.macs,
-      ops: analysis.ops,
-      peakActivationBytes: analysis.peakActivationBytes,
-    },
-    target: { id: target.id, name: target.name, ramBytes: target.ramBytes, flashBytes: target.flashBytes },
-    dataset: {
-      samples: data.count,
-      labels: data.labels !== undefined,
-      calibrationSamples: request.precision === "fp16" ? 0 : calibrationSamples,
-    },
-    baseline: { sizeBytes: request.model.length, quality: qualityOf(floatOutputs, evalSet) ?? null },
-    optimized: {
-      precision: request.precision,
-      sizeBytes: tflite.length,
-      quality: qualityOf(optimizedOutputs, evalSet) ?? null,
-      fidelity: finiteFidelity(fidelityOf(floatOutputs, optimizedOutputs)),
-      peakActivationBytes: analyzeGraph(optimized).peakActivationBytes,
-      layers: float.nodes.map((n) => ({ name: n.name, op: n.op, precision: layerPrecision(optimized, n.name) })),
-      sizeBudgetBytes: request.sizeBudgetBytes ?? null,
-    },
-    calibration: request.precision === "fp16" ? null : { method, samples: calibrationSamples, biasCorrection },
-    mixed: mixed
-      ? { baselineSqnrDb: mixed.baselineSqnrDb, promoted: mixed.promoted, sensitivities: mixed.sensitivities }
-      : null,
-    evaluation: c
-      ? {
-          executor: "c-host",
-          samples: evalSet.count,
-          crossCheck: { executor: "onnxruntime-node", quality: onnxQuality ?? null },
-        }
-      : { executor: "onnxruntime-node", samples: evalSet.count },
-    timings,
-    ...(c
-      ? {
-          codegen: {
-            arenaBytes: c.arenaBytes,
-            planner: c.layout.planner,
-            constantBytes: c.constantBytes,
-            kernels: c.kernels,
-            hostAccuracy: qualityOf(optimizedOutputs, evalSet) ?? null,
-          },
-        }
-      : {}),
-  };
-  return { float, optimized, tflite, onnx, ...(c ? { c } : {}), report };
+  return imported;
 }
 
-/** JSON has no infinity: identical outputs (infinite SQNR) are reported as null. */
-const finiteFidelity = (f: { top1Agreement: number; sqnrDb: number }) => ({
-  top1Agreement: f.top1Agreement,
-  sqnrDb: Number.isFinite(f.sqnrDb) ? f.sqnrDb : null,
-});
+/** The dataset read for the model's input, and the evaluation set (all of it, or `evaluationLimit` spread). */
+function datasetFor(request: OptimizeRequest, float: Graph): { all: Dataset; evalSet: Dataset } {
+  const inputShape = (float.tensors.get(float.inputs[0] as string) as Tensor).shape;
+  const all = datasetFromNpz(request.dataset, inputShape);
+  if (!request.evaluationLimit) return { all, evalSet: all };
+  return {
+    all,
+    evalSet: { ...spreadSubset(all, request.evaluationLimit), ...subsetTargets(all, request.evaluationLimit) },
+  };
+}
+
+interface Quantized {
+  optimized: Graph;
+  /** `mixed`: the plan, and the all-int8 model it competes with at evaluation. */
+  mixed?: { plan: MixedPlan; int8: Graph };
+  calibration: CalibrationRecord | null;
+}
+
+/** fp16: weights to float16. Integer precisions: calibrate, plan (`mixed`), quantize, correct biases. */
+async function quantizeStage(
+  request: OptimizeRequest,
+  float: Graph,
+  data: Dataset,
+  stages: Stages,
+): Promise<Quantized> {
+  if (request.precision === "fp16") {
+    const optimized = await stages.run("quantize", "converting weights to float16", () => quantizeFloat16(float));
+    return { optimized, calibration: null };
+  }
+  const samples = Math.min(request.calibrationSamples ?? 200, data.count);
+  const method = request.calibration ?? "minmax";
+  const biasCorrection = request.biasCorrection ?? true;
+  const stats = await stages.run("calibrate", `calibrating on ${samples} samples (${method})`, () =>
+    collectStatistics(float, spreadSubset(data, samples)),
+  );
+  const calibrator = calibratorFor(method);
+  const levels = request.precision === "int16x8" ? 65536 : 256;
+  const ranges = new Map<string, [number, number]>();
+  for (const [name, s] of stats) ranges.set(name, calibrator.range(s, levels));
+
+  const biasSet = spreadSubset(data, Math.min(100, data.count));
+  const quantizeWith = (plan: PrecisionPlan) => {
+    const q = quantizeInteger(float, ranges, plan);
+    if (biasCorrection) correctBiases(float, q, biasSet);
+    return q;
+  };
+  const calibration = { method, samples, biasCorrection };
+  if (request.precision !== "mixed") {
+    const plan: PrecisionPlan = { defaultBits: request.precision === "int16x8" ? 16 : 8 };
+    const optimized = await stages.run("quantize", `quantizing (${request.precision})`, () => quantizeWith(plan));
+    return { optimized, calibration };
+  }
+  const budget = request.sizeBudget as SizeBudget;
+  const sensitivitySet = spreadSubset(data, Math.min(100, data.count));
+  const plan = await stages.run("sensitivity", "per-layer sensitivity analysis", () =>
+    planMixedPrecision(float, ranges, sensitivitySet, budget, (g) => exportTflite(g).length),
+  );
+  const optimized = await stages.run("quantize", "quantizing (mixed)", () => quantizeWith(plan.plan));
+  return { optimized, mixed: { plan, int8: quantizeWith({ defaultBits: 8 }) }, calibration };
+}
+
+const exportModel = (graph: Graph) => ({ tflite: exportTflite(graph), onnx: exportOnnx(graph) });
+
+/**
+ * Whether model.tflite fits the caller's budget: the one place this is decided for a finished model. Over it, the
+ * model is refused, or kept with a note when the caller asked for that (never for `mixed`, which plans within it).
+ */
+function checkSizeBudget(request: OptimizeRequest, sizeBytes: number): string[] {
+  const budget = request.sizeBudget;
+  if (!budget) return [];
+  const over = overSizeBudget(`the ${request.precision} model`, sizeBytes, budget);
+  if (!over) return [];
+  if (budget.whenOver === "note" && request.precision !== "mixed") return [over];
+  const smaller = request.precision === "int16x8" || request.precision === "fp16" ? "quantize to int8" : undefined;
+  throw sizeBudgetError(over, sizeBytes, budget, smaller);
+}
+
+/**
+ * The optimized model under ONNX Runtime. For `mixed`, the all-int8 plan is a candidate too: whichever measures
+ * better on the evaluation set is kept, so that `mixed` never does worse than `int8` under the same budget.
+ */
+async function evaluateStage(
+  quantized: Quantized,
+  exported: { tflite: Uint8Array; onnx: Uint8Array },
+  evalSet: Dataset,
+  stages: Stages,
+): Promise<KeptModel> {
+  const run = async (graph: Graph, onnx: Uint8Array, label: string) =>
+    (await onnxRuntimeExecutor(onnx, `onnxruntime (${label})`, ioQuantizationOf(graph))).runAll(evalSet);
+  const graph = quantized.optimized;
+  const outputs = await stages.run("evaluate", "evaluating the optimized model", () =>
+    run(graph, exported.onnx, "optimized"),
+  );
+  const optimized: KeptModel = { graph, ...exported, outputs };
+  if (!quantized.mixed) return optimized;
+  const { plan, int8 } = quantized.mixed;
+  const int8Onnx = exportOnnx(int8);
+  const int8Outputs = await stages.run("evaluate-int8", "evaluating the all-int8 candidate", () =>
+    run(int8, int8Onnx, "int8"),
+  );
+  if (!isWorse(qualityOf(outputs, evalSet), qualityOf(int8Outputs, evalSet))) return { ...optimized, mixed: plan };
+  const tflite = exportTflite(int8);
+  return {
+    graph: int8,
+    tflite,
+    onnx: int8Onnx,
+    outputs: int8Outputs,
+    mixed: { ...plan, promoted: [], sizeBytes: tflite.length },
+  };
+}
+
+/**
+ * The generated C as the evaluator: it is built for the host and run over the evaluation set, so that the figures
+ * reported are those of the code that ships; ONNX Runtime's quality stays as the cross-check.
+ */
+async function generateCStage(
+  request: OptimizeRequest,
+  kept: KeptModel,
+  evalSet: Dataset,
+  stages: Stages,
+): Promise<{ c: GeneratedC; outputs: Float32Array[]; onnxQuality: Quality | undefined }> {
+  const c = await stages.run("codegen", "generating C", () =>
+    generateC(kept.graph, typeof request.emitC === "object" ? request.emitC : {}),
+  );
+  const outputs = await stages.run("evaluate-c", "evaluating the generated C (host build)", async () => {
+    const host = await cHostExecutor(c);
+    try {
+      return await host.runAll(evalSet);
+    } finally {
+      await host.dispose();
+    }
+  });
+  return { c, outputs, onnxQuality: qualityOf(kept.outputs, evalSet) };
+}
 
 /** Whether quality `a` is worse than `b` (lower top-1 / AUC, higher MSE). */
 function isWorse(a: Quality | undefined, b: Quality | undefined): boolean {

@@ -100,6 +100,8 @@ export const OptimizationReportSchema = z.object({
     crossCheck: z.object({ executor: z.string(), quality: QualitySchema.nullable() }).optional(),
   }),
   timings: z.record(z.string(), z.number()),
+  /** What the figures alone do not say, in words (e.g. a model over its size budget, kept because that was asked). */
+  notes: z.array(z.string()).default([]),
   codegen: CodegenSummarySchema.optional(),
   deployment: DeploymentSchema.optional(),
 });

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from "@temporalio/activity";
 import { isEngineError } from "@tinyml/engine";
-import { FAILURE_TYPES } from "@tinyml/workflows/contracts";
+import { BlobTransferError, FAILURE_TYPES } from "@tinyml/workflows/contracts";
 
 /**
  * How the engine activities behave inside Temporal: they heartbeat while they work (so that a heartbeat timeout of
@@ -16,9 +16,14 @@ export function badInput(message: string, details: Record<string, unknown> = {})
   return ApplicationFailure.nonRetryable(message, FAILURE_TYPES.badInput, details);
 }
 
-/** An engine error is about the user's input (model, dataset, spec, a model too big for the target): BadInput. */
+/**
+ * An engine error is about the user's input (model, dataset, spec, a model too big for the target): BadInput. So is
+ * a blob the store refuses for good (a 4xx: an expired URL, a blob that is gone): asking again cannot help. A
+ * transient transfer failure stays retryable.
+ */
 export function toActivityFailure(e: unknown): unknown {
   if (isEngineError(e)) return badInput(e.message, { code: e.code, ...e.details });
+  if (e instanceof BlobTransferError && e.permanent) return badInput(e.message, { key: e.key, status: e.status });
   return e;
 }
 
@@ -57,7 +62,7 @@ export async function withHeartbeats<T>(
   }
 }
 
-/** Runs short work, turning engine errors into BadInput failures. */
+/** Runs short work, turning engine errors and refused blobs into BadInput failures. */
 export async function failingAsBadInput<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();

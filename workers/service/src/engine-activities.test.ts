@@ -117,14 +117,33 @@ describe("analyzeModel", () => {
     );
   });
 
-  it("retries a model the store cannot serve (not the user's fault)", async () => {
+  it("a 4xx from the blob store fails the activity at once, non-retryably, after one request", async () => {
+    const answers = [
+      ["in/missing.tflite", "404 Not Found (NoSuchKey)"],
+      ["refused/kws.tflite", "403 Forbidden (SignatureDoesNotMatch)"],
+    ];
+    for (const [key, answer] of answers as [string, string][]) {
+      await expectBadInput(
+        inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
+          jobId: "a4",
+          model: { ...store.ref(key), fileName: "kws.tflite" },
+          target: "cortex-m4",
+        }),
+        `cannot download blob ${key}: HTTP ${answer}`,
+      );
+      expect(store.hits.get(key)).toBe(1);
+    }
+  });
+
+  it("a store that keeps failing (5xx) is retried by the client, then left to Temporal's retries", async () => {
     const failure = await inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
-      jobId: "a4",
-      model: { ...store.ref("in/missing.tflite"), fileName: "missing.tflite" },
+      jobId: "a5",
+      model: { ...store.ref("unavailable/kws.tflite"), fileName: "kws.tflite" },
       target: "cortex-m4",
     }).catch((e) => e);
     expect(failure).not.toBeInstanceOf(ApplicationFailure);
-    expect(failure.message).toMatch(/HTTP 404/);
+    expect(failure).toMatchObject({ name: "BlobTransferError", status: 503, permanent: false });
+    expect(store.hits.get("unavailable/kws.tflite")).toBe(3);
   });
 });
 
@@ -173,6 +192,31 @@ describe("quantizeModel", () => {
     expect(messages.some((m) => m.startsWith("[evaluate]"))).toBe(true);
   });
 
+  it("a model over the job's target size is kept, with the engine's note naming target_size_kb", async () => {
+    const result = await inActivity(
+      new MockActivityEnvironment(),
+      activities.quantizeModel,
+      quantizeRequest("q8", { quantizationType: "fp16", targetSizeBytes: 20_000 }),
+    );
+    const report = JSON.parse(store.blobs.get("jobs/q8/report.json")?.toString() ?? "{}");
+    const size = report.optimized.sizeBytes as number;
+    const over = `the fp16 model is ${(size / 1000).toFixed(1)} KB (${size} bytes), over target_size_kb 20 (20000 bytes)`;
+    expect(report.notes).toEqual([over]);
+    expect(result.notes).toEqual([NOTES.fp16, over]);
+    expect(report.optimized.sizeBudgetBytes).toBe(20_000);
+  });
+
+  it("a dataset the store refuses (403) fails the activity at once, non-retryably", async () => {
+    const request = quantizeRequest("q7", {});
+    request.dataset = { ...store.ref("refused/kws.npz"), fileName: "kws_eembc.npz" };
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.quantizeModel, request),
+      "cannot download blob refused/kws.npz: HTTP 403 Forbidden (SignatureDoesNotMatch)",
+    );
+    expect(store.hits.get("refused/kws.npz")).toBe(1);
+    expect([...store.blobs.keys()].filter((k) => k.startsWith("jobs/q7/"))).toEqual([]);
+  });
+
   it("fails a dataset the engine cannot read with its message, across the optimize thread", async () => {
     store.blobs.set("in/not-a-dataset.npz", Buffer.from("x,y\n1,2\n"));
     const request = quantizeRequest("q4", {});
@@ -180,15 +224,21 @@ describe("quantizeModel", () => {
     await expectBadInput(inActivity(new MockActivityEnvironment(), activities.quantizeModel, request), /npz|zip/i);
   });
 
-  it("mixed: the job's target size (KB of 1000 bytes) is the engine's size budget", async () => {
+  it("mixed: target_size_kb=40 reaches the engine as 40,000 bytes, and its refusal names target_size_kb", async () => {
+    const failure = await inActivity(
+      new MockActivityEnvironment(),
+      activities.quantizeModel,
+      quantizeRequest("q5", { quantizationType: "mixed", targetSizeBytes: 40_000 }),
+    ).catch((e) => e);
     await expectBadInput(
-      inActivity(
-        new MockActivityEnvironment(),
-        activities.quantizeModel,
-        quantizeRequest("q5", { quantizationType: "mixed", targetSizeKb: 10 }),
-      ),
-      /over the 9\.8 KB budget/,
+      Promise.reject(failure),
+      /^the smallest mixed-precision model \(all int8\) is \d+\.\d KB \(\d+ bytes\), over target_size_kb 40 \(40000 bytes\): raise target_size_kb or prune the model$/,
     );
+    expect((failure as ApplicationFailure).details?.[0]).toMatchObject({
+      code: "UNSATISFIABLE",
+      budgetBytes: 40_000,
+      option: "target_size_kb",
+    });
   });
 
   it("quantization off: the float model evaluated and re-exported, nothing claimed beyond it", async () => {

@@ -26,6 +26,7 @@ import {
   type BlobUpload,
   type CompileFirmwareRequest,
   type CompileFirmwareResult,
+  downloadBlob,
   type EngineActivities,
   type FinishBenchmarkRequest,
   type FinishBenchmarkResult,
@@ -34,10 +35,10 @@ import {
   type ModelSummary,
   type QuantizeModelRequest,
   type QuantizeModelResult,
+  uploadBlob,
 } from "@tinyml/workflows/contracts";
 import { badInput, failingAsBadInput, HEARTBEAT_INTERVAL_MS, withHeartbeats } from "./activity-context.js";
 import { createTarGz, extractTarGz } from "./archive.js";
-import { downloadBlob, uploadBlob } from "./blob-transfer.js";
 import { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
 import { optimizeInThread } from "./optimize-runner.js";
 
@@ -48,6 +49,13 @@ export interface EngineActivityDeps {
   workDir?: string;
   heartbeatIntervalMs?: number;
 }
+
+/**
+ * The job's size, as the API user set it: the engine names it in its messages ("over target_size_kb 40 (40000
+ * bytes)"). A model over it is kept with a note (the job's target size is a goal), except `mixed`, which plans
+ * within it and is refused when even all-int8 does not fit.
+ */
+const TARGET_SIZE_OPTION = "target_size_kb";
 
 /** What `tinyml-engine optimize` uses when no flag says otherwise (workers/engine/src/cli.ts). */
 const CLI_DEFAULTS = { calibration: "minmax", biasCorrection: true } as const;
@@ -68,8 +76,9 @@ export const DATASET_REQUIRED = "a dataset_file (.npz with x and labels y) is re
 /**
  * The engine's activities of workflow `optimizeModel` (task queue `optimize`): each reads its inputs from signed
  * blob URLs into a fresh work folder, runs the engine there and writes its outputs back through signed upload URLs.
- * Engine errors (a corrupt or unsupported model, a bad dataset, a model that does not fit the target) fail
- * non-retryably as `BadInput` with the engine's message; transfer and infrastructure errors are retried.
+ * Engine errors (a corrupt or unsupported model, a bad dataset, a model that does not fit the target) and blobs the
+ * store refuses (HTTP 4xx) fail non-retryably as `BadInput` with the engine's or the store's message; transient
+ * transfer and infrastructure errors are retried.
  */
 export function createEngineActivities(deps: EngineActivityDeps = {}): EngineActivities {
   const interval = deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
@@ -94,8 +103,8 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
 
   return {
     async analyzeModel(request: AnalyzeModelRequest): Promise<ModelSummary> {
-      const bytes = await get(request.model);
       return failingAsBadInput(async () => {
+        const bytes = await get(request.model);
         const format = detectModelFormat(bytes);
         const { graph } = importModel(bytes, request.model.fileName);
         runPasses(graph);
@@ -136,18 +145,14 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             dataset,
             target: spec.hardwareTarget,
             precision,
-            ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(spec.targetSizeKb * 1000) } : {}),
+            sizeBudget: { bytes: spec.targetSizeBytes, option: TARGET_SIZE_OPTION, whenOver: "note" },
             ...CLI_DEFAULTS,
             ...(emitC ? { emitC: true } : {}),
           },
           { signal, onProgress: (stage, message) => progress(`[${stage}] ${message}`) },
         );
         const report = result.report;
-        if (precision !== "mixed" && report.optimized.sizeBytes > spec.targetSizeKb * 1000) {
-          notes.push(
-            `the ${precision} model is ${(report.optimized.sizeBytes / 1000).toFixed(1)} KB, over the target size of ${spec.targetSizeKb} KB`,
-          );
-        }
+        notes.push(...report.notes);
         if (
           report.optimized.quality?.metric === "top1" &&
           report.optimized.quality.value < spec.targetAccuracyThreshold

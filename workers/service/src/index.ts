@@ -6,11 +6,9 @@ export {
   withHeartbeats,
 } from "./activity-context.js";
 export { createTarGz, extractTarGz, listTarGz } from "./archive.js";
-export { BlobTransferError, downloadBlob, uploadBlob } from "./blob-transfer.js";
 export { loadWorkerConfig, WorkerConfig } from "./config.js";
 export { createEngineActivities, DATASET_REQUIRED, type EngineActivityDeps, NOTES } from "./engine-activities.js";
 export { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
-export { createHealthActivities, type HealthActivityDeps } from "./health-activities.js";
 export {
   ACTIVITY_OUTCOMES,
   type ActivityOutcome,

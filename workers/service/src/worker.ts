@@ -1,10 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { hostname } from "node:os";
 import { NativeConnection, Runtime, Worker } from "@temporalio/worker";
-import { TASK_QUEUES } from "@tinyml/workflows/contracts";
+import { createHealthActivities, TASK_QUEUES } from "@tinyml/workflows/contracts";
 import { loadWorkerConfig } from "./config.js";
 import { createEngineActivities, type EngineActivityDeps } from "./engine-activities.js";
-import { createHealthActivities } from "./health-activities.js";
 import { activityMetricsInterceptor, createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics.js";
 
 const require = createRequire(import.meta.url);
@@ -32,7 +32,7 @@ export async function createOptimizeWorker(options: OptimizeWorkerOptions): Prom
     namespace: options.namespace ?? "default",
     taskQueue: options.taskQueue ?? TASK_QUEUES.optimize,
     workflowsPath: workflowsPath(),
-    activities: { ...createHealthActivities(), ...createEngineActivities(options.engine) },
+    activities: { ...createHealthActivities({ hostname }), ...createEngineActivities(options.engine) },
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     ...(options.metrics ? { interceptors: { activity: [activityMetricsInterceptor(options.metrics)] } } : {}),
     ...(options.identity ? { identity: options.identity } : {}),

@@ -1,3 +1,4 @@
+export * from "./blob-client.js";
 export * from "./blobs.js";
 export * from "./farm.js";
 export * from "./frameworks.js";
@@ -5,6 +6,7 @@ export * from "./harness.js";
 export * from "./health.js";
 export * from "./job-spec.js";
 export * from "./optimize-model.js";
+export * from "./sizes.js";
 export * from "./targets.js";
 export * from "./task-queues.js";
 export * from "./tiers.js";

@@ -13,8 +13,11 @@ export type QuantizationType = z.infer<typeof QuantizationType>;
 export const JobSpec = z.object({
   hardwareTarget: TargetId,
   modelFramework: FrameworkId,
-  /** Size the optimized model should fit in, in KB (1000 bytes). */
-  targetSizeKb: z.number().positive().max(1_000_000).default(100),
+  /**
+   * Size the optimized model should fit in, in bytes. The public API takes it in KB (`target_size_kb`, 1000 bytes)
+   * and converts it once, at its boundary; the engine decides whether the model fits it.
+   */
+  targetSizeBytes: z.number().int().positive().max(1_000_000_000).default(100_000),
   /** Smallest accuracy, as a fraction of 1, the optimized model may keep. */
   targetAccuracyThreshold: z.number().min(0).max(1).default(0.9),
   enableQuantization: z.boolean().default(true),

@@ -245,7 +245,9 @@ describe("the engine's own KWS through optimize --emit c", () => {
       target: "cortex-m4",
       precision,
       // mixed: a budget that promotes one layer to int16 (Quantize nodes requantize int8 ↔ int16 around it).
-      ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(46.5 * 1024) } : {}),
+      ...(precision === "mixed"
+        ? { sizeBudget: { bytes: Math.floor(46.5 * 1024), option: "--size-budget-kb", whenOver: "refuse" as const } }
+        : {}),
       emitC: true,
     });
 

@@ -1,9 +1,9 @@
 import { type Dataset, sampleOf } from "../dataset/dataset.js";
-import { EngineError } from "../errors.js";
 import { fidelityOf } from "../evaluation/metrics.js";
 import type { Graph } from "../ir/graph.js";
 import type { OpType } from "../ir/ops.js";
 import { ReferenceInterpreter } from "../runtime/interpreter.js";
+import { fitsSizeBudget, overSizeBudget, type SizeBudget, sizeBudgetError } from "../size-budget.js";
 import { type PrecisionPlan, quantizeInteger } from "./integer.js";
 import type { ActivationBits } from "./params.js";
 
@@ -54,14 +54,14 @@ function simulatedSqnr(quantized: Graph, data: Dataset, floatOutputs: Float32Arr
  * Mixed int8/int16 activations under a size budget. Sensitivity analysis: for each choosable layer, the
  * output SQNR (simulated quantization on `data`) when that layer alone runs with 16-bit activations, the
  * others with 8. Layers are then promoted to int16 greedily, largest gain first, as long as the exported
- * model (measured with `sizeOf`) stays within `budgetBytes` and the promotion improves the measured SQNR of
+ * model (measured with `sizeOf`) stays within the budget and the promotion improves the measured SQNR of
  * the whole plan. The all-int8 plan must itself fit the budget.
  */
 export function planMixedPrecision(
   float: Graph,
   ranges: ReadonlyMap<string, [number, number]>,
   data: Dataset,
-  budgetBytes: number,
+  budget: SizeBudget,
   sizeOf: (quantized: Graph) => number,
 ): MixedPlan {
   const floatRun = new ReferenceInterpreter(float);
@@ -75,13 +75,8 @@ export function planMixedPrecision(
   });
   const allInt8 = quantizeInteger(float, ranges, planWith([]));
   const int8Size = sizeOf(allInt8);
-  if (int8Size > budgetBytes) {
-    throw new EngineError(
-      "UNSATISFIABLE",
-      `the smallest mixed-precision model (all int8) is ${(int8Size / 1024).toFixed(1)} KB, over the ${(budgetBytes / 1024).toFixed(1)} KB budget: raise --size-budget-kb or prune the model`,
-      { int8Bytes: int8Size, budgetBytes },
-    );
-  }
+  const over = overSizeBudget("the smallest mixed-precision model (all int8)", int8Size, budget);
+  if (over) throw sizeBudgetError(over, int8Size, budget);
   const baselineSqnrDb = simulatedSqnr(allInt8, data, floatOutputs);
   const sensitivities: LayerSensitivity[] = float.nodes
     .filter((n) => CHOOSABLE.has(n.op))
@@ -96,7 +91,7 @@ export function planMixedPrecision(
     if (layer.gainDb <= 0) break;
     const candidate = quantizeInteger(float, ranges, planWith([...promoted, layer.name]));
     const candidateSize = sizeOf(candidate);
-    if (candidateSize > budgetBytes) continue;
+    if (!fitsSizeBudget(candidateSize, budget)) continue;
     const sqnr = simulatedSqnr(candidate, data, floatOutputs);
     if (sqnr <= best) continue;
     promoted.push(layer.name);

@@ -1,9 +1,12 @@
 import { Migration20261125004138 } from "./Migration20261125004138.js";
 import { Migration20261125032043 } from "./Migration20261125032043.js";
+import { Migration20261202132500 } from "./Migration20261202132500.js";
 
 /** Every SQLite migration, in order (run at start). */
 export const SQLITE_MIGRATIONS = [
   { name: "Migration20261125004138", class: Migration20261125004138 },
   /** Grid: jobs.progress_message and dataset_file_name, job_results.notes, farm_boards. */
   { name: "Migration20261125032043", class: Migration20261125032043 },
+  /** Job specs: targetSizeKb (KB of 1000 bytes) becomes targetSizeBytes. */
+  { name: "Migration20261202132500", class: Migration20261202132500 },
 ];

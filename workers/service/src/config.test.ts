@@ -1,26 +1,5 @@
-import { MockActivityEnvironment } from "@temporalio/testing";
-import { WorkerHealth } from "@tinyml/workflows/contracts";
 import { describe, expect, it } from "vitest";
 import { loadWorkerConfig } from "./config.js";
-import { createHealthActivities } from "./health-activities.js";
-
-describe("createHealthActivities", () => {
-  it("reports the queue, host and process it runs in", async () => {
-    const activities = createHealthActivities({
-      hostname: () => "farm-host-7",
-      now: () => new Date("2026-11-25T10:00:00.000Z"),
-    });
-    const env = new MockActivityEnvironment();
-    const report = await env.run(activities.reportWorkerHealth, "farm.cortex-m4");
-    expect(WorkerHealth.parse(report)).toEqual({
-      taskQueue: "farm.cortex-m4",
-      hostname: "farm-host-7",
-      pid: process.pid,
-      nodeVersion: process.version,
-      respondedAt: "2026-11-25T10:00:00.000Z",
-    });
-  });
-});
 
 describe("loadWorkerConfig", () => {
   it("defaults to a local Temporal server and takes the environment's address", () => {
