@@ -94,8 +94,8 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
     );
   }
 
-  const { graph: float, format } = await timed("import", "importing the model", () => {
-    const imported = importModel(request.model, request.modelName);
+  const { graph: float, format } = await timed("import", "importing the model", async () => {
+    const imported = await importModel(request.model, request.modelName);
     runPasses(imported.graph);
     return imported;
   });
@@ -112,7 +112,7 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
     );
   }
   const inputShape = (float.tensors.get(float.inputs[0] as string) as Tensor).shape;
-  const data = datasetFromNpz(request.dataset, inputShape);
+  const data = await datasetFromNpz(request.dataset, inputShape);
   const evalData = request.evaluationLimit ? spreadSubset(data, request.evaluationLimit) : data;
   const evalSet: Dataset = request.evaluationLimit
     ? { ...evalData, ...subsetTargets(data, request.evaluationLimit) }
