@@ -53,18 +53,15 @@ const sameSample = (a: ModelSample, b: ModelSample) =>
   Buffer.from(a.tail).equals(Buffer.from(b.tail));
 
 describe("ModelSampler keeps of a streamed upload the sample the recognizer reads", () => {
+  // Files shorter than the head, between the head and head + tail, and longer than both.
   it.each([
-    ["mlperf-tiny/kws/kws_ref_model.tflite", "tflite"],
-    ["tflite-micro/hello_world/hello_world_int8.tflite", "tflite"],
-    ["onnx/mnist-2018-opset1/model.onnx", "onnx"],
-    ["mlperf-tiny/ad/ad01.h5", "keras-h5"],
-    ["mlperf-tiny/sww/str_ww_ref_model.h5", "keras-h5"],
-  ])("%s is %s", async (path, format) => {
+    "tflite-micro/hello_world/hello_world_int8.tflite",
+    "tflite-micro/person_detection/person_detect.tflite",
+    "mlperf-tiny/ad/ad01.h5",
+  ])("%s: byte for byte the engine's sample of the whole file", async (path) => {
     const bytes = await fixture(path).catch(() => null);
     if (!bytes) return expect.fail(`fixture ${path} is missing under ${FIXTURES}`);
-    const sample = await streamedSample(bytes);
-    expect(sameSample(sample, sampleOf(bytes))).toBe(true);
-    expect((await recognizeModelFile(sample)).format).toBe(format);
+    expect(sameSample(await streamedSample(bytes), sampleOf(bytes))).toBe(true);
   });
 
   it("recognises a zipped TensorFlow SavedModel folder (MLPerf Tiny KWS)", async () => {
