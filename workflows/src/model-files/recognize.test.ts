@@ -106,3 +106,24 @@ describe("recognizeModelFile refuses other files by name", () => {
     expect((await recognize(onnx.subarray(0, onnx.length - 100))).format).toBeNull();
   });
 });
+
+describe("recognizeModelFile on damaged archives", () => {
+  it("answers for every truncated or corrupted variant of the test archives, never throws", async () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const name of ["tiny.torchscript.pt", "tiny.pt2", "tiny.keras", "savedmodel.zip"]) {
+      const bytes = testFile(name);
+      for (let i = 0; i < 100; i++) {
+        const variant = Buffer.from(bytes.subarray(0, i % 2 ? random(bytes.length) : bytes.length));
+        for (let flips = random(8); flips > 0 && variant.length > 0; flips--) {
+          variant[random(variant.length)] = random(256);
+        }
+        const recognition = await recognizeModelFile(sampleOf(variant));
+        expect(recognition.format === null).toBe(recognition.refusal !== null);
+      }
+    }
+  });
+});
