@@ -2,7 +2,7 @@ import { Reader } from "@zip.js/zip.js";
 import type { ModelSample } from "./model-sample.js";
 
 /** A read that falls between the head and the tail of a sample: the bytes were never kept. */
-export class OutsideSampleError extends Error {
+class OutsideSampleError extends Error {
   constructor(index: number, length: number, sample: ModelSample) {
     super(
       `bytes ${index}..${index + length} of a ${sample.size}-byte file lie outside its sample (the first ${sample.head.length} and the last ${sample.tail.length} bytes)`,
