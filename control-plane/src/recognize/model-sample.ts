@@ -1,15 +1,5 @@
 import { Transform, type TransformCallback } from "node:stream";
-
-/** The parts of a file its format is recognised from: the first bytes, the last bytes, the size. */
-export interface ModelSample {
-  head: Buffer;
-  tail: Buffer;
-  size: number;
-}
-
-export const HEAD_BYTES = 64 * 1024;
-/** Enough for the central directory of a zip with thousands of entries. */
-export const TAIL_BYTES = 1024 * 1024;
+import { HEAD_BYTES, type ModelSample, TAIL_BYTES } from "@tinyml/workflows/model-files";
 
 /**
  * A pass-through stream that keeps the head and the tail of what flows through it, so the format can be
@@ -52,9 +42,3 @@ export class ModelSampler extends Transform {
     };
   }
 }
-
-export const sampleOf = (bytes: Buffer): ModelSample => ({
-  head: bytes.subarray(0, HEAD_BYTES),
-  tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)),
-  size: bytes.length,
-});

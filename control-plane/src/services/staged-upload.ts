@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { ModelFileFormat, Tier } from "@tinyml/workflows/contracts";
+import { recognizeModelFile, zipEntryNames } from "@tinyml/workflows/model-files";
 import { type BlobStore, BlobTooLargeError } from "../blob/blob-store.js";
 import { AppError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { recognizeModelFormat } from "../recognize/model-format.js";
 import { ModelSampler } from "../recognize/model-sample.js";
-import { zipEntryNames } from "../recognize/zip-entries.js";
 
 /** A file streamed into the blob store before the job that uses it exists. */
 export interface StagedFile {
@@ -17,6 +16,8 @@ export interface StagedFile {
   sha256: string;
   /** For a model: its recognised container format (`null`: none the service reads). */
   format: ModelFileFormat | null;
+  /** For a model of no format the service reads: what it is instead ("a text file", "a NumPy .npz archive …"). */
+  refusal: string | null;
 }
 
 const safeName = (name: string) =>
@@ -50,17 +51,17 @@ export async function stageUpload(deps: {
   try {
     const stored = await blobStore.put(blobKey, sampler, { maxBytes: tier.maxModelBytes });
     const sample = sampler.sample();
-    let format: ModelFileFormat | null = null;
+    let recognition: { format: ModelFileFormat | null; refusal: string | null } = { format: null, refusal: null };
     if (field === "model_file") {
-      format = recognizeModelFormat(sample);
-    } else if (!(zipEntryNames(sample.tail, sample.size) ?? []).some((n) => n.endsWith(".npy"))) {
+      recognition = await recognizeModelFile(sample);
+    } else if (!((await zipEntryNames(sample)) ?? []).some((n) => n.endsWith(".npy"))) {
       await blobStore.delete(blobKey);
       throw new AppError(
         "BAD_REQUEST",
         `dataset_file "${deps.fileName}" is not a NumPy .npz archive (a zip of .npy arrays, as numpy.savez writes it)`,
       );
     }
-    return { field, fileName: deps.fileName, blobKey, bytes: stored.bytes, sha256: stored.sha256, format };
+    return { field, fileName: deps.fileName, blobKey, bytes: stored.bytes, sha256: stored.sha256, ...recognition };
   } catch (e) {
     // Undo this function's pipe before resuming: the destroyed sampler's late `close` would pause the
     // stream again otherwise, and the rest of the request would never be read.

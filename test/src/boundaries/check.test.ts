@@ -26,6 +26,12 @@ const planted: Record<string, string> = {
   "workflows/src/uses-fs.ts": `import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n`,
   "workflows/src/uses-lodash.ts": `import lodash from "lodash";\nexport default lodash;\n`,
   "workflows/src/good.ts": `import { proxyActivities } from "@temporalio/workflow";\nimport { z } from "zod";\nexport { proxyActivities, z };\n`,
+  "workflows/src/model-files/good.ts": `import { ZipReader } from "@zip.js/zip.js";\nexport { ZipReader };\n`,
+  "workflows/src/contracts/uses-zip.ts": `import { ZipReader } from "@zip.js/zip.js";\nexport { ZipReader };\n`,
+  "workflows/src/model-files-like.ts": `import { ZipReader } from "@zip.js/zip.js";\nexport { ZipReader };\n`,
+  "workflows/src/model-files/uses-fs.ts": `import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n`,
+  "workers/engine/src/recognizes.ts": `import { recognizeModelFile } from "@tinyml/workflows/model-files";\nexport { recognizeModelFile };\n`,
+  "hardware-farm/agent/src/recognizes.ts": `import { recognizeModelFile } from "@tinyml/workflows/model-files";\nexport { recognizeModelFile };\n`,
   "workflows/src/good.test.ts": `import { describe } from "vitest";\nimport { readFileSync } from "node:fs";\nexport { describe, readFileSync };\n`,
   "hardware-farm/agent/src/uses-engine.ts": `const engine = require("@tinyml/engine");\nexport { engine };\n`,
 };
@@ -43,6 +49,7 @@ describe("import boundary check", () => {
   it("catches every planted bad import, and only those", () => {
     expect(found).toEqual([
       "control-plane/src/escapes.ts escapes-package ../../workers/engine/src/x.js",
+      "hardware-farm/agent/src/recognizes.ts not-allowed @tinyml/workflows/model-files",
       "hardware-farm/agent/src/uses-engine.ts not-allowed @tinyml/engine",
       "sdk/client/src/inline-type.ts runtime-import-of-types-only @tinyml/control-plane",
       "sdk/client/src/runtime.ts runtime-import-of-types-only @tinyml/control-plane",
@@ -51,6 +58,9 @@ describe("import boundary check", () => {
       "workers/engine/src/uses-orm.ts forbidden-external @mikro-orm/core",
       "workers/engine/src/uses-temporal.ts forbidden-external @temporalio/client",
       "workers/service/src/deep.ts deep-import @tinyml/engine/src/importers/tflite.js",
+      "workflows/src/contracts/uses-zip.ts external-not-allowed @zip.js/zip.js",
+      "workflows/src/model-files-like.ts external-not-allowed @zip.js/zip.js",
+      "workflows/src/model-files/uses-fs.ts external-not-allowed node:fs",
       "workflows/src/uses-fs.ts external-not-allowed node:fs",
       "workflows/src/uses-lodash.ts external-not-allowed lodash",
     ]);
@@ -64,7 +74,7 @@ describe("import boundary check", () => {
     const cli = join(REPO_ROOT, "test/dist/boundaries/cli.js");
     const bad = await run(process.execPath, [cli, root]).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(1);
-    expect((bad as { stderr: string }).stderr).toMatch(/11 import boundary violation\(s\)/);
+    expect((bad as { stderr: string }).stderr).toMatch(/15 import boundary violation\(s\)/);
     const good = await run(process.execPath, [cli, REPO_ROOT]);
     expect(good.stdout).toMatch(/import boundaries: ok/);
   });

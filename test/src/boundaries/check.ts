@@ -83,6 +83,14 @@ const packageNameOf = (specifier: string): string => {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] as string);
 };
 
+/** The extra external modules `rule.externalIn` allows in the folder of `file`. */
+function externalAllowedIn(pkgDir: string, file: string, rule: PackageRule): RegExp[] {
+  const inSrc = relative(join(pkgDir, "src"), file).split(sep);
+  return Object.entries(rule.externalIn ?? {}).flatMap(([dir, allowed]) =>
+    dir.split("/").every((part, i) => inSrc[i] === part) && inSrc.length > dir.split("/").length ? allowed : [],
+  );
+}
+
 /** Checks one package's files against its rule. */
 function checkPackage(root: string, rule: PackageRule): Violation[] {
   const pkgDir = resolve(root, rule.dir);
@@ -125,7 +133,11 @@ function checkPackage(root: string, rule: PackageRule): Violation[] {
           "forbidden-external",
           `${rule.name} may not import ${spec}: it must stay free of Temporal, ORM, database and HTTP code`,
         );
-      } else if (rule.onlyExternal && !spec.startsWith("node:") && !rule.onlyExternal.some((re) => re.test(spec))) {
+      } else if (
+        rule.onlyExternal &&
+        !spec.startsWith("node:") &&
+        ![...rule.onlyExternal, ...externalAllowedIn(pkgDir, file, rule)].some((re) => re.test(spec))
+      ) {
         v("external-not-allowed", `${rule.name} may import only ${rule.onlyExternal.map((r) => r.source).join(", ")}`);
       } else if (rule.onlyExternal && spec.startsWith("node:")) {
         v("external-not-allowed", `${rule.name} runs in the deterministic workflow sandbox: no Node.js built-ins`);

@@ -6,8 +6,10 @@
  * - `forbidden`: external modules it must never import (non-test files): the engine is a pure library, so
  *   no Temporal, ORM, database or HTTP code.
  * - `onlyExternal`: when set, the only external modules its non-test files may import.
- * Every package: no deep import into another package (only `@tinyml/<name>` and `@tinyml/workflows/contracts`
- * are public entries) and no relative import out of its own folder.
+ * - `externalIn`: external modules allowed besides `onlyExternal` in one folder of the package (relative to its
+ *   `src/`): the code of a subpath entry that workflow code never bundles.
+ * Every package: no deep import into another package (only the entries in PUBLIC_ENTRIES) and no relative import
+ * out of its own folder.
  */
 export interface PackageRule {
   name: string;
@@ -16,12 +18,14 @@ export interface PackageRule {
   mayImportTypes?: string[];
   forbidden?: RegExp[];
   onlyExternal?: RegExp[];
+  externalIn?: Record<string, RegExp[]>;
 }
 
 /** Public entries of the workspace packages. */
 export const PUBLIC_ENTRIES = new Set([
   "@tinyml/workflows",
   "@tinyml/workflows/contracts",
+  "@tinyml/workflows/model-files",
   "@tinyml/engine",
   "@tinyml/workers",
   "@tinyml/farm-agent",
@@ -45,11 +49,13 @@ export const PACKAGE_RULES: PackageRule[] = [
     dir: "workflows",
     mayImport: [],
     onlyExternal: [/^@temporalio\/workflow$/, /^zod$/],
+    // The model-file recognizer reads zips with zip.js; it is its own entry, never imported by workflow code.
+    externalIn: { "model-files": [/^@zip\.js\/zip\.js$/] },
   },
   {
     name: "@tinyml/engine",
     dir: "workers/engine",
-    mayImport: ["@tinyml/workflows/contracts"],
+    mayImport: ["@tinyml/workflows/contracts", "@tinyml/workflows/model-files"],
     forbidden: TEMPORAL_ORM_DB_HTTP,
   },
   {
@@ -65,7 +71,7 @@ export const PACKAGE_RULES: PackageRule[] = [
   {
     name: "@tinyml/control-plane",
     dir: "control-plane",
-    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts"],
+    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts", "@tinyml/workflows/model-files"],
   },
   {
     name: "@tinyml/sdk",

@@ -19,7 +19,7 @@ const USAGE = `usage: tinyml-engine <command> [options]
 
 commands:
   detect MODEL
-      print the model's container format (tflite, onnx, keras-h5, savedmodel-zip, pytorch-zip)
+      print the model's container format (tflite, onnx, keras-h5, keras-v3, savedmodel-zip, pytorch-zip, pytorch-export)
   analyze MODEL [--json]
       ops, parameters, MACs per layer, activation sizes, peak activation memory, weight bytes per precision
   optimize MODEL --dataset D.npz --target TARGET --quantize int8|int16x8|fp16|mixed --out DIR
@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
 async function detect(args: string[]): Promise<number> {
   const [path] = args;
   if (!path) return usage("detect needs a MODEL path");
-  console.log(detectModelFormat(await readInput(path, "model")));
+  console.log(await detectModelFormat(await readInput(path, "model")));
   return 0;
 }
 
@@ -89,7 +89,7 @@ async function analyze(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true });
   const [path] = positionals;
   if (!path) return usage("analyze needs a MODEL path");
-  const { graph, format } = importModel(await readInput(path, "model"), basename(path));
+  const { graph, format } = await importModel(await readInput(path, "model"), basename(path));
   runPasses(graph);
   const a = analyzeGraph(graph);
   if (values.json) {
@@ -225,13 +225,13 @@ async function codegenCommand(args: string[]): Promise<number> {
   const [modelPath] = positionals;
   if (!modelPath) return usage("codegen needs a MODEL path");
   if (!values.out) return usage("codegen needs --out DIR");
-  const { graph } = importModel(await readInput(modelPath, "model"), basename(modelPath));
+  const { graph } = await importModel(await readInput(modelPath, "model"), basename(modelPath));
   runPasses(graph);
   const c = generateC(graph);
   // With a dataset, the generated C built for this host is run over it (as optimize --emit c evaluates).
   let quality: Quality | undefined;
   if (values.dataset) {
-    const data = datasetFromNpz(await readInput(values.dataset, "dataset"), c.input.shape);
+    const data = await datasetFromNpz(await readInput(values.dataset, "dataset"), c.input.shape);
     const host = await cHostExecutor(c);
     try {
       quality = qualityOf(await host.runAll(data), data);

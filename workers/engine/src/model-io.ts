@@ -16,8 +16,11 @@ const IMPORTERS = {
 export type ImportableFormat = keyof typeof IMPORTERS;
 
 /** Recognises the model by content and imports it with the matching importer. */
-export function importModel(bytes: Uint8Array, name: string): { graph: Graph; format: ImportableFormat } {
-  const format = detectModelFormat(bytes);
+export async function importModel(
+  bytes: Uint8Array,
+  name: string,
+): Promise<{ graph: Graph; format: ImportableFormat }> {
+  const format = await detectModelFormat(bytes);
   if (!(format in IMPORTERS)) {
     throw new EngineError(
       "UNSUPPORTED_MODEL",

@@ -80,7 +80,7 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
   const stages = stageTimer(request.onProgress);
   const target = checkRequest(request);
   const { graph: float, format } = await stages.run("import", "importing the model", () => importFloat(request));
-  const data = datasetFor(request, float);
+  const data = await datasetFor(request, float);
   const floatOutputs = await stages.run("baseline", "evaluating the float model", async () =>
     (await onnxRuntimeExecutor(exportOnnx(float), "onnxruntime (float)")).runAll(data.evalSet),
   );
@@ -161,8 +161,8 @@ const isQuantizedGraph = (g: Graph) =>
   g.nodes.some((n) => n.outputs.some((o) => (g.tensors.get(o) as Tensor).quant !== undefined));
 
 /** The uploaded model as a float graph after the passes: single input, not already quantized. */
-function importFloat(request: OptimizeRequest): { graph: Graph; format: string } {
-  const imported = importModel(request.model, request.modelName);
+async function importFloat(request: OptimizeRequest): Promise<{ graph: Graph; format: string }> {
+  const imported = await importModel(request.model, request.modelName);
   runPasses(imported.graph);
   const float = imported.graph;
   if (isQuantizedGraph(float)) {
@@ -181,9 +181,9 @@ function importFloat(request: OptimizeRequest): { graph: Graph; format: string }
 }
 
 /** The dataset read for the model's input, and the evaluation set (all of it, or `evaluationLimit` spread). */
-function datasetFor(request: OptimizeRequest, float: Graph): { all: Dataset; evalSet: Dataset } {
+async function datasetFor(request: OptimizeRequest, float: Graph): Promise<{ all: Dataset; evalSet: Dataset }> {
   const inputShape = (float.tensors.get(float.inputs[0] as string) as Tensor).shape;
-  const all = datasetFromNpz(request.dataset, inputShape);
+  const all = await datasetFromNpz(request.dataset, inputShape);
   if (!request.evaluationLimit) return { all, evalSet: all };
   return {
     all,

@@ -32,9 +32,9 @@ const inActivity = <A extends unknown[], R>(
 ): Promise<R> => env.run<A, R, typeof fn>(fn, ...args);
 
 /** The engine's own error for some bytes, to compare the activity's failure with. */
-function engineMessage(bytes: Uint8Array, name: string): string {
+async function engineMessage(bytes: Uint8Array, name: string): Promise<string> {
   try {
-    importModel(bytes, name);
+    await importModel(bytes, name);
   } catch (e) {
     if (isEngineError(e)) return e.message;
     throw e;
@@ -77,7 +77,7 @@ describe("analyzeModel", () => {
       model: { ...store.ref("in/kws.tflite"), fileName: "kws.tflite" },
       target: "cortex-m4",
     });
-    const { graph } = importModel(kws, "kws.tflite");
+    const { graph } = await importModel(kws, "kws.tflite");
     runPasses(graph);
     const expected = analyzeGraph(graph);
     expect(summary).toEqual({
@@ -100,7 +100,7 @@ describe("analyzeModel", () => {
         model: { ...store.ref("in/corrupt.tflite"), fileName: "corrupt.tflite" },
         target: "cortex-m4",
       }),
-      engineMessage(corrupt, "corrupt.tflite"),
+      await engineMessage(corrupt, "corrupt.tflite"),
     );
   });
 

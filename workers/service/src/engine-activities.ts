@@ -105,8 +105,8 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
     async analyzeModel(request: AnalyzeModelRequest): Promise<ModelSummary> {
       return failingAsBadInput(async () => {
         const bytes = await get(request.model);
-        const format = detectModelFormat(bytes);
-        const { graph } = importModel(bytes, request.model.fileName);
+        const format = await detectModelFormat(bytes);
+        const { graph } = await importModel(bytes, request.model.fileName);
         runPasses(graph);
         const a = analyzeGraph(graph);
         return {
@@ -237,7 +237,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             await writeFile(join(dir, "c.tar.gz"), c);
             await extractTarGz(join(dir, "c.tar.gz"), bundle, signal);
             const header = parseModelHeader(await readFile(join(bundle, "c", "model.h"), "utf8"));
-            const { labels } = quantizedInputs(dataset, header, request.samples);
+            const { labels } = await quantizedInputs(dataset, header, request.samples);
             const mapText = new TextDecoder().decode(map);
             const build: BenchmarkBuild = {
               target,
@@ -309,13 +309,13 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
     signal: AbortSignal,
   ): Promise<QuantizeModelResult> {
     progress("importing the model");
-    const { graph, format } = importModel(model, request.model.fileName);
+    const { graph, format } = await importModel(model, request.model.fileName);
     runPasses(graph);
     const input = graph.tensors.get(graph.inputs[0] as string);
     if (graph.inputs.length !== 1 || !input) {
       throw badInput(`the engine evaluates single-input models; ${request.model.fileName} has ${graph.inputs.length}`);
     }
-    const data = datasetFromNpz(dataset, input.shape);
+    const data = await datasetFromNpz(dataset, input.shape);
     progress(`evaluating the float model on ${data.count} samples`);
     const onnx = exportOnnx(graph);
     const quality = qualityOf(await (await onnxRuntimeExecutor(onnx, "onnxruntime (float)")).runAll(data), data);

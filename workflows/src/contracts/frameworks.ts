@@ -7,7 +7,15 @@ export const FrameworkId = z.enum(FRAMEWORK_IDS);
 export type FrameworkId = z.infer<typeof FrameworkId>;
 
 /** Container formats recognised by their content (never by file name). */
-export const MODEL_FILE_FORMATS = ["tflite", "onnx", "keras-h5", "savedmodel-zip", "pytorch-zip"] as const;
+export const MODEL_FILE_FORMATS = [
+  "tflite",
+  "onnx",
+  "keras-h5",
+  "keras-v3",
+  "savedmodel-zip",
+  "pytorch-zip",
+  "pytorch-export",
+] as const;
 export const ModelFileFormat = z.enum(MODEL_FILE_FORMATS);
 export type ModelFileFormat = z.infer<typeof ModelFileFormat>;
 
@@ -25,10 +33,15 @@ export const MODEL_FRAMEWORKS: Readonly<Record<FrameworkId, ModelFramework>> = O
   tensorflow: {
     id: "tensorflow",
     name: "TensorFlow / Keras",
-    fileFormats: ["keras-h5", "savedmodel-zip"],
+    fileFormats: ["keras-h5", "keras-v3", "savedmodel-zip"],
     extensions: [".h5", ".keras", ".zip"],
   },
-  pytorch: { id: "pytorch", name: "PyTorch", fileFormats: ["pytorch-zip"], extensions: [".pt", ".pth"] },
+  pytorch: {
+    id: "pytorch",
+    name: "PyTorch",
+    fileFormats: ["pytorch-zip", "pytorch-export"],
+    extensions: [".pt", ".pth", ".pt2"],
+  },
   onnx: { id: "onnx", name: "ONNX", fileFormats: ["onnx"], extensions: [".onnx"] },
   tflite: { id: "tflite", name: "TensorFlow Lite", fileFormats: ["tflite"], extensions: [".tflite"] },
 });

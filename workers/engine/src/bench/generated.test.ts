@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 async function generatedModel(path: string, name: string): Promise<string> {
-  const { graph } = importModel(fixture(path), path);
+  const { graph } = await importModel(fixture(path), path);
   runPasses(graph);
   const dir = join(work, name);
   await writeGeneratedFiles(generateC(graph), join(dir, "c"));

@@ -9,13 +9,13 @@ import type { ModelHeader } from "./model-header.js";
  * inputs (`x_int8` / `x_int16`) are used only when the dataset has no float `x` (or when `preferStored`): they were
  * quantized with some model's input parameters, which need not be this model's.
  */
-export function quantizedInputs(
+export async function quantizedInputs(
   npz: Uint8Array,
   header: ModelHeader,
   limit?: number,
   preferStored = false,
-): { bytes: Uint8Array; count: number; labels: Int32Array | null } {
-  const arrays = parseNpz(npz);
+): Promise<{ bytes: Uint8Array; count: number; labels: Int32Array | null }> {
+  const arrays = await parseNpz(npz);
   const elementBytes = header.inputType === "int16" ? 2 : 1;
   const perSample = header.inputBytes / elementBytes;
   const intKey = header.inputType === "int16" ? "x_int16" : "x_int8";

@@ -92,7 +92,7 @@ export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promis
     );
   }
   const header = parseModelHeader(await readFile(join(modelDir, "model.h"), "utf8"));
-  const { bytes: inputs, count, labels } = quantizedInputs(request.dataset, header, request.limit);
+  const { bytes: inputs, count, labels } = await quantizedInputs(request.dataset, header, request.limit);
   const arch: KernelArch = request.arch ?? (hasKernels(modelDir, board.arch) ? board.arch : "ref");
   const work = await mkdtemp(join(tmpdir(), "tinyml-bench-"));
   try {

@@ -53,7 +53,7 @@ describe("bench helpers", () => {
     expect(estimateCost("esp32", 1000)).toBeNull();
   });
 
-  it("quantizes float inputs with the model's input parameters, as the stored int8 inputs were", () => {
+  it("quantizes float inputs with the model's input parameters, as the stored int8 inputs were", async () => {
     // kws_eembc.npz: x is x_int8 dequantized with kws_ref_model.tflite's input scale and zero point
     const header: ModelHeader = {
       arenaBytes: 0,
@@ -68,15 +68,17 @@ describe("bench helpers", () => {
       macs: null,
     };
     const npz = generated("kws_eembc.npz");
-    const quantized = quantizedInputs(npz, header);
-    const stored = quantizedInputs(npz, header, undefined, true);
+    const quantized = await quantizedInputs(npz, header);
+    const stored = await quantizedInputs(npz, header, undefined, true);
     expect(quantized.count).toBe(1000);
     expect(Buffer.from(quantized.bytes).equals(Buffer.from(stored.bytes))).toBe(true);
     expect(stored.labels?.length).toBe(1000);
-    expect(quantizedInputs(npz, header, 7).count).toBe(7);
-    expect(() => quantizedInputs(npz, { ...header, inputBytes: 491 })).toThrow(/expected N samples of 491 values/);
+    expect((await quantizedInputs(npz, header, 7)).count).toBe(7);
+    await expect(quantizedInputs(npz, { ...header, inputBytes: 491 })).rejects.toThrow(
+      /expected N samples of 491 values/,
+    );
     // Another model's input parameters: the float inputs are quantized with them, not the stored bytes reused.
-    const other = quantizedInputs(npz, { ...header, inputScale: 0.4, inputZeroPoint: 10 });
+    const other = await quantizedInputs(npz, { ...header, inputScale: 0.4, inputZeroPoint: 10 });
     expect(Buffer.from(other.bytes).equals(Buffer.from(stored.bytes))).toBe(false);
     expect(new Int8Array(other.bytes.buffer)[0]).toBe(
       Math.max(

@@ -41,14 +41,14 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-const imported = (bytes: Uint8Array, name: string): Graph => {
-  const { graph } = importModel(bytes, name);
+const imported = async (bytes: Uint8Array, name: string): Promise<Graph> => {
+  const { graph } = await importModel(bytes, name);
   runPasses(graph);
   return graph;
 };
 const kwsRefPath = () => `${join(work, "kws_ref_model.tflite")}`;
-const labels = () => {
-  const y = parseNpz(generated("kws_eembc.npz")).get("y")?.data as BigInt64Array;
+const labels = async () => {
+  const y = (await parseNpz(generated("kws_eembc.npz"))).get("y")?.data as BigInt64Array;
   return Array.from(y, Number);
 };
 const argmaxes = (bytes: Uint8Array, classes: number) =>
@@ -62,13 +62,13 @@ describe("KWS reference model (already int8) → C", () => {
   let host: HostBuild;
   beforeAll(async () => {
     writeFileSync(kwsRefPath(), fixture("mlperf-tiny/kws/kws_ref_model.tflite"));
-    c = generateC(imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws_ref_model.tflite"));
+    c = generateC(await imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws_ref_model.tflite"));
     host = await buildHost(c);
     builds.push(host);
   }, 120_000);
 
   it("with the Armv7E-M and RV32IM twins (portable C on the host), the same bytes within the same arena", async () => {
-    const x = parseNpz(generated("kws_eembc.npz")).get("x_int8")?.data as Int8Array;
+    const x = (await parseNpz(generated("kws_eembc.npz"))).get("x_int8")?.data as Int8Array;
     const inputs = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
     const ref = await host.runRaw(inputs);
     for (const arch of ["armv7em", "rv32im"] as const) {
@@ -83,7 +83,7 @@ describe("KWS reference model (already int8) → C", () => {
   }, 120_000);
 
   it("gives TFLite Micro's output bytes on all 1000 EEMBC inputs, and its accuracy", async () => {
-    const x = parseNpz(generated("kws_eembc.npz")).get("x_int8");
+    const x = (await parseNpz(generated("kws_eembc.npz"))).get("x_int8");
     expect(x?.dtype).toBe("int8");
     const raw = x?.data as Int8Array;
     const outputs = await host.runRaw(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
@@ -93,7 +93,7 @@ describe("KWS reference model (already int8) → C", () => {
     expect(sha256(outputs)).toBe(tflm.outputs_sha256);
     const predictions = argmaxes(outputs, 12);
     expect(predictions).toEqual(tflm.predictions);
-    const y = labels();
+    const y = await labels();
     const top1 = predictions.filter((p, i) => p === y[i]).length / 1000;
     expect(top1).toBe(tflm.top1);
     expect(top1).toBeGreaterThan(0.89);
@@ -113,14 +113,14 @@ describe("KWS reference model (already int8) → C", () => {
     expect(linearPlanner.plan(c.layout.buffers, 16).arenaBytes).toBeGreaterThan(4 * c.arenaBytes);
   });
 
-  it("keeps simultaneously live buffers apart and runs the flatten Reshape in place", () => {
+  it("keeps simultaneously live buffers apart and runs the flatten Reshape in place", async () => {
     const { buffers, storage, aliased } = c.layout;
     for (const a of buffers)
       for (const b of buffers) {
         if (a === b || !lifetimesOverlap(a, b)) continue;
         expect(a.offset + a.bytes <= b.offset || b.offset + b.bytes <= a.offset).toBe(true);
       }
-    const graph = imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws");
+    const graph = await imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws");
     const reshape = graph.nodes.find((n) => n.op === "Reshape");
     expect([...aliased].map((n) => n.op)).toEqual(["Reshape"]);
     const from = storage.get(reshape?.inputs[0] as string);
@@ -272,7 +272,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
       const tflm = await runTflite(model, generatedPath("kws_eembc.npz"), "tflm");
       const host = await buildHost(c);
       builds.push(host);
-      const data = datasetFromNpz(generated("kws_eembc.npz"), c.input.shape);
+      const data = await datasetFromNpz(generated("kws_eembc.npz"), c.input.shape);
       const outputs = await host.runRaw(quantizeSamples(data, c.input));
       expect(sha256(outputs)).toBe(tflm.outputs_sha256);
       // The reported accuracy is the shipped code's, and equals TFLite Micro's.
@@ -309,7 +309,7 @@ describe("every runtime kernel against TFLite Micro", () => {
   ] as const) {
     it(`codegen zoo ${precision}: ${kernels} kernels, TFLite Micro's output bytes on 200 inputs`, async () => {
       const model = testdata(`codegen_zoo_${precision}.tflite`);
-      const c = generateC(imported(readFileSync(model), `codegen_zoo_${precision}`));
+      const c = generateC(await imported(readFileSync(model), `codegen_zoo_${precision}`));
       expect(c.kernels.filter((k) => k !== "tml_gen_lut_s16")).toHaveLength(kernels);
       const host = await buildHost(c);
       builds.push(host);
@@ -319,7 +319,7 @@ describe("every runtime kernel against TFLite Micro", () => {
         "-c",
         `import numpy as np; np.savez("${inputs}", x=(np.random.default_rng(1).uniform(-1.25, 1.25, (200, 12, 10, 3))).astype(np.float32))`,
       ]);
-      const data = datasetFromNpz(readFileSync(inputs), c.input.shape);
+      const data = await datasetFromNpz(readFileSync(inputs), c.input.shape);
       const outputs = await host.runRaw(quantizeSamples(data, c.input));
       const tflm = await runTflite(model, inputs, "tflm");
       expect(tflm.samples).toBe(200);
@@ -334,7 +334,7 @@ describe("every runtime kernel against TFLite Micro", () => {
 
   it("a model with the TF converter's defaults (float interface, per-channel FC): TFLite Micro's real outputs", async () => {
     const model = testdata("codegen_zoo_int8_float_io.tflite");
-    const graph = imported(readFileSync(model), "codegen_zoo_int8_float_io");
+    const graph = await imported(readFileSync(model), "codegen_zoo_int8_float_io");
     expect(graph.nodes[0]?.op).toBe("Quantize");
     expect(graph.nodes.at(-1)?.op).toBe("Dequantize");
     const c = generateC(graph);
@@ -349,7 +349,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       "-c",
       `import numpy as np; np.savez("${inputs}", x=(np.random.default_rng(2).uniform(-1.25, 1.25, (200, 12, 10, 3))).astype(np.float32))`,
     ]);
-    const data = datasetFromNpz(readFileSync(inputs), c.input.shape);
+    const data = await datasetFromNpz(readFileSync(inputs), c.input.shape);
     // The caller quantizes as TFLite Micro's QUANTIZE kernel does, and dequantizes as its DEQUANTIZE does.
     const outputs = dequantizeOutputs(await host.runRaw(quantizeSamples(data, c.input, "double")), c.output);
     const floats = new Float32Array(outputs.length * 6);
@@ -365,10 +365,10 @@ describe("every runtime kernel against TFLite Micro", () => {
       "-c",
       `import numpy as np; np.savez("${npz}", x=np.random.default_rng(3).integers(-128, 128, (300, 1, 1960)).astype(np.int8))`,
     ]);
-    const c = generateC(imported(readFileSync(model), "micro_speech"));
+    const c = generateC(await imported(readFileSync(model), "micro_speech"));
     const host = await buildHost(c);
     builds.push(host);
-    const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+    const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
     const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
   }, 120_000);
@@ -388,7 +388,7 @@ describe("every runtime kernel against TFLite Micro", () => {
     const tflm = await runTflite(model, generatedPath("ad_windows.npz"), "tflm");
     const host = await buildHost(c);
     builds.push(host);
-    const data = datasetFromNpz(generated("ad_windows.npz"), c.input.shape);
+    const data = await datasetFromNpz(generated("ad_windows.npz"), c.input.shape);
     expect(sha256(await host.runRaw(quantizeSamples(data, c.input)))).toBe(tflm.outputs_sha256);
     expect(result.report.optimized.quality?.metric).toBe("mse");
     expect(result.report.optimized.quality?.value).toBeCloseTo(tflm.mse as number, 9);
@@ -405,10 +405,10 @@ images = [np.fromfile("${dir}/testdata/" + f, dtype=np.int8).reshape(96, 96, 1) 
 noise = np.random.default_rng(7).integers(-128, 128, (6, 96, 96, 1)).astype(np.int8)
 np.savez("${npz}", x=np.concatenate([np.stack(images), noise]))`,
     ]);
-    const c = generateC(imported(readFileSync(model), "person_detect"));
+    const c = generateC(await imported(readFileSync(model), "person_detect"));
     const host = await buildHost(c);
     builds.push(host);
-    const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+    const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
     const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     const tflm = await runTflite(model, npz, "tflm");
     expect(sha256(outputs)).toBe(tflm.outputs_sha256);
@@ -486,7 +486,7 @@ describe("in-place Reshape at the model's edges", () => {
     ]);
     const host = await buildHost(c);
     builds.push(host);
-    const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+    const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
     const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
     expect(new Set(outputs).size).toBeGreaterThan(10);
@@ -525,7 +525,7 @@ describe("MEAN with and without shared quantization", () => {
       ]);
       const host = await buildHost(c);
       builds.push(host);
-      const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
+      const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
       const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
       expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
     }, 60_000);
@@ -573,7 +573,7 @@ describe("broadcasting ADD / MUL with a constant, CONCATENATION on H, multi-row 
       ]);
       const host = await buildHost(c);
       builds.push(host);
-      const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array | Int16Array;
+      const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array | Int16Array;
       const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
       expect(sha256(outputs)).toBe((await runTflite(model, npz, "tflm")).outputs_sha256);
     }, 60_000);
@@ -593,15 +593,15 @@ describe("unsupported graphs", () => {
     throw new Error("generateC accepted the graph");
   };
 
-  it("a float graph is refused naming its ops", () => {
-    const e = refusal(float());
+  it("a float graph is refused naming its ops", async () => {
+    const e = refusal(await float());
     expect(e.code).toBe("UNSUPPORTED_OPS");
     expect(e.details.ops).toEqual(expect.arrayContaining(["Conv2D", "DepthwiseConv2D", "FullyConnected", "Softmax"]));
     expect(e.message).toMatch(/--quantize int8/);
   });
 
-  it("an fp16 graph is refused naming Dequantize", () => {
-    const e = refusal(quantizeFloat16(float()));
+  it("an fp16 graph is refused naming Dequantize", async () => {
+    const e = refusal(quantizeFloat16(await float()));
     expect(e.code).toBe("UNSUPPORTED_OPS");
     expect(e.details.ops).toContain("Dequantize");
     expect(e.message).toMatch(/Dequantize "/);

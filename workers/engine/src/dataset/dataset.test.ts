@@ -1,12 +1,20 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
 import { generated } from "../testing/fixtures.js";
 import { npyOf, npzOf } from "../testing/npz.js";
 import { datasetFromNpz, sampleOf } from "./dataset.js";
+import { parseNpz } from "./npz.js";
 
-const failure = (fn: () => unknown): EngineError => {
+const run = promisify(execFile);
+
+const failure = async (fn: () => Promise<unknown>): Promise<EngineError> => {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof EngineError) return e;
     throw e;
@@ -15,8 +23,8 @@ const failure = (fn: () => unknown): EngineError => {
 };
 
 describe("datasetFromNpz", () => {
-  it("reads the KWS EEMBC inputs written by NumPy, with labels", () => {
-    const d = datasetFromNpz(generated("kws_eembc.npz"), [1, 49, 10, 1]);
+  it("reads the KWS EEMBC inputs written by NumPy, with labels", async () => {
+    const d = await datasetFromNpz(generated("kws_eembc.npz"), [1, 49, 10, 1]);
     expect(d.count).toBe(1000);
     expect(d.x.length).toBe(1000 * 490);
     expect(d.labels?.length).toBe(1000);
@@ -27,10 +35,10 @@ describe("datasetFromNpz", () => {
     expect(Math.abs((first[0] as number) / scale - Math.round((first[0] as number) / scale))).toBeLessThan(1e-3);
   });
 
-  it("reads float targets as values and compressed archives", () => {
+  it("reads float targets as values and compressed archives", async () => {
     const x = new Float32Array([0, 1, 2]);
     const y = new Float32Array([0, 0.84, 0.91]);
-    const d = datasetFromNpz(
+    const d = await datasetFromNpz(
       npzOf(
         { x: npyOf({ descr: "<f4", shape: [3, 1], data: x }), y: npyOf({ descr: "<f4", shape: [3], data: y }) },
         true,
@@ -41,44 +49,64 @@ describe("datasetFromNpz", () => {
     expect(d.labels).toBeUndefined();
   });
 
-  it("accepts x with the batch dimension of 1 kept, and float64", () => {
+  it("accepts x with the batch dimension of 1 kept, and float64", async () => {
     const x = new Float64Array(2 * 3).fill(0.5);
-    const d = datasetFromNpz(npzOf({ x: npyOf({ descr: "<f8", shape: [2, 1, 3], data: x }) }), [1, 3]);
+    const d = await datasetFromNpz(npzOf({ x: npyOf({ descr: "<f8", shape: [2, 1, 3], data: x }) }), [1, 3]);
     expect(d.count).toBe(2);
     expect(d.x).toBeInstanceOf(Float32Array);
   });
 
-  it("names what was expected: missing x, wrong shape, wrong dtype, wrong label count", () => {
+  it("names what was expected: missing x, wrong shape, wrong dtype, wrong label count", async () => {
     const f = new Float32Array(6);
+    const message = async (npz: Uint8Array) => (await failure(() => datasetFromNpz(npz, [1, 3]))).message;
+    expect(await message(npzOf({ inputs: npyOf({ descr: "<f4", shape: [2, 3], data: f }) }))).toMatch(
+      /no array "x": expected x of shape \(N, 3\) and dtype float32; it holds "inputs"/,
+    );
+    expect(await message(npzOf({ x: npyOf({ descr: "<f4", shape: [3, 2], data: f }) }))).toMatch(
+      /x has shape \(3, 2\): expected x of shape \(N, 3\).*model's input being \(1, 3\)/,
+    );
+    expect(await message(npzOf({ x: npyOf({ descr: "|i1", shape: [2, 3], data: new Int8Array(6) }) }))).toMatch(
+      /x has dtype int8/,
+    );
     expect(
-      failure(() => datasetFromNpz(npzOf({ inputs: npyOf({ descr: "<f4", shape: [2, 3], data: f }) }), [1, 3])).message,
-    ).toMatch(/no array "x": expected x of shape \(N, 3\) and dtype float32; it holds "inputs"/);
-    expect(
-      failure(() => datasetFromNpz(npzOf({ x: npyOf({ descr: "<f4", shape: [3, 2], data: f }) }), [1, 3])).message,
-    ).toMatch(/x has shape \(3, 2\): expected x of shape \(N, 3\).*model's input being \(1, 3\)/);
-    expect(
-      failure(() =>
-        datasetFromNpz(npzOf({ x: npyOf({ descr: "|i1", shape: [2, 3], data: new Int8Array(6) }) }), [1, 3]),
-      ).message,
-    ).toMatch(/x has dtype int8/);
-    expect(
-      failure(() =>
-        datasetFromNpz(
-          npzOf({
-            x: npyOf({ descr: "<f4", shape: [2, 3], data: f }),
-            y: npyOf({ descr: "<i8", shape: [3], data: new BigInt64Array(3) }),
-          }),
-          [1, 3],
-        ),
-      ).message,
+      await message(
+        npzOf({
+          x: npyOf({ descr: "<f4", shape: [2, 3], data: f }),
+          y: npyOf({ descr: "<i8", shape: [3], data: new BigInt64Array(3) }),
+        }),
+      ),
     ).toMatch(/y has shape \(3\): expected 2 entries/);
-    expect(failure(() => datasetFromNpz(Buffer.from("not a zip"), [1, 3])).code).toBe("INVALID_DATASET");
+    expect((await failure(() => datasetFromNpz(Buffer.from("not a zip"), [1, 3]))).code).toBe("INVALID_DATASET");
   });
 
-  it("refuses truncated archives with INVALID_DATASET", () => {
+  it("refuses truncated archives with INVALID_DATASET", async () => {
     const bytes = generated("hello_world.npz");
     for (const cut of [10, 100, bytes.length / 2, bytes.length - 30]) {
-      expect(failure(() => datasetFromNpz(bytes.subarray(0, Math.floor(cut)), [1, 1])).code).toBe("INVALID_DATASET");
+      const truncated = bytes.subarray(0, Math.floor(cut));
+      expect((await failure(() => datasetFromNpz(truncated, [1, 1]))).code).toBe("INVALID_DATASET");
     }
+  });
+
+  it("reads an archive written with data descriptors (Python's zipfile streaming to a pipe)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "npz-"));
+    try {
+      const x = new Float32Array([0.5, -1, 2, 4]);
+      await writeFile(join(dir, "x.npy"), npyOf({ descr: "<f4", shape: [2, 2], data: x }));
+      // Written to stdout, a pipe zipfile cannot seek back on: it puts each size in a data descriptor.
+      const script =
+        "import sys, zipfile\n" +
+        "with zipfile.ZipFile(sys.stdout.buffer, 'w', zipfile.ZIP_DEFLATED) as z: z.write(sys.argv[1], 'x.npy')\n";
+      const { stdout } = await run("python3", ["-c", script, join(dir, "x.npy")], { encoding: "buffer" });
+      expect(stdout.readUInt16LE(6) & 0x08).toBe(0x08); // the first entry's flags: sizes in a data descriptor
+      expect(Array.from((await parseNpz(stdout)).get("x")?.data as Float32Array)).toEqual(Array.from(x));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses an archive whose array bytes no longer match their CRC-32", async () => {
+    const npz = npzOf({ x: npyOf({ descr: "<f4", shape: [100, 1], data: new Float32Array(100) }) });
+    npz[300] = (npz[300] as number) ^ 0xff; // inside x's data: 30 + 5 bytes of local header, 128 of .npy header
+    expect((await failure(() => datasetFromNpz(npz, [1, 1]))).message).toMatch(/entry x\.npy cannot be read/);
   });
 });

@@ -35,8 +35,8 @@ export const sampleOf = (d: Dataset, i: number): Float32Array => {
  * `x` must be N × the input shape (with or without the batch dimension of 1) and of a float dtype; `y`, when
  * present, must have N entries: integers are class labels, floats are regression targets.
  */
-export function datasetFromNpz(bytes: Uint8Array, inputShape: readonly number[]): Dataset {
-  const arrays = parseNpz(bytes);
+export async function datasetFromNpz(bytes: Uint8Array, inputShape: readonly number[]): Promise<Dataset> {
+  const arrays = await parseNpz(bytes);
   const x = arrays.get("x");
   const sample = inputShape[0] === 1 ? inputShape.slice(1) : [...inputShape];
   const expected = `x of shape (N, ${sample.join(", ")}) and dtype float32`;

@@ -39,9 +39,11 @@ async function runAll(
   return out;
 }
 
+const kwsData = ready ? await datasetFromNpz(readFileSync(`${DERIVED}kws_eembc.npz`), [1, 49, 10, 1]) : undefined;
+
 describe.runIf(ready)("ONNX export of the engine's own graphs (KWS through the standard passes)", () => {
   const original = ready ? readFileSync(`${DERIVED}kws.onnx`) : new Uint8Array();
-  const data = ready ? datasetFromNpz(readFileSync(`${DERIVED}kws_eembc.npz`), [1, 49, 10, 1]) : undefined;
+  const data = kwsData;
   const inputs = data ? Array.from({ length: SAMPLES }, (_, i) => sampleOf(data, i * 37).slice()) : [];
   const nhwc = (): Graph => {
     const g = importOnnx(original, "kws");

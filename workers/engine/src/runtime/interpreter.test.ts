@@ -34,7 +34,7 @@ describe("reference interpreter against ONNX Runtime on real models (after the s
     expect(graph.nodes.some((n) => "layout" in n.attrs && n.attrs.layout === "NCHW")).toBe(false);
     expect(graph.nodes.some((n) => n.op === "Identity")).toBe(false);
     const inputShape = (graph.tensors.get(graph.inputs[0] as string) as Tensor).shape;
-    const data = datasetFromNpz(generated(dataFile), inputShape);
+    const data = await datasetFromNpz(generated(dataFile), inputShape);
     const samples = Array.from({ length: 20 }, (_, i) => sampleOf(data, i * 7).slice());
     const interpreter = new ReferenceInterpreter(graph);
     const ours = samples.map((x) => interpreter.run([x])[0] as Float32Array);

@@ -22,7 +22,7 @@ const MODEL_PROTO_FIELDS: Readonly<Record<number, number>> = {
   26: LEN,
 };
 
-function readVarint(buf: Buffer, at: number): { value: number; next: number } | null {
+function readVarint(buf: Uint8Array, at: number): { value: number; next: number } | null {
   let value = 0;
   let shift = 1;
   for (let i = at; i < buf.length && i < at + 10; i++) {
@@ -34,7 +34,7 @@ function readVarint(buf: Buffer, at: number): { value: number; next: number } | 
   return null;
 }
 
-export function looksLikeOnnxModel(head: Buffer, size: number): boolean {
+export function looksLikeOnnxModel(head: Uint8Array, size: number): boolean {
   let at = 0;
   let irVersion: number | null = null;
   let fields = 0;
