@@ -1,4 +1,4 @@
-export { ALIASING_OPS, type ArenaLayout, planArena, type Storage } from "./arena-layout.js";
+export { type ArenaLayout, planArena, type Storage } from "./arena-layout.js";
 export { type FixedPointMultiplier, quantizeMultiplier } from "./fixed-point.js";
 export {
   ARENA_ALIGNMENT,
