@@ -1,9 +1,21 @@
 export * from "./analysis/index.js";
 export * from "./bench/index.js";
+export {
+  assembleDeploymentBundle,
+  type DeploymentBundle,
+  type DeploymentBundleRequest,
+} from "./bundle/deployment-bundle.js";
+export { packGeneratedC, unpackGeneratedC } from "./bundle/generated-c-archive.js";
 export * from "./calibration/index.js";
 export * from "./codegen/index.js";
 export * from "./dataset/index.js";
 export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isEngineError } from "./errors.js";
+export {
+  evaluateFloatModel,
+  type FloatEvaluation,
+  type FloatEvaluationReport,
+  type FloatEvaluationRequest,
+} from "./evaluation/float-evaluation.js";
 export * from "./evaluation/index.js";
 export * from "./ir/index.js";
 export { detectModelFormat } from "./model-format.js";
