@@ -39,7 +39,10 @@ const transposeNode = (graph: Graph, base: string, input: string, output: string
   attrs: { perm },
 });
 
-/** The permutation that takes an NCHW layer's weights to TFLite's order: OIHW → OHWI, [C×M, 1, kh, kw] → [1, kh, kw, C×M]. */
+/**
+ * The permutation that takes an NCHW layer's weights to TFLite's order:
+ * OIHW → OHWI; [C×M, 1, kh, kw] → [1, kh, kw, C×M].
+ */
 const NHWC_WEIGHTS: { readonly [T in OpType]?: number[] } = {
   Conv2D: [0, 2, 3, 1],
   DepthwiseConv2D: [1, 2, 3, 0],

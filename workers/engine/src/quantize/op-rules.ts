@@ -18,7 +18,7 @@ const FULLY_CONNECTED: QuantRule = { ...CONVOLUTION, quantizeConstants: weighted
 const PASS_THROUGH: QuantRule = { params: "input", choosable: false, quantizeConstants: quantizeConstantOperands };
 /** Add, Sub, Mul, Mean: requantized arithmetic; a constant operand is quantized like an activation. */
 const ARITHMETIC: QuantRule = { params: "own", choosable: true, quantizeConstants: quantizeConstantOperands };
-/** Clamping activations and requantization: the plan's default width, chosen by nobody else. */
+/** Clamping activations and requantization: own parameters at the plan's width; the mixed planner leaves them be. */
 const FOLLOWS_PLAN: QuantRule = { params: "own", choosable: false, quantizeConstants: quantizeConstantOperands };
 const PROBABILITY_OUTPUT: QuantRule = {
   ...ARITHMETIC,
