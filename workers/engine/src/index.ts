@@ -1,25 +1,21 @@
-export * from "./analysis/index.js";
-export * from "./bench/index.js";
-export * from "./calibration/index.js";
-export * from "./codegen/index.js";
-export * from "./dataset/index.js";
-export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isEngineError } from "./errors.js";
-export * from "./evaluation/index.js";
-export * from "./ir/index.js";
+/**
+ * The engine's public entry: what its callers outside the package use. The worker's activities
+ * (workers/service) recognise, import and describe a model (analyzeModel), optimize it or evaluate the float
+ * model (quantizeModel), build the firmware (compileFirmware) and turn a run into figures and the download bundle
+ * (finishBenchmark); the integration tests in test/ run firmware under QEMU. The CLI (`tinyml-engine`, cli.ts) and
+ * the engine's own tests import the modules directly. Add a name here when a caller needs it, not before.
+ */
+export { analyzeGraph } from "./analysis/analyze.js";
+export type { BenchResult } from "./bench/analyze.js";
+export { type EmulatedBoard, emulatedBoard, type KernelArch } from "./bench/boards.js";
+export { prepareBenchmark } from "./bench/prepare.js";
+export { runFirmware } from "./bench/qemu.js";
+export { assembleDeploymentBundle } from "./bundle/deployment-bundle.js";
+export { packGeneratedC, unpackGeneratedC } from "./bundle/generated-c-archive.js";
+export { EngineError, type EngineErrorCode, isEngineError } from "./errors.js";
+export { evaluateFloatModel, type FloatEvaluationReport } from "./evaluation/float-evaluation.js";
 export { detectModelFormat } from "./model-format.js";
 export { importModel } from "./model-io.js";
-export * from "./onnx/index.js";
-export {
-  type OptimizeRequest,
-  type OptimizeResult,
-  optimize,
-  PRECISIONS,
-  type Precision,
-  type SizeBudget,
-} from "./optimize.js";
-export * from "./passes/index.js";
-export * from "./quantize/index.js";
-export { type OptimizationReport, OptimizationReportSchema } from "./report.js";
-export * from "./runtime/index.js";
-export * from "./tflite/index.js";
-export { ENGINE_VERSION } from "./version.js";
+export { type OptimizeRequest, optimize, type SizeBudget } from "./optimize.js";
+export { runPasses } from "./passes/pipeline.js";
+export type { OptimizationReport } from "./report.js";

@@ -1,24 +1,17 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import {
-  analyzeBenchmark,
   analyzeGraph,
-  type BenchmarkBuild,
-  datasetFromNpz,
+  assembleDeploymentBundle,
   detectModelFormat,
-  ENGINE_VERSION,
-  exportOnnx,
-  exportTflite,
+  evaluateFloatModel,
   importModel,
   type KernelArch,
-  OptimizationReportSchema,
-  onnxRuntimeExecutor,
-  parseModelHeader,
+  packGeneratedC,
   prepareBenchmark,
-  qualityOf,
-  quantizedInputs,
   runPasses,
+  unpackGeneratedC,
 } from "@tinyml/engine";
 import {
   type AnalyzeModelRequest,
@@ -31,15 +24,13 @@ import {
   type FinishBenchmarkRequest,
   type FinishBenchmarkResult,
   HARDWARE_TARGETS,
-  type JobMetrics,
   type ModelSummary,
   type QuantizeModelRequest,
   type QuantizeModelResult,
   uploadBlob,
 } from "@tinyml/workflows/contracts";
 import { badInput, failingAsBadInput, HEARTBEAT_INTERVAL_MS, withHeartbeats } from "./activity-context.js";
-import { createTarGz, extractTarGz } from "./archive.js";
-import { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
+import { deploymentFigures, deploymentNotes, floatEvaluationFigures, optimizationFigures } from "./figures.js";
 import { optimizeInThread } from "./optimize-runner.js";
 
 export interface EngineActivityDeps {
@@ -164,7 +155,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
         progress(`uploading model.tflite, model.onnx, report.json${result.cFiles ? " and c.tar.gz" : ""}`);
         await inWorkFolder(request.jobId, "quantize", async (dir) => {
           // the archive first: every upload starts only once all the bytes are ready
-          const c = result.cFiles ? await archiveC(result.cFiles, dir, signal) : null;
+          const c = result.cFiles ? await packGeneratedC(result.cFiles, dir, signal) : null;
           await Promise.all([
             put(request.uploads["model.tflite"], result.tflite, signal),
             put(request.uploads["model.onnx"], result.onnx, signal),
@@ -182,8 +173,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
           inWorkFolder(request.jobId, "compile", async (dir) => {
             progress("downloading the generated C and the dataset");
             const [c, dataset] = await Promise.all([get(request.c, signal), get(request.dataset, signal)]);
-            await writeFile(join(dir, "c.tar.gz"), c);
-            await extractTarGz(join(dir, "c.tar.gz"), dir, signal);
+            await unpackGeneratedC(c, { workDir: dir }, signal);
             const prepared = await prepareBenchmark({
               dir,
               target: request.target,
@@ -232,72 +222,38 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
               get(request.dataset, signal),
               modelOnnx ? get(modelOnnx, signal) : Promise.resolve(null),
             ]);
-            const bundle = join(dir, "bundle");
-            await mkdir(bundle);
-            await writeFile(join(dir, "c.tar.gz"), c);
-            await extractTarGz(join(dir, "c.tar.gz"), bundle, signal);
-            const header = parseModelHeader(await readFile(join(bundle, "c", "model.h"), "utf8"));
-            const { labels } = await quantizedInputs(dataset, header, request.samples);
-            const mapText = new TextDecoder().decode(map);
-            const build: BenchmarkBuild = {
+            progress(`analyzing ${run.perInference.length} inferences from board ${run.boardId} of ${run.host}`);
+            const { result, benchmarkJson, reportJson, bundle } = await assembleDeploymentBundle({
+              workDir: dir,
               target,
               board: compiled.board,
               arch: kernels,
-              header,
-              labels,
-              expected,
-              elf,
-              map: mapText.trim() ? mapText : null,
-            };
-            progress(`analyzing ${run.perInference.length} inferences from board ${run.boardId} of ${run.host}`);
-            const result = analyzeBenchmark(build, {
-              perInference: run.perInference,
-              summary: run.summary,
-              outputs,
-              command: run.command,
-              source: run.source,
-              ...(run.energyUjPerInference !== undefined ? { energyUjPerInference: run.energyUjPerInference } : {}),
+              samples: request.samples,
+              run: {
+                perInference: run.perInference,
+                summary: run.summary,
+                outputs,
+                command: run.command,
+                source: run.source,
+                ...(run.energyUjPerInference !== undefined ? { energyUjPerInference: run.energyUjPerInference } : {}),
+              },
+              files: { elf, map, expected, report: reportText, c, tflite, dataset, onnx },
+              signal,
             });
-            const report = OptimizationReportSchema.parse(JSON.parse(new TextDecoder().decode(reportText)));
-            report.deployment = result.deployment;
-            const benchmarkJson = `${JSON.stringify(result.record, null, 2)}\n`;
-            const reportJson = `${JSON.stringify(report, null, 2)}\n`;
-            const elfName = `firmware-${target}.elf`;
-            await writeFile(join(bundle, "benchmark.json"), benchmarkJson);
-            await writeFile(join(bundle, "report.json"), reportJson);
-            await writeFile(join(bundle, "model.tflite"), tflite);
-            await writeFile(join(bundle, elfName), elf);
-            const entries = ["model.tflite", "report.json", "benchmark.json", "c", elfName];
             const notes = deploymentNotes(result, HARDWARE_TARGETS[target].name);
-            if (onnx) {
-              await writeFile(join(bundle, "model.onnx"), onnx);
-              entries.splice(1, 0, "model.onnx");
-            } else {
-              notes.push("model.onnx was not handed to finishBenchmark: the download bundle leaves it out");
-            }
-            await createTarGz(join(dir, "bundle.tar.gz"), bundle, entries, signal);
+            if (!onnx) notes.push("model.onnx was not handed to finishBenchmark: the download bundle leaves it out");
             progress("uploading benchmark.json, report.json and bundle.tar.gz");
             await Promise.all([
               put(request.uploads["benchmark.json"], benchmarkJson, signal),
               put(request.uploads["report.json"], reportJson, signal),
             ]);
-            await put(request.uploads["bundle.tar.gz"], await readFile(join(dir, "bundle.tar.gz")), signal);
+            await put(request.uploads["bundle.tar.gz"], bundle, signal);
             return { metrics: deploymentFigures(result), notes };
           }),
         interval,
       );
     },
   };
-
-  /** The generated C folder as c.tar.gz (entries c/model.c, c/model.h, …), as users unpack it. */
-  async function archiveC(files: [string, string][], dir: string, signal: AbortSignal): Promise<Uint8Array> {
-    for (const [path, text] of files) {
-      await mkdir(dirname(join(dir, "c", path)), { recursive: true });
-      await writeFile(join(dir, "c", path), text);
-    }
-    await createTarGz(join(dir, "c.tar.gz"), dir, ["c"], signal);
-    return readFile(join(dir, "c.tar.gz"));
-  }
 
   /** enableQuantization = false: the float model evaluated with ONNX Runtime and re-exported, nothing optimized. */
   async function evaluateFloat(
@@ -308,48 +264,20 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
     progress: (message: string) => void,
     signal: AbortSignal,
   ): Promise<QuantizeModelResult> {
-    progress("importing the model");
-    const { graph, format } = await importModel(model, request.model.fileName);
-    runPasses(graph);
-    const input = graph.tensors.get(graph.inputs[0] as string);
-    if (graph.inputs.length !== 1 || !input) {
-      throw badInput(`the engine evaluates single-input models; ${request.model.fileName} has ${graph.inputs.length}`);
-    }
-    const data = await datasetFromNpz(dataset, input.shape);
-    progress(`evaluating the float model on ${data.count} samples`);
-    const onnx = exportOnnx(graph);
-    const quality = qualityOf(await (await onnxRuntimeExecutor(onnx, "onnxruntime (float)")).runAll(data), data);
-    const tflite = exportTflite(graph);
-    const a = analyzeGraph(graph);
-    const target = HARDWARE_TARGETS[request.spec.hardwareTarget];
-    const report = {
-      engineVersion: ENGINE_VERSION,
-      createdAt: new Date().toISOString(),
-      kind: "float-evaluation",
-      model: { name: request.model.fileName, format, params: a.params, macs: a.macs, ops: a.ops },
-      target: { id: target.id, name: target.name, ramBytes: target.ramBytes, flashBytes: target.flashBytes },
-      dataset: { samples: data.count, labels: data.labels !== undefined },
-      baseline: { sizeBytes: model.length, quality: quality ?? null },
-      evaluation: { executor: "onnxruntime-node", samples: data.count },
+    const { tflite, onnx, report } = await evaluateFloatModel({
+      model,
+      modelName: request.model.fileName,
+      dataset,
+      target: request.spec.hardwareTarget,
       notes,
-    };
+      onProgress: progress,
+    });
     progress("uploading model.tflite, model.onnx and report.json");
     await Promise.all([
       put(request.uploads["model.tflite"], tflite, signal),
       put(request.uploads["model.onnx"], onnx, signal),
       put(request.uploads["report.json"], `${JSON.stringify(report, null, 2)}\n`, signal),
     ]);
-    const metrics: JobMetrics = {
-      model_bytes_before: { value: model.length, unit: "B", source: "computed", basis: `uploaded ${format} file` },
-    };
-    if (quality) {
-      metrics.accuracy_before = {
-        value: quality.value,
-        unit: quality.metric === "top1" ? "top-1" : quality.metric,
-        source: "computed",
-        basis: `float model under ONNX Runtime on ${quality.samples} samples`,
-      };
-    }
-    return { metrics, generatedC: false, notes };
+    return { metrics: floatEvaluationFigures(report), generatedC: false, notes };
   }
 }

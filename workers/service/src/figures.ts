@@ -1,4 +1,4 @@
-import type { BenchResult, OptimizationReport } from "@tinyml/engine";
+import type { BenchResult, FloatEvaluationReport, OptimizationReport } from "@tinyml/engine";
 import type { Figure, JobMetrics } from "@tinyml/workflows/contracts";
 
 /**
@@ -11,18 +11,33 @@ type Quality = NonNullable<OptimizationReport["baseline"]["quality"]>;
 
 const qualityUnit = (q: Quality) => (q.metric === "top1" ? "top-1" : q.metric);
 
+/** The float model's quality, as measured under ONNX Runtime. */
+const floatAccuracy = (q: Quality): Figure => ({
+  value: q.value,
+  unit: qualityUnit(q),
+  source: "computed",
+  basis: `float model under ONNX Runtime on ${q.samples} samples`,
+});
+
+/** Figures of a float evaluation (quantization turned off): the float model's quality and size. */
+export function floatEvaluationFigures(report: FloatEvaluationReport): JobMetrics {
+  const metrics: JobMetrics = {
+    model_bytes_before: {
+      value: report.baseline.sizeBytes,
+      unit: "B",
+      source: "computed",
+      basis: `uploaded ${report.model.format} file`,
+    },
+  };
+  if (report.baseline.quality) metrics.accuracy_before = floatAccuracy(report.baseline.quality);
+  return metrics;
+}
+
 /** Figures of `optimize`: quality before and after, model sizes before and after. */
 export function optimizationFigures(report: OptimizationReport): JobMetrics {
   const metrics: JobMetrics = {};
   const samples = report.evaluation.samples;
-  if (report.baseline.quality) {
-    metrics.accuracy_before = {
-      value: report.baseline.quality.value,
-      unit: qualityUnit(report.baseline.quality),
-      source: "computed",
-      basis: `float model under ONNX Runtime on ${report.baseline.quality.samples} samples`,
-    };
-  }
+  if (report.baseline.quality) metrics.accuracy_before = floatAccuracy(report.baseline.quality);
   if (report.optimized.quality) {
     const q = report.optimized.quality;
     metrics.accuracy_after = {

@@ -5,7 +5,6 @@ export {
   toActivityFailure,
   withHeartbeats,
 } from "./activity-context.js";
-export { createTarGz, extractTarGz, listTarGz } from "./archive.js";
 export { loadWorkerConfig, WorkerConfig } from "./config.js";
 export { createEngineActivities, DATASET_REQUIRED, type EngineActivityDeps, NOTES } from "./engine-activities.js";
 export { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES } from "../ir/dtype.js";
 import type { Graph } from "../ir/graph.js";
-import type { Node, OpType } from "../ir/ops.js";
+import { isWeighted, type Node, type NodeOf, OPS, type OpType } from "../ir/ops.js";
 import { elementCount, type Tensor } from "../ir/tensor.js";
 
 export interface LayerAnalysis {
@@ -29,35 +29,32 @@ export interface ModelAnalysis {
   weightBytes: { float32: number; float16: number; int8: number; int16x8: number };
 }
 
+type Shapes = { input: (slot: number) => number[]; output: number[] };
+
+/** Multiply-accumulates per output element of the ops that multiply and accumulate. */
+const MACS_PER_OUTPUT: { readonly [T in OpType]?: (node: NodeOf<T>, shapes: Shapes) => number } = {
+  Conv2D: (_node, { input }) => {
+    const w = input(1); // OHWI, or OIHW before nchwToNhwc: both multiply the three trailing dimensions
+    return (w[1] as number) * (w[2] as number) * (w[3] as number);
+  },
+  DepthwiseConv2D: (node, { input }) => {
+    const w = input(1);
+    return node.attrs.layout === "NCHW" ? (w[2] as number) * (w[3] as number) : (w[1] as number) * (w[2] as number);
+  },
+  FullyConnected: (_node, { input }) => input(1)[1] as number,
+  MatMul: (node, { input }) => {
+    const a = input(0);
+    return node.attrs.transposeA ? (a.at(-2) as number) : (a.at(-1) as number);
+  },
+};
+
 /** Multiply-accumulates of one node (convolution, fully connected, matmul; 0 for the rest). */
 export function macsOf(graph: Graph, node: Node): number {
-  const shape = (i: number) => (graph.tensors.get(node.inputs[i] as string) as Tensor).shape;
-  const out = (graph.tensors.get(node.outputs[0] as string) as Tensor).shape;
-  switch (node.op) {
-    case "Conv2D": {
-      const w = shape(1);
-      const nchw = node.attrs.layout === "NCHW";
-      const kernel = nchw
-        ? (w[1] as number) * (w[2] as number) * (w[3] as number)
-        : (w[1] as number) * (w[2] as number) * (w[3] as number);
-      return elementCount(out) * kernel;
-    }
-    case "DepthwiseConv2D": {
-      const w = shape(1);
-      const k =
-        node.attrs.layout === "NCHW" ? (w[2] as number) * (w[3] as number) : (w[1] as number) * (w[2] as number);
-      return elementCount(out) * k;
-    }
-    case "FullyConnected":
-      return elementCount(out) * (shape(1)[1] as number);
-    case "MatMul": {
-      const a = shape(0);
-      const k = node.attrs.transposeA ? (a.at(-2) as number) : (a.at(-1) as number);
-      return elementCount(out) * k;
-    }
-    default:
-      return 0;
-  }
+  const perOutput = MACS_PER_OUTPUT[node.op] as ((node: Node, shapes: Shapes) => number) | undefined;
+  if (!perOutput) return 0;
+  const output = (graph.tensors.get(node.outputs[0] as string) as Tensor).shape;
+  const input = (i: number) => (graph.tensors.get(node.inputs[i] as string) as Tensor).shape;
+  return elementCount(output) * perOutput(node, { input, output });
 }
 
 /** Weight-like constants a node reads: convolution/FC weights and bias, batch-norm and elementwise operands. */
@@ -66,7 +63,9 @@ function parameterTensors(graph: Graph, node: Node): Tensor[] {
     .filter(
       (name, slot) =>
         name !== "" &&
-        (node.op === "Concat" ? false : slot > 0 || node.op === "Add" || node.op === "Mul" || node.op === "Sub"),
+        // data movement (Concat) reads data, not parameters; binary elementwise ops may take either operand
+        !OPS[node.op].dataMovement &&
+        (slot > 0 || OPS[node.op].elementwise === "binary"),
     )
     .map((name) => graph.tensors.get(name) as Tensor)
     .filter((t) => t.data !== undefined && (t.dtype.startsWith("float") || t.quant !== undefined));
@@ -88,9 +87,7 @@ export function analyzeGraph(graph: Graph): ModelAnalysis {
       if (counted.has(t.name)) return;
       counted.add(t.name);
       params += n;
-      const isBias =
-        (node.op === "Conv2D" || node.op === "DepthwiseConv2D" || node.op === "FullyConnected") &&
-        node.inputs[2] === t.name;
+      const isBias = isWeighted(node) && node.inputs[2] === t.name;
       weightBytes.float32 += 4 * n;
       weightBytes.float16 += 2 * n;
       weightBytes.int8 += (isBias ? 4 : 1) * n;

@@ -1,7 +1,7 @@
 import { EngineError } from "../errors.js";
 import { DTYPE_BYTES } from "../ir/dtype.js";
 import type { Graph } from "../ir/graph.js";
-import type { Node } from "../ir/ops.js";
+import { type Node, OPS } from "../ir/ops.js";
 import { elementCount, type Tensor } from "../ir/tensor.js";
 import type { BufferRequest, MemoryPlan, MemoryPlanner } from "./memory-planner.js";
 
@@ -21,9 +21,6 @@ import type { BufferRequest, MemoryPlan, MemoryPlanner } from "./memory-planner.
  *
  * The offsets come from a `MemoryPlanner` (greedy by size by default) at the runtime's alignment.
  */
-
-/** Ops whose output is the same bytes as their input (no kernel call when aliased). */
-export const ALIASING_OPS: ReadonlySet<string> = new Set(["Reshape", "Identity"]);
 
 export type Storage =
   | { kind: "input" }
@@ -46,66 +43,30 @@ export interface ArenaLayout {
 
 const bytesOf = (t: Tensor) => elementCount(t.shape) * DTYPE_BYTES[t.dtype];
 
+type Owner = { kind: "group"; root: string } | { kind: "scratch"; node: Node };
+interface LiveGroup {
+  names: string[];
+  first: number;
+  last: number;
+  bytes: number;
+}
+
 export function planArena(
   graph: Graph,
   scratchBytes: (node: Node) => number,
   planner: MemoryPlanner,
   alignment: number,
 ): ArenaLayout {
-  const input = graph.inputs[0] as string;
   const output = graph.outputs[0] as string;
-  const isConst = (name: string) => graph.tensors.get(name)?.data !== undefined;
-
-  // Alias groups (union-find over tensor names).
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let r = x;
-    while (parent.has(r)) r = parent.get(r) as string;
-    return r;
-  };
-  const groupHas = (root: string, name: string) => find(name) === root;
-  const aliased = new Set<Node>();
-  for (const node of graph.nodes) {
-    if (!ALIASING_OPS.has(node.op)) continue;
-    const [from] = node.inputs;
-    const [to] = node.outputs;
-    if (!from || !to || isConst(from)) continue;
-    const a = find(from);
-    const b = find(to);
-    const external = (root: string) => [groupHas(root, input), groupHas(root, output)];
-    const [aIn, aOut] = external(a);
-    const [bIn, bOut] = external(b);
-    if ((aIn || bIn) && (aOut || bOut)) continue; // would make the caller's input and output one buffer
-    parent.set(b, a);
-    aliased.add(node);
-  }
-
+  const { find, aliased } = aliasViews(graph);
+  const groups = liveGroups(graph, find);
   const storage = new Map<string, Storage>();
-  const groups = new Map<string, { names: string[]; first: number; last: number; bytes: number }>();
-  const touch = (name: string, step: number) => {
-    if (!name || isConst(name)) return;
-    const root = find(name);
-    const t = graph.tensors.get(name) as Tensor;
-    const g = groups.get(root) ?? { names: [], first: step, last: step, bytes: 0 };
-    if (!g.names.includes(name)) g.names.push(name);
-    g.first = Math.min(g.first, step);
-    g.last = Math.max(g.last, step);
-    g.bytes = Math.max(g.bytes, bytesOf(t));
-    groups.set(root, g);
-  };
-  graph.nodes.forEach((node, step) => {
-    for (const name of [...node.inputs, ...node.outputs]) touch(name, step);
-  });
-
   const requests: BufferRequest[] = [];
-  const owners: ({ kind: "group"; root: string } | { kind: "scratch"; node: Node })[] = [];
+  const owners: Owner[] = [];
   for (const [root, g] of groups) {
-    if (g.names.some((n) => n === input || find(n) === find(input))) {
-      for (const n of g.names) storage.set(n, { kind: "input" });
-      continue;
-    }
-    if (g.names.some((n) => n === output || find(n) === find(output))) {
-      for (const n of g.names) storage.set(n, { kind: "output" });
+    const caller = callerBuffer(graph, g, find);
+    if (caller) {
+      for (const n of g.names) storage.set(n, { kind: caller });
       continue;
     }
     requests.push({ name: g.names[0] as string, bytes: g.bytes, firstUse: g.first, lastUse: g.last });
@@ -118,8 +79,8 @@ export function planArena(
       owners.push({ kind: "scratch", node });
     }
   });
-  for (const name of graph.tensors.keys()) if (isConst(name)) storage.set(name, { kind: "const" });
-  if (!storage.has(input)) storage.set(input, { kind: "input" });
+  for (const [name, t] of graph.tensors) if (t.data !== undefined) storage.set(name, { kind: "const" });
+  if (!storage.has(graph.inputs[0] as string)) storage.set(graph.inputs[0] as string, { kind: "input" });
   if (!storage.has(output)) {
     throw new EngineError("UNSUPPORTED_MODEL", `graph "${graph.name}": its output is not computed by any op`);
   }
@@ -140,4 +101,65 @@ export function planArena(
     buffers: requests.map((r, i) => ({ ...r, offset: plan.offsets[i] as number })),
     planner: planner.name,
   };
+}
+
+/**
+ * Alias groups (union-find over tensor names): the output of a view op (Reshape, Identity) joins its input's
+ * group, except where that would make the caller's input and output one buffer.
+ */
+function aliasViews(graph: Graph): { find: (name: string) => string; aliased: Set<Node> } {
+  const input = graph.inputs[0] as string;
+  const output = graph.outputs[0] as string;
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.has(r)) r = parent.get(r) as string;
+    return r;
+  };
+  const groupHas = (root: string, name: string) => find(name) === root;
+  const aliased = new Set<Node>();
+  for (const node of graph.nodes) {
+    if (!OPS[node.op].view) continue; // same bytes: no kernel call when aliased
+    const [from] = node.inputs;
+    const [to] = node.outputs;
+    if (!from || !to || graph.tensors.get(from)?.data !== undefined) continue;
+    const a = find(from);
+    const b = find(to);
+    const external = (root: string) => [groupHas(root, input), groupHas(root, output)];
+    const [aIn, aOut] = external(a);
+    const [bIn, bOut] = external(b);
+    if ((aIn || bIn) && (aOut || bOut)) continue; // would make the caller's input and output one buffer
+    parent.set(b, a);
+    aliased.add(node);
+  }
+  return { find, aliased };
+}
+
+/** Each alias group of run-time tensors: its names, the steps from its first to its last use, its bytes. */
+function liveGroups(graph: Graph, find: (name: string) => string): Map<string, LiveGroup> {
+  const groups = new Map<string, LiveGroup>();
+  const touch = (name: string, step: number) => {
+    if (!name || graph.tensors.get(name)?.data !== undefined) return;
+    const root = find(name);
+    const t = graph.tensors.get(name) as Tensor;
+    const g = groups.get(root) ?? { names: [], first: step, last: step, bytes: 0 };
+    if (!g.names.includes(name)) g.names.push(name);
+    g.first = Math.min(g.first, step);
+    g.last = Math.max(g.last, step);
+    g.bytes = Math.max(g.bytes, bytesOf(t));
+    groups.set(root, g);
+  };
+  graph.nodes.forEach((node, step) => {
+    for (const name of [...node.inputs, ...node.outputs]) touch(name, step);
+  });
+  return groups;
+}
+
+/** The caller's buffer a group lives in (it holds the graph input or output), if any. */
+function callerBuffer(graph: Graph, g: LiveGroup, find: (name: string) => string): "input" | "output" | undefined {
+  const input = graph.inputs[0] as string;
+  const output = graph.outputs[0] as string;
+  if (g.names.some((n) => n === input || find(n) === find(input))) return "input";
+  if (g.names.some((n) => n === output || find(n) === find(output))) return "output";
+  return undefined;
 }

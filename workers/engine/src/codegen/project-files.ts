@@ -1,4 +1,4 @@
-import type { GeneratedC } from "./generate.js";
+import type { GeneratedC } from "./generated-c.js";
 import type { RuntimeFiles } from "./runtime-sources.js";
 
 /** The build file and the user's README that ship beside model.c. */

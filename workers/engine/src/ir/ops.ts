@@ -106,15 +106,94 @@ export type Node = { [T in OpType]: NodeOf<T> }[OpType];
 /** Narrows a node to one op type. */
 export const isOp = <T extends OpType>(node: Node, op: T): node is NodeOf<T> & Node => node.op === op;
 
+/**
+ * What the passes, the quantizer, the code generator and the analysis need to know of each op, in one place.
+ * A pass that asks "does this op commute with a transpose?" or "where are this layer's output channels?" reads
+ * this table instead of keeping its own list of op names.
+ */
+export interface OpProperties {
+  /** Inputs it takes: [required, maximum] (Concat: at least one, any number). */
+  arity: readonly [number, number];
+  /** It can carry a fused activation (TFLite's fused_activation_function). */
+  fusedActivation?: true;
+  /** Applied value by value: unary, or binary with numpy broadcasting. A transpose commutes with it. */
+  elementwise?: "unary" | "binary";
+  /** It only moves or selects values: folding it keeps an integer constant's dtype. */
+  dataMovement?: true;
+  /** Its output holds its input's bytes unchanged (same shape or a reshape): it can share the input's storage. */
+  view?: true;
+  /** A weighted layer [x, weights, bias?]: the axis of the output channels in its (NHWC-order) weights. */
+  weights?: { outputChannelAxis: number };
+  /** The fused activation this standalone op stands for. */
+  activation?: Exclude<Activation, "none">;
+  /** It changes how values are represented (quantized, float16, float32), not the values. */
+  conversion?: true;
+}
+
+const UNARY = { arity: [1, 1], elementwise: "unary" } as const;
+const BINARY = { arity: [2, 2], elementwise: "binary", fusedActivation: true } as const;
+const POOL = { arity: [1, 1], fusedActivation: true } as const;
+
+/** The op table. */
+export const OPS: { readonly [T in OpType]: OpProperties } = {
+  Conv2D: { arity: [2, 3], fusedActivation: true, weights: { outputChannelAxis: 0 } },
+  DepthwiseConv2D: { arity: [2, 3], fusedActivation: true, weights: { outputChannelAxis: 3 } },
+  FullyConnected: { arity: [2, 3], fusedActivation: true, weights: { outputChannelAxis: 0 } },
+  MatMul: { arity: [2, 2] },
+  AveragePool2D: POOL,
+  MaxPool2D: POOL,
+  Mean: { arity: [1, 1] },
+  Reshape: { arity: [1, 1], dataMovement: true, view: true },
+  Transpose: { arity: [1, 1], dataMovement: true },
+  Softmax: { arity: [1, 1] },
+  Add: BINARY,
+  Sub: BINARY,
+  Mul: BINARY,
+  Concat: { arity: [1, Number.POSITIVE_INFINITY], fusedActivation: true, dataMovement: true },
+  Pad: { arity: [1, 1], dataMovement: true },
+  Relu: { ...UNARY, activation: "relu" },
+  Relu6: { ...UNARY, activation: "relu6" },
+  ReluN1To1: { ...UNARY, activation: "relu_n1_to_1" },
+  Clip: UNARY,
+  Logistic: UNARY,
+  Tanh: { ...UNARY, activation: "tanh" },
+  BatchNorm: { arity: [5, 5] },
+  Quantize: { arity: [1, 1], conversion: true },
+  Dequantize: { arity: [1, 1], conversion: true },
+  Identity: { ...UNARY, dataMovement: true, view: true },
+};
+
+/** The ops whose properties satisfy `test`, in vocabulary order. */
+export const opsWhere = (test: (p: OpProperties) => boolean): ReadonlySet<OpType> =>
+  new Set(OP_TYPES.filter((op) => test(OPS[op])));
+
 /** Ops that carry a fused activation. */
-export const FUSABLE_ACTIVATION_OPS: ReadonlySet<OpType> = new Set([
-  "Conv2D",
-  "DepthwiseConv2D",
-  "FullyConnected",
-  "AveragePool2D",
-  "MaxPool2D",
-  "Add",
-  "Sub",
-  "Mul",
-  "Concat",
-]);
+export const FUSABLE_ACTIVATION_OPS = opsWhere((p) => p.fusedActivation === true);
+
+/** Weighted layers ([x, weights, bias?]): Conv2D, DepthwiseConv2D, FullyConnected. */
+export const WEIGHTED_OPS = opsWhere((p) => p.weights !== undefined);
+
+/** The standalone op that stands for each fused activation (Relu for "relu", …). */
+export const ACTIVATION_OPS = Object.fromEntries(
+  OP_TYPES.flatMap((op) => {
+    const activation = OPS[op].activation;
+    return activation ? [[activation, op]] : [];
+  }),
+) as Readonly<Record<Exclude<Activation, "none">, OpType>>;
+
+/** The weighted layers' op types. */
+export type WeightedOp = "Conv2D" | "DepthwiseConv2D" | "FullyConnected";
+
+/** Narrows a node to a weighted layer ([x, weights, bias?]). */
+export const isWeighted = (node: Node): node is NodeOf<WeightedOp> & Node => WEIGHTED_OPS.has(node.op);
+
+/**
+ * Output channels of a weighted layer's weights (NHWC order: OHWI and [out, in] on the first axis, depthwise
+ * [1, kh, kw, C] on the last): their count and the channel of each element in row-major order.
+ */
+export function weightChannels(op: WeightedOp, shape: readonly number[]): { count: number; of: (i: number) => number } {
+  const axis = OPS[op].weights?.outputChannelAxis ?? 0;
+  const count = shape[axis] as number;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return { count, of: (i) => Math.floor(i / inner) % count };
+}

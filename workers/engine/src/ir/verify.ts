@@ -1,37 +1,8 @@
 import { EngineError } from "../errors.js";
 import { DTYPES } from "./dtype.js";
 import type { Graph } from "./graph.js";
-import { FUSABLE_ACTIVATION_OPS, OP_TYPES, type OpType } from "./ops.js";
+import { FUSABLE_ACTIVATION_OPS, OP_TYPES, OPS } from "./ops.js";
 import { elementCount } from "./tensor.js";
-
-/** Inputs each op takes: [required, maximum] (Concat: at least one, any number). */
-const ARITY: Record<OpType, [number, number]> = {
-  Conv2D: [2, 3],
-  DepthwiseConv2D: [2, 3],
-  FullyConnected: [2, 3],
-  MatMul: [2, 2],
-  AveragePool2D: [1, 1],
-  MaxPool2D: [1, 1],
-  Mean: [1, 1],
-  Reshape: [1, 1],
-  Transpose: [1, 1],
-  Softmax: [1, 1],
-  Add: [2, 2],
-  Sub: [2, 2],
-  Mul: [2, 2],
-  Concat: [1, Number.POSITIVE_INFINITY],
-  Pad: [1, 1],
-  Relu: [1, 1],
-  Relu6: [1, 1],
-  ReluN1To1: [1, 1],
-  Clip: [1, 1],
-  Logistic: [1, 1],
-  Tanh: [1, 1],
-  BatchNorm: [5, 5],
-  Quantize: [1, 1],
-  Dequantize: [1, 1],
-  Identity: [1, 1],
-};
 
 /**
  * Checks the IR's invariants and throws one INVALID_GRAPH error listing every broken one:
@@ -44,11 +15,23 @@ const ARITY: Record<OpType, [number, number]> = {
  */
 export function verifyGraph(graph: Graph): void {
   const problems: string[] = [];
-  const ops = new Set<string>(OP_TYPES);
   const available = new Set<string>(graph.inputs);
-  const produced = new Set<string>();
-  const nodeNames = new Set<string>();
+  checkTensors(graph, problems, available);
+  checkNodes(graph, problems, available);
+  for (const output of graph.outputs) {
+    if (!available.has(output)) problems.push(`graph output "${output}" is never computed`);
+  }
+  if (problems.length > 0) {
+    throw new EngineError(
+      "INVALID_GRAPH",
+      `graph "${graph.name}" is invalid:\n  - ${problems.slice(0, 20).join("\n  - ")}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ""}`,
+      { problems },
+    );
+  }
+}
 
+/** Tensors and graph inputs; adds the constants to `available`. */
+function checkTensors(graph: Graph, problems: string[], available: Set<string>): void {
   for (const [name, t] of graph.tensors) {
     if (name !== t.name) problems.push(`tensor key "${name}" holds a tensor named "${t.name}"`);
     if (!(DTYPES as readonly string[]).includes(t.dtype))
@@ -79,7 +62,13 @@ export function verifyGraph(graph: Graph): void {
     if (!t) problems.push(`graph input "${input}" is not a tensor`);
     else if (t.data) problems.push(`graph input "${input}" is a constant`);
   }
+}
 
+/** Nodes in order: names, ops, arity, inputs computed before they are read, outputs written once. */
+function checkNodes(graph: Graph, problems: string[], available: Set<string>): void {
+  const ops = new Set<string>(OP_TYPES);
+  const produced = new Set<string>();
+  const nodeNames = new Set<string>();
   for (const node of graph.nodes) {
     if (nodeNames.has(node.name)) problems.push(`two nodes are named "${node.name}"`);
     nodeNames.add(node.name);
@@ -87,7 +76,7 @@ export function verifyGraph(graph: Graph): void {
       problems.push(`node "${node.name}" has unknown op ${node.op}`);
       continue;
     }
-    const [min, max] = ARITY[node.op];
+    const [min, max] = OPS[node.op].arity;
     const given = node.inputs.filter((i) => i !== "").length;
     if (given < min || node.inputs.length > max) {
       problems.push(`${node.op} "${node.name}" takes ${min}..${max} inputs, has ${node.inputs.length}`);
@@ -115,16 +104,5 @@ export function verifyGraph(graph: Graph): void {
     if (activation !== undefined && activation !== "none" && !FUSABLE_ACTIVATION_OPS.has(node.op)) {
       problems.push(`${node.op} "${node.name}" cannot carry a fused activation`);
     }
-  }
-  for (const output of graph.outputs) {
-    if (!available.has(output)) problems.push(`graph output "${output}" is never computed`);
-  }
-
-  if (problems.length > 0) {
-    throw new EngineError(
-      "INVALID_GRAPH",
-      `graph "${graph.name}" is invalid:\n  - ${problems.slice(0, 20).join("\n  - ")}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ""}`,
-      { problems },
-    );
   }
 }

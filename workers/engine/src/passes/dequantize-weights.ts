@@ -1,3 +1,4 @@
+import { OPS } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { realValues } from "../runtime/quant-math.js";
 import type { Pass } from "./pass.js";
@@ -12,7 +13,7 @@ export const dequantizeWeights: Pass = {
   run(graph) {
     let changed = false;
     for (const node of graph.nodes) {
-      if (node.op === "Quantize" || node.op === "Dequantize") continue;
+      if (OPS[node.op].conversion) continue;
       const outputs = node.outputs.map((o) => graph.tensors.get(o) as Tensor);
       if (!outputs.every((t) => t.dtype === "float32")) continue;
       for (const name of node.inputs) {

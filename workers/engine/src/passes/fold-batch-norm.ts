@@ -1,5 +1,5 @@
 import { addTensor, consumerMap, producerMap, uniqueName } from "../ir/graph.js";
-import type { Node, NodeOf } from "../ir/ops.js";
+import { isWeighted, type Node, weightChannels } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { realValues } from "../runtime/quant-math.js";
 import type { Pass } from "./pass.js";
@@ -89,22 +89,17 @@ function foldIntoLayer(
   k: Float32Array,
   shift: Float32Array,
 ): boolean {
-  if (layer.op !== "Conv2D" && layer.op !== "DepthwiseConv2D" && layer.op !== "FullyConnected") return false;
-  const node = layer as NodeOf<"Conv2D" | "DepthwiseConv2D" | "FullyConnected">;
+  if (!isWeighted(layer)) return false;
+  const node = layer;
   if (node.attrs.activation !== "none") return false;
   if ("layout" in node.attrs && node.attrs.layout !== "NHWC") return false;
   const w = graph.tensors.get(node.inputs[1] as string);
   if (!w?.data || w.quant) return false;
   const channels = k.length;
+  const outChannels = weightChannels(node.op, w.shape);
+  if (outChannels.count !== channels) return false;
   const weights = realValues(w).slice();
-  // Output channel of each weight: the first axis (OHWI, [out, in]) or the last (depthwise [1, kh, kw, C]).
-  const perChannelInner = node.op === "DepthwiseConv2D" ? 1 : weights.length / channels;
-  for (let i = 0; i < weights.length; i++) {
-    const c = node.op === "DepthwiseConv2D" ? i % channels : Math.floor(i / perChannelInner);
-    weights[i] = (weights[i] as number) * (k[c] as number);
-  }
-  const outChannels = node.op === "DepthwiseConv2D" ? (w.shape[3] as number) : (w.shape[0] as number);
-  if (outChannels !== channels) return false;
+  for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] as number) * (k[outChannels.of(i)] as number);
   const biasName = node.inputs[2] ?? "";
   const oldBias = biasName ? graph.tensors.get(biasName) : undefined;
   const bias = new Float32Array(channels);

@@ -1,13 +1,10 @@
 import { allocData, type DType } from "../ir/dtype.js";
 import { pruneUnusedTensors } from "../ir/graph.js";
-import type { OpType } from "../ir/ops.js";
+import { OPS, type OpType } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { realValues } from "../runtime/quant-math.js";
 import { type Kernel, REFERENCE_KERNELS } from "../runtime/reference-kernels.js";
 import type { Pass } from "./pass.js";
-
-/** Ops that only move or select values: folding them keeps an integer constant's dtype. */
-const DATA_MOVEMENT: ReadonlySet<OpType> = new Set(["Reshape", "Transpose", "Concat", "Pad", "Identity"]);
 
 /**
  * Evaluates every node whose inputs are all constants and replaces its outputs by constants (float32, or
@@ -31,7 +28,7 @@ export const foldConstants: Pass = {
       });
       const outs = kernel(node as never, values, outShapes);
       const integer = inputs.every((t) => t.dtype === inputs[0]?.dtype && !t.quant && /int/.test(t.dtype));
-      const keepDtype = DATA_MOVEMENT.has(node.op) && integer;
+      const keepDtype = OPS[node.op].dataMovement === true && integer;
       node.outputs.forEach((name, i) => {
         const t = graph.tensors.get(name) as Tensor;
         const real = outs[i] as Float32Array;

@@ -1,10 +1,8 @@
 import { consumerMap, producerMap, replaceUses } from "../ir/graph.js";
-import type { Activation, NodeOf } from "../ir/ops.js";
+import { type Activation, isWeighted, weightChannels } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { realValues } from "../runtime/quant-math.js";
 import type { Pass } from "./pass.js";
-
-type Weighted = NodeOf<"Conv2D" | "DepthwiseConv2D" | "FullyConnected">;
 
 /**
  * Folds a per-channel affine map that follows a weighted layer into the layer: `Mul` by a constant over the
@@ -25,13 +23,13 @@ export const foldScaleShift: Pass = {
       const constName = graph.tensors.get(b)?.data ? b : graph.tensors.get(a)?.data ? a : undefined;
       if (!constName) continue;
       const xName = constName === b ? a : b;
-      const layer = producers.get(xName) as Weighted | undefined;
-      if (!layer || !["Conv2D", "DepthwiseConv2D", "FullyConnected"].includes(layer.op)) continue;
+      const layer = producers.get(xName);
+      if (!layer || !isWeighted(layer)) continue;
       if (layer.attrs.activation !== "none" || ("layout" in layer.attrs && layer.attrs.layout !== "NHWC")) continue;
       if ((consumers.get(xName) ?? []).length !== 1 || graph.outputs.includes(xName)) continue;
       const w = graph.tensors.get(layer.inputs[1] as string) as Tensor;
       if (!w.data || w.dtype !== "float32") continue;
-      const channels = layer.op === "DepthwiseConv2D" ? (w.shape[3] as number) : (w.shape[0] as number);
+      const { count: channels, of: channelOf } = weightChannels(layer.op, w.shape);
       const c = graph.tensors.get(constName) as Tensor;
       const values = realValues(c);
       // Only a constant that varies along the channel axis alone (or is a scalar).
@@ -41,11 +39,7 @@ export const foldScaleShift: Pass = {
       const bias = biasName ? realValues(graph.tensors.get(biasName) as Tensor).slice() : new Float32Array(channels);
       if (node.op === "Mul") {
         const weights = realValues(w).slice();
-        const inner = weights.length / channels;
-        for (let i = 0; i < weights.length; i++) {
-          const ch = layer.op === "DepthwiseConv2D" ? i % channels : Math.floor(i / inner);
-          weights[i] = (weights[i] as number) * at(ch);
-        }
+        for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] as number) * at(channelOf(i));
         graph.tensors.set(w.name, { ...w, data: weights });
         for (let ch = 0; ch < channels; ch++) bias[ch] = (bias[ch] as number) * at(ch);
       } else {

@@ -1,28 +1,15 @@
 import { consumerMap, producerMap, replaceUses } from "../ir/graph.js";
-import { type Activation, FUSABLE_ACTIVATION_OPS, type Node } from "../ir/ops.js";
+import { ACTIVATION_OPS, type Activation, FUSABLE_ACTIVATION_OPS, isOp, type Node, OPS } from "../ir/ops.js";
 import type { Pass } from "./pass.js";
 
 /** The fused activation a standalone activation node stands for, if any (Clip only where it matches). */
-function activationOf(node: Node): Activation | undefined {
-  switch (node.op) {
-    case "Relu":
-      return "relu";
-    case "Relu6":
-      return "relu6";
-    case "ReluN1To1":
-      return "relu_n1_to_1";
-    case "Tanh":
-      return "tanh";
-    case "Clip": {
-      const { min, max } = node.attrs;
-      if (min === 0 && max === 6) return "relu6";
-      if (min === 0 && max === Number.POSITIVE_INFINITY) return "relu";
-      if (min === -1 && max === 1) return "relu_n1_to_1";
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
+function activationOf(node: Node): Exclude<Activation, "none"> | undefined {
+  if (!isOp(node, "Clip")) return OPS[node.op].activation;
+  const { min, max } = node.attrs;
+  if (min === 0 && max === 6) return "relu6";
+  if (min === 0 && max === Number.POSITIVE_INFINITY) return "relu";
+  if (min === -1 && max === 1) return "relu_n1_to_1";
+  return undefined;
 }
 
 /**
@@ -38,8 +25,7 @@ export const fuseActivations: Pass = {
       if (node.op !== "Clip") continue;
       const act = activationOf(node);
       if (!act) continue;
-      const op = act === "relu" ? "Relu" : act === "relu6" ? "Relu6" : "ReluN1To1";
-      Object.assign(node, { op, attrs: {} });
+      Object.assign(node, { op: ACTIVATION_OPS[act], attrs: {} });
       changed = true;
     }
     const producers = producerMap(graph);

@@ -1,11 +1,1 @@
-export { dequantizeWeights } from "./dequantize-weights.js";
-export { foldBatchNorm } from "./fold-batch-norm.js";
-export { foldConstants } from "./fold-constants.js";
-export { foldScaleShift } from "./fold-scale-shift.js";
-export { fuseActivations } from "./fuse-activations.js";
-export { nchwToNhwc, TO_NCHW, TO_NHWC, transposeConstant } from "./nchw-to-nhwc.js";
-export type { Pass } from "./pass.js";
-export { type PassRecord, runPasses, STANDARD_PASSES } from "./pipeline.js";
-export { removeIdentity } from "./remove-identity.js";
-export { simplifyReshapes } from "./simplify-reshapes.js";
-export { sinkTransposes } from "./sink-transposes.js";
+export { runPasses } from "./pipeline.js";

@@ -1,6 +1,6 @@
 import { allocData } from "../ir/dtype.js";
 import { addTensor, type Graph, uniqueName } from "../ir/graph.js";
-import type { Node } from "../ir/ops.js";
+import type { Node, OpType } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import type { Pass } from "./pass.js";
 
@@ -40,6 +40,15 @@ const transposeNode = (graph: Graph, base: string, input: string, output: string
 });
 
 /**
+ * The permutation that takes an NCHW layer's weights to TFLite's order:
+ * OIHW → OHWI; [C×M, 1, kh, kw] → [1, kh, kw, C×M].
+ */
+const NHWC_WEIGHTS: { readonly [T in OpType]?: number[] } = {
+  Conv2D: [0, 2, 3, 1],
+  DepthwiseConv2D: [1, 2, 3, 0],
+};
+
+/**
  * Rewrites every NCHW spatial op (ONNX imports) to NHWC: weights are transposed to TFLite's order
  * (convolution OIHW → OHWI, depthwise [C·m, 1, kh, kw] → [1, kh, kw, C·m]) and the op is wrapped in
  * Transposes (NCHW → NHWC before, back after). `sinkTransposes` then cancels the pairs that meet, so a graph
@@ -51,10 +60,10 @@ export const nchwToNhwc: Pass = {
     let changed = false;
     for (const node of [...graph.nodes]) {
       if (!("layout" in node.attrs) || node.attrs.layout !== "NCHW") continue;
-      if (node.op === "Conv2D" || node.op === "DepthwiseConv2D") {
+      const perm = NHWC_WEIGHTS[node.op];
+      if (perm) {
         const w = graph.tensors.get(node.inputs[1] as string) as Tensor;
         if (!w.data) continue; // weights computed at run time: leave NCHW (the verifier of kernels refuses)
-        const perm = node.op === "Conv2D" ? [0, 2, 3, 1] : [1, 2, 3, 0];
         graph.tensors.set(w.name, transposeConstant(w, perm));
       }
       const x = node.inputs[0] as string;

@@ -6,22 +6,10 @@ import {
   pruneUnusedTensors,
   sortTopologically,
 } from "../ir/graph.js";
-import type { Node, NodeOf, OpType } from "../ir/ops.js";
+import { type Node, type NodeOf, OPS } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { transposeConstant } from "./nchw-to-nhwc.js";
 import type { Pass } from "./pass.js";
-
-/** Ops applied value by value: a transpose commutes with them. */
-const UNARY_ELEMENTWISE: ReadonlySet<OpType> = new Set([
-  "Relu",
-  "Relu6",
-  "ReluN1To1",
-  "Clip",
-  "Logistic",
-  "Tanh",
-  "Identity",
-]);
-const BINARY_ELEMENTWISE: ReadonlySet<OpType> = new Set(["Add", "Sub", "Mul"]);
 
 const compose = (first: number[], second: number[]) => second.map((p) => first[p] as number);
 const isIdentity = (perm: number[]) => perm.every((p, i) => p === i);
@@ -72,11 +60,11 @@ function step(graph: Graph): boolean {
     const readers = consumers.get(out) ?? [];
     if (readers.length !== 1 || graph.outputs.includes(out)) continue;
     const next = readers[0] as Node;
-    if (UNARY_ELEMENTWISE.has(next.op)) {
+    if (OPS[next.op].elementwise === "unary") {
       swap(graph, t, next, [input]);
       return true;
     }
-    if (BINARY_ELEMENTWISE.has(next.op) && next.inputs[0] !== next.inputs[1]) {
+    if (OPS[next.op].elementwise === "binary" && next.inputs[0] !== next.inputs[1]) {
       const other = next.inputs.find((i) => i !== out) as string;
       const ot = graph.tensors.get(other) as Tensor;
       const inverse = t.attrs.perm.map((_, i) => t.attrs.perm.indexOf(i));

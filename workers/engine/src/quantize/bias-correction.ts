@@ -1,11 +1,10 @@
 import { type Dataset, sampleOf } from "../dataset/dataset.js";
 import type { Graph } from "../ir/graph.js";
-import type { Activation, Node, OpType } from "../ir/ops.js";
+import { type Activation, type Node, type OpType, WEIGHTED_OPS } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { ReferenceInterpreter } from "../runtime/interpreter.js";
 import { realValues, roundHalfAway } from "../runtime/quant-math.js";
 import { type Kernel, REFERENCE_KERNELS, type Value } from "../runtime/reference-kernels.js";
-import { WEIGHTED_OPS } from "./integer.js";
 
 /**
  * Empirical bias correction: quantizing weights shifts the mean of each output channel. The quantized model

@@ -5,22 +5,8 @@ import type { OpType } from "../ir/ops.js";
 import { ReferenceInterpreter } from "../runtime/interpreter.js";
 import { fitsSizeBudget, overSizeBudget, type SizeBudget, sizeBudgetError } from "../size-budget.js";
 import { type PrecisionPlan, quantizeInteger } from "./integer.js";
+import { QUANT_RULES } from "./op-rules.js";
 import type { ActivationBits } from "./params.js";
-
-/** Ops whose activation width the mixed planner chooses (the rest follow their input). */
-const CHOOSABLE: ReadonlySet<OpType> = new Set([
-  "Conv2D",
-  "DepthwiseConv2D",
-  "FullyConnected",
-  "Add",
-  "Sub",
-  "Mul",
-  "Mean",
-  "Softmax",
-  "Concat",
-  "Logistic",
-  "Tanh",
-]);
 
 export interface LayerSensitivity {
   name: string;
@@ -79,7 +65,7 @@ export function planMixedPrecision(
   if (over) throw sizeBudgetError(over, int8Size, budget);
   const baselineSqnrDb = simulatedSqnr(allInt8, data, floatOutputs);
   const sensitivities: LayerSensitivity[] = float.nodes
-    .filter((n) => CHOOSABLE.has(n.op))
+    .filter((n) => QUANT_RULES[n.op]?.choosable === true)
     .map((n) => {
       const sqnrDb = simulatedSqnr(quantizeInteger(float, ranges, planWith([n.name])), data, floatOutputs);
       return { name: n.name, op: n.op, sqnrDb, gainDb: sqnrDb - baselineSqnrDb };

@@ -26,17 +26,6 @@ export function activationParams(min: number, max: number, bits: ActivationBits)
   return { scale: [scale], zeroPoint: [zeroPoint] };
 }
 
-/** Fixed output parameters of ops whose output range is known (TFLite's op constraints). */
-export function fixedOutputParams(op: string, bits: ActivationBits): QuantParams | undefined {
-  if (bits === 16) {
-    if (op === "Softmax" || op === "Logistic" || op === "Tanh") return { scale: [1 / 32768], zeroPoint: [0] };
-    return undefined;
-  }
-  if (op === "Softmax" || op === "Logistic") return { scale: [1 / 256], zeroPoint: [-128] };
-  if (op === "Tanh") return { scale: [1 / 128], zeroPoint: [0] };
-  return undefined;
-}
-
 /**
  * Symmetric int8 weights, one scale per slice along `axis` (or per tensor with axis undefined):
  * scale = max|w| / 127, values in [−127, 127] rounded half away from zero (as TFLite), zero points 0.

@@ -5,7 +5,8 @@ import { verifyGraph } from "../ir/verify.js";
 import { ReferenceInterpreter } from "../runtime/interpreter.js";
 import { quantizeFloat16 } from "./fp16.js";
 import { quantizeInteger } from "./integer.js";
-import { activationParams, fixedOutputParams, quantizeWeights } from "./params.js";
+import { fixedOutputParams } from "./op-rules.js";
+import { activationParams, quantizeWeights } from "./params.js";
 
 describe("quantization parameters (TFLite int8 specification)", () => {
   it("int8 activations: asymmetric, range widened to hold 0 exactly", () => {

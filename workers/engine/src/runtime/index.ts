@@ -1,3 +1,2 @@
-export { ReferenceInterpreter, type RunOptions } from "./interpreter.js";
-export { fakeQuantize, QUANT_RANGE, quantizeValue, realValues, roundHalfAway } from "./quant-math.js";
-export { applyActivation, REFERENCE_KERNELS, type Value } from "./reference-kernels.js";
+export { ReferenceInterpreter } from "./interpreter.js";
+export { roundHalfAway } from "./quant-math.js";

@@ -20,12 +20,6 @@ export async function extractTarGz(archive: string, dir: string, signal?: AbortS
   await tar(["-xzf", archive, "-C", dir, "--no-same-owner", "--no-same-permissions"], signal);
 }
 
-/** The entry names of an archive. */
-export async function listTarGz(archive: string): Promise<string[]> {
-  const { stdout } = await run("tar", ["-tzf", archive], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout.split("\n").filter(Boolean);
-}
-
 async function tar(args: string[], signal?: AbortSignal): Promise<void> {
   try {
     await run("tar", args, { maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) });

@@ -1,1 +1,0 @@
-export { analyzeGraph, type LayerAnalysis, type ModelAnalysis, macsOf, peakActivationMemory } from "./analyze.js";
