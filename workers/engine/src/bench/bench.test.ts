@@ -59,6 +59,34 @@ const expectedOutputs = (model: FcModel, x: Int8Array, count: number) =>
     ),
   );
 
+/** A hand-written model folder (4 int8 in, 4 int8 out, a 16-byte arena) whose model.c holds `body`. */
+async function writeTestModel(dir: string, body: string): Promise<void> {
+  await mkdir(join(dir, "c"), { recursive: true });
+  await writeFile(
+    join(dir, "c", "model.h"),
+    `#include <stddef.h>
+#include <stdint.h>
+#define TML_MODEL_ARENA_SIZE 16
+#define TML_MODEL_INPUT_BYTES 4
+#define TML_MODEL_INPUT_TYPE_INT8 1
+#define TML_MODEL_INPUT_SCALE 1.0f
+#define TML_MODEL_INPUT_ZERO_POINT 0
+#define TML_MODEL_OUTPUT_BYTES 4
+#define TML_MODEL_OUTPUT_TYPE_INT8 1
+#define TML_MODEL_OUTPUT_SCALE 1.0f
+#define TML_MODEL_OUTPUT_ZERO_POINT 0
+int tml_model_init(uint8_t *arena, size_t arena_size);
+int tml_model_run(const void *input, void *output);
+`,
+  );
+  await writeFile(join(dir, "c", "model.c"), `#include <string.h>\n#include "model.h"\n${body}\n`);
+  await writeFile(
+    join(dir, "c", "CMakeLists.txt"),
+    // the CMake variable is written with "$" + "{" so that it is not read as a template placeholder
+    `add_library(tinyml_model STATIC ${"$"}{CMAKE_CURRENT_LIST_DIR}/model.c)\n`,
+  );
+}
+
 const BOARDS: [TargetId, string][] = [
   ["cortex-m4", "mps2-an386"],
   ["cortex-m7", "mps2-an500"],
@@ -174,29 +202,9 @@ describe("bench on the emulated boards", () => {
   it("reports a model whose run fails, with the harness's exit status", async () => {
     // a model that refuses its third input on the board: the harness stops with status 5, naming tml_model_run
     const dir = join(work, "failing");
-    await mkdir(join(dir, "c"), { recursive: true });
-    await writeFile(
-      join(dir, "c", "model.h"),
-      `#include <stddef.h>
-#include <stdint.h>
-#define TML_MODEL_ARENA_SIZE 16
-#define TML_MODEL_INPUT_BYTES 4
-#define TML_MODEL_INPUT_TYPE_INT8 1
-#define TML_MODEL_INPUT_SCALE 1.0f
-#define TML_MODEL_INPUT_ZERO_POINT 0
-#define TML_MODEL_OUTPUT_BYTES 4
-#define TML_MODEL_OUTPUT_TYPE_INT8 1
-#define TML_MODEL_OUTPUT_SCALE 1.0f
-#define TML_MODEL_OUTPUT_ZERO_POINT 0
-int tml_model_init(uint8_t *arena, size_t arena_size);
-int tml_model_run(const void *input, void *output);
-`,
-    );
-    await writeFile(
-      join(dir, "c", "model.c"),
-      `#include <string.h>
-#include "model.h"
-static int calls;
+    await writeTestModel(
+      dir,
+      `static int calls;
 int tml_model_init(uint8_t *arena, size_t arena_size) { return arena && arena_size >= 16 ? 0 : -1; }
 int tml_model_run(const void *input, void *output) {
 #if defined(__riscv)
@@ -204,19 +212,36 @@ int tml_model_run(const void *input, void *output) {
 #endif
   memcpy(output, input, 4);
   return 0;
-}
-`,
-    );
-    await writeFile(
-      join(dir, "c", "CMakeLists.txt"),
-      // the CMake variable is written with "$" + "{" so that it is not read as a template placeholder
-      `add_library(tinyml_model STATIC ${"$"}{CMAKE_CURRENT_LIST_DIR}/model.c)\n`,
+}`,
     );
     const x = Int8Array.from({ length: 16 }, (_, i) => i);
     const data = npzOf({ x_int8: { descr: "|i1", shape: [4, 4], data: x } });
     const failure = await benchmark({ dir, target: "riscv", dataset: data }).catch((e) => e);
     expect(failure).toBeInstanceOf(EngineError);
     expect(failure.message).toMatch(/tml_model_run failed \(\{"error":"tml_model_run","code":-7\}\)/);
+  });
+
+  it("fails a model that writes past its arena: the host runner checks the guard bytes", async () => {
+    // the host build is the reference every board's outputs are compared with: a model that overwrites what lies
+    // after its arena must not become that reference
+    const dir = join(work, "arena-overrun");
+    await writeTestModel(
+      dir,
+      `static uint8_t *arena_of_model;
+int tml_model_init(uint8_t *arena, size_t arena_size) {
+  arena_of_model = arena;
+  return arena && arena_size >= TML_MODEL_ARENA_SIZE ? 0 : -1;
+}
+int tml_model_run(const void *input, void *output) {
+  memcpy(output, input, 4);
+  arena_of_model[TML_MODEL_ARENA_SIZE + 40] = 1; /* 40 bytes past the end of the arena */
+  return 0;
+}`,
+    );
+    const data = npzOf({ x_int8: { descr: "|i1", shape: [2, 4], data: Int8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) } });
+    const failure = await benchmark({ dir, target: "riscv", dataset: data }).catch((e) => e);
+    expect(failure).toBeInstanceOf(EngineError);
+    expect(failure.message).toMatch(/the model wrote past its arena \(guard byte 40\)/);
   });
 
   it("refuses ESP32, which has no emulator", async () => {

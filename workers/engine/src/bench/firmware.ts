@@ -27,12 +27,12 @@ export function parseRegionOverflows(linkerOutput: string): RegionOverflow[] {
 }
 
 export interface FirmwareBuild {
-  /** BUILD/fw.elf for a board, BUILD/host_runner for the host. */
+  /** BUILD/fw.elf. */
   executable: string;
 }
 
 /**
- * Configures and builds the firmware (CMake, Ninja when installed) for `board` ("host" for the host runner) with
+ * Configures and builds the firmware (CMake, Ninja when installed) for `board` with
  * the model folder `modelDir` and the runtime's kernel family `arch`. A model too big for the board's memory
  * fails with UNSATISFIABLE naming each overflowed region and by how many bytes.
  */
@@ -80,7 +80,7 @@ export async function buildFirmware(options: {
   };
   await step(configure, "configuring the firmware");
   await step(["--build", buildDir], "building the firmware");
-  const executable = join(buildDir, board === "host" ? "host_runner" : "fw.elf");
+  const executable = join(buildDir, "fw.elf");
   if (!existsSync(executable)) throw new EngineError("UNSUPPORTED_MODEL", `the build left no ${executable}`);
   return { executable };
 }
