@@ -9,4 +9,3 @@ export { createHealthActivities } from "./health-activities.js";
 export { type AgentLog, consoleLog } from "./log.js";
 export { AgentEnv, loadAgentConfigFile, loadAgentEnv, main } from "./main.js";
 export { AgentMetrics } from "./metrics.js";
-export { qemuMachines } from "./qemu.js";

@@ -23,6 +23,7 @@ export const PUBLIC_ENTRIES = new Set([
   "@tinyml/workflows",
   "@tinyml/workflows/contracts",
   "@tinyml/engine",
+  "@tinyml/emulator",
   "@tinyml/workers",
   "@tinyml/farm-agent",
   "@tinyml/control-plane",
@@ -47,9 +48,16 @@ export const PACKAGE_RULES: PackageRule[] = [
     onlyExternal: [/^@temporalio\/workflow$/, /^zod$/],
   },
   {
+    // runs firmware on QEMU for the engine's bench and the farm agent's emulated boards
+    name: "@tinyml/emulator",
+    dir: "hardware-farm/emulator",
+    mayImport: ["@tinyml/workflows/contracts"],
+    forbidden: TEMPORAL_ORM_DB_HTTP,
+  },
+  {
     name: "@tinyml/engine",
     dir: "workers/engine",
-    mayImport: ["@tinyml/workflows/contracts"],
+    mayImport: ["@tinyml/workflows/contracts", "@tinyml/emulator"],
     forbidden: TEMPORAL_ORM_DB_HTTP,
   },
   {
@@ -60,7 +68,7 @@ export const PACKAGE_RULES: PackageRule[] = [
   {
     name: "@tinyml/farm-agent",
     dir: "hardware-farm/agent",
-    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts"],
+    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts", "@tinyml/emulator"],
   },
   {
     name: "@tinyml/control-plane",

@@ -15,7 +15,7 @@ import { runFirmware } from "./qemu.js";
 
 /**
  * The bench split as the grid runs it: `prepareBenchmark` on one machine, the firmware run elsewhere (here QEMU
- * through `runFirmware`, as a farm agent does), `analyzeBenchmark` from the stored bytes. It must give the figures
+ * through `runFirmware`, the farm agent's runner), `analyzeBenchmark` from the stored bytes. It must give the figures
  * of the one-machine `benchmark`, count outputs that differ from the host build, and label a physical board's
  * cycles and energy as measured.
  */
@@ -48,8 +48,13 @@ beforeAll(async () => {
   prepared = await prepareBenchmark({ dir: work, target: "cortex-m4", dataset });
   const elf = join(work, "stored.elf");
   await writeFile(elf, prepared.elf);
-  const ran = await runFirmware({ board: emulatedBoard("cortex-m4") as EmulatedBoard, elf, inputs: prepared.inputs });
-  run = { ...ran, source: "emulated" };
+  run = await runFirmware({
+    board: emulatedBoard("cortex-m4") as EmulatedBoard,
+    elf,
+    inputs: prepared.inputs,
+    inferences: prepared.count,
+    outputBytes: prepared.header.outputBytes,
+  });
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 

@@ -218,7 +218,7 @@ int tml_model_run(const void *input, void *output) {
     const data = npzOf({ x_int8: { descr: "|i1", shape: [4, 4], data: x } });
     const failure = await benchmark({ dir, target: "riscv", dataset: data }).catch((e) => e);
     expect(failure).toBeInstanceOf(EngineError);
-    expect(failure.message).toMatch(/tml_model_run failed \(\{"error":"tml_model_run","code":-7\}\)/);
+    expect(failure.message).toMatch(/tml_model_run failed \(exit status 5\) \(\{"error":"tml_model_run","code":-7\}\)/);
   });
 
   it("fails a model that writes past its arena: the host runner checks the guard bytes", async () => {
