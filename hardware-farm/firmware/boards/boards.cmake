@@ -1,5 +1,5 @@
 # The emulated boards: compiler flags, sources, linker script and the runtime's kernel family (TML_ARCH) for each.
-# QEMU command lines for them are in README.md (and in workers/engine/src/bench/boards.ts).
+# QEMU command lines for them are in README.md (and in the contracts' `qemuMachineArgs`, workflows/src/contracts).
 set(_m_sources ${FW_DIR}/boards/cortex-m/startup.c)
 if(BOARD STREQUAL "mps2-an386")
   set(BOARD_TOOLCHAIN arm-none-eabi)
