@@ -51,7 +51,10 @@ const bucket = env.S3_BUCKET as string;
 const prefix = `engine-activities-${randomUUID()}/`;
 let s3: S3Client;
 let work: string;
-const activities = createEngineActivities({ heartbeatIntervalMs: 1_000 });
+const activities = createEngineActivities({
+  folders: { runtimeDir: join(REPO_ROOT, "sdk/embedded"), firmwareDir: join(REPO_ROOT, "hardware-farm/firmware") },
+  heartbeatIntervalMs: 1_000,
+});
 
 beforeAll(async () => {
   s3 = new S3Client({

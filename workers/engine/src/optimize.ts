@@ -39,11 +39,12 @@ export interface OptimizeRequest {
   /** Evaluate on at most this many samples (all by default). */
   evaluationLimit?: number;
   /**
-   * Also generate C (DIR/c/ with the CLI's --emit c) and make it the evaluator: the C is compiled with the host
-   * compiler and run over the evaluation set, so the reported quality is that of the code that ships (ONNX
-   * Runtime's figure stays as `evaluation.crossCheck`). Integer precisions only.
+   * Also generate C with these options (DIR/c/ with the CLI's --emit c; `runtimeDir` names sdk/embedded) and make
+   * it the evaluator: the C is compiled with the host compiler and run over the evaluation set, so the reported
+   * quality is that of the code that ships (ONNX Runtime's figure stays as `evaluation.crossCheck`). Integer
+   * precisions only.
    */
-  emitC?: boolean | CodegenOptions;
+  emitC?: CodegenOptions;
   onProgress?: (stage: string, message: string) => void;
 }
 
@@ -193,10 +194,9 @@ export async function optimize(request: OptimizeRequest): Promise<OptimizeResult
   // The generated C as the evaluator: the figures below are those of the code that ships.
   let c: GeneratedC | undefined;
   let onnxQuality: Quality | undefined;
-  if (request.emitC) {
-    const generated = await timed("codegen", "generating C", () =>
-      generateC(optimized, typeof request.emitC === "object" ? request.emitC : {}),
-    );
+  const { emitC } = request;
+  if (emitC) {
+    const generated = await timed("codegen", "generating C", () => generateC(optimized, emitC));
     c = generated;
     onnxQuality = qualityOf(optimizedOutputs, evalSet);
     optimizedOutputs = await timed("evaluate-c", "evaluating the generated C (host build)", async () => {

@@ -42,6 +42,8 @@ import { deploymentFigures, deploymentNotes, optimizationFigures } from "./figur
 import { optimizeInThread } from "./optimize-runner.js";
 
 export interface EngineActivityDeps {
+  /** sdk/embedded and hardware-farm/firmware, from the worker's configuration (`engineFolders`). */
+  folders: { runtimeDir: string; firmwareDir: string };
   /** HTTP client for the signed blob URLs (global fetch by default). */
   fetch?: typeof fetch;
   /** Where per-activity work folders are made (the OS temp folder by default). */
@@ -71,7 +73,7 @@ export const DATASET_REQUIRED = "a dataset_file (.npz with x and labels y) is re
  * Engine errors (a corrupt or unsupported model, a bad dataset, a model that does not fit the target) fail
  * non-retryably as `BadInput` with the engine's message; transfer and infrastructure errors are retried.
  */
-export function createEngineActivities(deps: EngineActivityDeps = {}): EngineActivities {
+export function createEngineActivities(deps: EngineActivityDeps): EngineActivities {
   const interval = deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
   const transfer = (signal?: AbortSignal) => ({
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
@@ -138,7 +140,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             precision,
             ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(spec.targetSizeKb * 1000) } : {}),
             ...CLI_DEFAULTS,
-            ...(emitC ? { emitC: true } : {}),
+            ...(emitC ? { emitC: { runtimeDir: deps.folders.runtimeDir } } : {}),
           },
           { signal, onProgress: (stage, message) => progress(`[${stage}] ${message}`) },
         );
@@ -180,6 +182,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             await writeFile(join(dir, "c.tar.gz"), c);
             await extractTarGz(join(dir, "c.tar.gz"), dir, signal);
             const prepared = await prepareBenchmark({
+              firmwareDir: deps.folders.firmwareDir,
               dir,
               target: request.target,
               dataset,

@@ -5,11 +5,11 @@ import { pathToFileURL } from "node:url";
 import { HARDWARE_TARGETS } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { FIRMWARE_DIR } from "../testing/fixtures.js";
 import { npzOf } from "../testing/npz.js";
 import { analyzeBenchmark, type BenchmarkRun } from "./analyze.js";
 import { benchmark } from "./bench.js";
 import { type EmulatedBoard, emulatedBoard } from "./boards.js";
-import { FIRMWARE_DIR } from "./firmware.js";
 import { type PreparedBenchmark, prepareBenchmark } from "./prepare.js";
 import { runFirmware } from "./qemu.js";
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
     },
     y: { descr: "<i8", shape: [count], data: BigInt64Array.from({ length: count }, (_, i) => BigInt(i % 4)) },
   });
-  prepared = await prepareBenchmark({ dir: work, target: "cortex-m4", dataset });
+  prepared = await prepareBenchmark({ firmwareDir: FIRMWARE_DIR, dir: work, target: "cortex-m4", dataset });
   const elf = join(work, "stored.elf");
   await writeFile(elf, prepared.elf);
   run = await runFirmware({
@@ -71,7 +71,7 @@ describe("prepareBenchmark + analyzeBenchmark", () => {
 
   it("gives the one-machine benchmark's figures from the stored bytes", async () => {
     const split = analyzeBenchmark(prepared, run);
-    const whole = await benchmark({ dir: work, target: "cortex-m4", dataset });
+    const whole = await benchmark({ firmwareDir: FIRMWARE_DIR, dir: work, target: "cortex-m4", dataset });
     const { emulator: _a, ...splitRecord } = split.record;
     const { emulator: _b, ...wholeRecord } = whole.record;
     expect(splitRecord).toEqual(wholeRecord);
@@ -124,6 +124,7 @@ describe("prepareBenchmark cancelled", () => {
     const started = performance.now();
     setTimeout(() => controller.abort(reason), 150);
     const failure = await prepareBenchmark({
+      firmwareDir: FIRMWARE_DIR,
       dir: work,
       target: "riscv",
       dataset,

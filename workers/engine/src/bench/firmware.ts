@@ -1,16 +1,11 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { EngineError } from "../errors.js";
 import type { KernelArch } from "./boards.js";
 
 const run = promisify(execFile);
-
-/** hardware-farm/firmware in this repository (override with TINYML_FIRMWARE_DIR). */
-export const FIRMWARE_DIR =
-  process.env.TINYML_FIRMWARE_DIR ?? fileURLToPath(new URL("../../../../hardware-farm/firmware/", import.meta.url));
 
 /** A linker region a model did not fit in, as GNU ld reports it ("region `RAM' overflowed by 1024 bytes"). */
 export interface RegionOverflow {
@@ -37,6 +32,8 @@ export interface FirmwareBuild {
  * fails with UNSATISFIABLE naming each overflowed region and by how many bytes.
  */
 export async function buildFirmware(options: {
+  /** hardware-farm/firmware: the boards' support and the harness. */
+  firmwareDir: string;
   board: string;
   modelDir: string;
   buildDir: string;
@@ -44,14 +41,20 @@ export async function buildFirmware(options: {
   /** Aborting it kills the build. */
   signal?: AbortSignal;
 }): Promise<FirmwareBuild> {
-  const { board, modelDir, buildDir, arch, signal } = options;
+  const { firmwareDir, board, modelDir, buildDir, arch, signal } = options;
+  if (!existsSync(join(firmwareDir, "boards", "boards.cmake"))) {
+    throw new EngineError(
+      "FILE_NOT_FOUND",
+      `the benchmark firmware is not at ${firmwareDir} (boards/boards.cmake is missing): pass the hardware-farm/firmware folder`,
+    );
+  }
   const generator = await run("ninja", ["--version"]).then(
     () => ["-G", "Ninja"],
     () => [],
   );
   const configure = [
     "-S",
-    FIRMWARE_DIR,
+    firmwareDir,
     "-B",
     buildDir,
     ...generator,

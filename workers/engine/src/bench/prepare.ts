@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { TargetId } from "@tinyml/workflows/contracts";
 import { buildHostRunner } from "../codegen/host-build.js";
 import { EngineError } from "../errors.js";
@@ -11,6 +11,11 @@ import { quantizedInputs } from "./inputs.js";
 import { type ModelHeader, parseModelHeader } from "./model-header.js";
 
 export interface PrepareBenchmarkRequest {
+  /**
+   * hardware-farm/firmware (board support and harness). Always passed by the caller (the CLI resolves it from its
+   * own place, the worker from its configuration): the engine looks for no folder by itself.
+   */
+  firmwareDir: string;
   /** An `optimize --emit c` output folder: DIR/c/ (model.c, model.h, CMakeLists.txt). */
   dir: string;
   target: TargetId;
@@ -84,7 +89,7 @@ export function benchmarkBoard(target: TargetId): EmulatedBoard {
 export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promise<PreparedBenchmark> {
   const { dir, target, onProgress, signal } = request;
   const board = benchmarkBoard(target);
-  const modelDir = join(dir, "c");
+  const modelDir = resolve(dir, "c"); // CMake takes it from its own build folder: relative paths would break
   if (!existsSync(join(modelDir, "model.h")) || !existsSync(join(modelDir, "CMakeLists.txt"))) {
     throw new EngineError(
       "FILE_NOT_FOUND",
@@ -98,6 +103,7 @@ export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promis
   try {
     onProgress?.(`building the firmware for ${board.board} (${arch} kernels)`);
     const fw = await buildFirmware({
+      firmwareDir: request.firmwareDir,
       board: board.board,
       modelDir,
       buildDir: join(work, board.board),

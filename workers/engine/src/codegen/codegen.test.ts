@@ -17,7 +17,7 @@ import { type OptimizeResult, optimize } from "../optimize.js";
 import { runPasses } from "../passes/pipeline.js";
 import { quantizeFloat16 } from "../quantize/fp16.js";
 import { OptimizationReportSchema } from "../report.js";
-import { FIXTURES, fixture, generated, generatedPath, REPO_ROOT, runTflite } from "../testing/fixtures.js";
+import { FIXTURES, fixture, generated, generatedPath, REPO_ROOT, RUNTIME_DIR, runTflite } from "../testing/fixtures.js";
 import { exportTflite } from "../tflite/index.js";
 import { type GeneratedC, generateC } from "./generate.js";
 import { linearPlanner } from "./greedy-planner.js";
@@ -62,7 +62,9 @@ describe("KWS reference model (already int8) → C", () => {
   let host: HostBuild;
   beforeAll(async () => {
     writeFileSync(kwsRefPath(), fixture("mlperf-tiny/kws/kws_ref_model.tflite"));
-    c = generateC(imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws_ref_model.tflite"));
+    c = generateC(imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws_ref_model.tflite"), {
+      runtimeDir: RUNTIME_DIR,
+    });
     host = await buildHost(c);
     builds.push(host);
   }, 120_000);
@@ -246,7 +248,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
       precision,
       // mixed: a budget that promotes one layer to int16 (Quantize nodes requantize int8 ↔ int16 around it).
       ...(precision === "mixed" ? { sizeBudgetBytes: Math.floor(46.5 * 1024) } : {}),
-      emitC: true,
+      emitC: { runtimeDir: RUNTIME_DIR },
     });
 
   for (const precision of ["int8", "int16x8", "mixed"] as const) {
@@ -288,7 +290,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
         dataset: new Uint8Array(),
         target: "cortex-m4",
         precision: "fp16",
-        emitC: true,
+        emitC: { runtimeDir: RUNTIME_DIR },
       }),
     ).rejects.toMatchObject({ code: "USAGE" });
   });
@@ -307,7 +309,7 @@ describe("every runtime kernel against TFLite Micro", () => {
   ] as const) {
     it(`codegen zoo ${precision}: ${kernels} kernels, TFLite Micro's output bytes on 200 inputs`, async () => {
       const model = testdata(`codegen_zoo_${precision}.tflite`);
-      const c = generateC(imported(readFileSync(model), `codegen_zoo_${precision}`));
+      const c = generateC(imported(readFileSync(model), `codegen_zoo_${precision}`), { runtimeDir: RUNTIME_DIR });
       expect(c.kernels.filter((k) => k !== "tml_gen_lut_s16")).toHaveLength(kernels);
       const host = await buildHost(c);
       builds.push(host);
@@ -335,7 +337,7 @@ describe("every runtime kernel against TFLite Micro", () => {
     const graph = imported(readFileSync(model), "codegen_zoo_int8_float_io");
     expect(graph.nodes[0]?.op).toBe("Quantize");
     expect(graph.nodes.at(-1)?.op).toBe("Dequantize");
-    const c = generateC(graph);
+    const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
     expect(c.input.dtype).toBe("int8");
     expect(c.kernels).not.toContain("tml_quantize_f32_s8");
     // The converter's default per-channel fully connected weights.
@@ -363,7 +365,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       "-c",
       `import numpy as np; np.savez("${npz}", x=np.random.default_rng(3).integers(-128, 128, (300, 1, 1960)).astype(np.int8))`,
     ]);
-    const c = generateC(imported(readFileSync(model), "micro_speech"));
+    const c = generateC(imported(readFileSync(model), "micro_speech"), { runtimeDir: RUNTIME_DIR });
     const host = await buildHost(c);
     builds.push(host);
     const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
@@ -378,7 +380,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       dataset: generated("ad_windows.npz"),
       target: "cortex-m4",
       precision: "int8",
-      emitC: true,
+      emitC: { runtimeDir: RUNTIME_DIR },
     });
     const c = result.c as GeneratedC;
     const model = join(work, "ad-int8.tflite");
@@ -403,7 +405,7 @@ images = [np.fromfile("${dir}/testdata/" + f, dtype=np.int8).reshape(96, 96, 1) 
 noise = np.random.default_rng(7).integers(-128, 128, (6, 96, 96, 1)).astype(np.int8)
 np.savez("${npz}", x=np.concatenate([np.stack(images), noise]))`,
     ]);
-    const c = generateC(imported(readFileSync(model), "person_detect"));
+    const c = generateC(imported(readFileSync(model), "person_detect"), { runtimeDir: RUNTIME_DIR });
     const host = await buildHost(c);
     builds.push(host);
     const x = parseNpz(readFileSync(npz)).get("x")?.data as Int8Array;
@@ -429,7 +431,7 @@ describe("in-place Reshape at the model's edges", () => {
       inputs: ["x"],
       outputs: ["y"],
     };
-    const c = generateC(graph);
+    const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
     expect(c.layout.aliased.size).toBe(0);
     expect(c.layout.arenaBytes).toBe(0);
     expect(c.arenaBytes).toBe(16); // the smallest arena that is still a valid C array
@@ -471,7 +473,7 @@ describe("in-place Reshape at the model's edges", () => {
       inputs: ["x"],
       outputs: ["y"],
     };
-    const c = generateC(graph);
+    const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
     expect([...c.layout.aliased].map((n) => n.name)).toEqual(["r"]);
     expect(c.layout.storage.get("h")).toEqual({ kind: "output" });
     expect(c.files.get("model.c")).toContain("(int8_t *)output)");
@@ -511,7 +513,7 @@ describe("MEAN with and without shared quantization", () => {
         inputs: ["x"],
         outputs: ["y"],
       };
-      const c = generateC(graph);
+      const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
       expect(c.files.get("model.c")).toContain(".same_quantization = 0");
       const tag = `${out.zeroPoint[0]}-${keepDims}`;
       const model = join(work, `mean-${tag}.tflite`);
@@ -560,7 +562,7 @@ describe("broadcasting ADD / MUL with a constant, CONCATENATION on H, multi-row 
         inputs: ["x"],
         outputs: ["s"],
       } as Graph;
-      const c = generateC(graph);
+      const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
       const model = join(work, `edge${bits}.tflite`);
       writeFileSync(model, exportTflite(graph));
       const npz = join(work, `edge${bits}.npz`);
@@ -583,7 +585,7 @@ describe("unsupported graphs", () => {
 
   const refusal = (graph: Graph): EngineError => {
     try {
-      generateC(graph);
+      generateC(graph, { runtimeDir: RUNTIME_DIR });
     } catch (e) {
       if (e instanceof EngineError) return e;
       throw e;

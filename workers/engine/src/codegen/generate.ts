@@ -13,15 +13,18 @@ import { greedyPlanner } from "./greedy-planner.js";
 import type { MemoryPlanner } from "./memory-planner.js";
 import { OP_EMITTERS } from "./op-emitters.js";
 import { cmakeLists, userReadme } from "./project-files.js";
-import { collectRuntimeSources, DEFAULT_RUNTIME_DIR } from "./runtime-sources.js";
+import { collectRuntimeSources } from "./runtime-sources.js";
 
 /** Arena offsets and the arena's start are multiples of this (the widest scratch element, SIMD loads). */
 export const ARENA_ALIGNMENT = 16;
 
 export interface CodegenOptions {
   planner?: MemoryPlanner;
-  /** sdk/embedded (the runtime whose sources are copied); this repository's by default. */
-  runtimeDir?: string;
+  /**
+   * sdk/embedded: the runtime whose sources are copied. Always passed by the caller (the CLI resolves it from its
+   * own place, the worker from its configuration): the engine looks for no folder by itself.
+   */
+  runtimeDir: string;
 }
 
 export interface ModelIo {
@@ -127,7 +130,7 @@ function checkSupported(graph: Graph): void {
  * parameter precomputed, a static arena plan), model.h (the API), the runtime sources it calls, a
  * CMakeLists.txt and a README.
  */
-export function generateC(model: Graph, options: CodegenOptions = {}): GeneratedC {
+export function generateC(model: Graph, options: CodegenOptions): GeneratedC {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new EngineError(
       "UNSUPPORTED_MODEL",
@@ -328,7 +331,7 @@ export function generateC(model: Graph, options: CodegenOptions = {}): Generated
     "",
   ].join("\n");
 
-  const runtime = collectRuntimeSources([...kernels], options.runtimeDir ?? DEFAULT_RUNTIME_DIR);
+  const runtime = collectRuntimeSources([...kernels], options.runtimeDir);
   const files = new Map<string, string>([
     ["model.c", modelC],
     ["model.h", modelH],
