@@ -16,6 +16,7 @@ export default defineConfig({
       unit("workflows", "workflows"),
       unit("engine", "workers/engine"),
       unit("workers", "workers/service"),
+      unit("emulator", "hardware-farm/emulator"),
       unit("farm-agent", "hardware-farm/agent"),
       unit("control-plane", "control-plane"),
       unit("sdk", "sdk/client"),

@@ -7,4 +7,3 @@ export { BENCHMARK_HEARTBEAT_MS, createFarmActivities, FARM_FAILURE_TYPES } from
 export { type AgentLog, consoleLog } from "./log.js";
 export { AgentEnv, loadAgentConfigFile, loadAgentEnv, main } from "./main.js";
 export { AgentMetrics } from "./metrics.js";
-export { qemuMachines } from "./qemu.js";

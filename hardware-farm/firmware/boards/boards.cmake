@@ -1,5 +1,5 @@
 # The emulated boards: compiler flags, sources, linker script and the runtime's kernel family (TML_ARCH) for each.
-# QEMU command lines for them are in README.md (and in workers/engine/src/bench/boards.ts).
+# QEMU command lines for them are in README.md (and in the contracts' `qemuMachineArgs`, workflows/src/contracts).
 set(_m_sources ${FW_DIR}/boards/cortex-m/startup.c)
 if(BOARD STREQUAL "mps2-an386")
   set(BOARD_TOOLCHAIN arm-none-eabi)
@@ -26,12 +26,7 @@ elseif(BOARD STREQUAL "arm-virt")
   set(BOARD_FLAGS -mcpu=cortex-a15 -marm -mfloat-abi=hard -mfpu=neon-vfpv4)
   set(BOARD_SOURCES ${FW_DIR}/boards/arm-virt/start.S ${FW_DIR}/boards/arm-virt/board.c)
   set(BOARD_ARCH ref)
-elseif(BOARD STREQUAL "host")
-  set(BOARD_TOOLCHAIN "")
-  set(BOARD_FLAGS "")
-  set(BOARD_ARCH ref)
-  return()
 else()
-  message(FATAL_ERROR "BOARD must be one of host,  mps2-an386, mps2-an500, netduinoplus2, riscv32-virt, arm-virt (got '${BOARD}')")
+  message(FATAL_ERROR "BOARD must be one of mps2-an386, mps2-an500, netduinoplus2, riscv32-virt, arm-virt (got '${BOARD}')")
 endif()
 set(BOARD_LINKER_SCRIPT ${FW_DIR}/boards/${BOARD}/link.ld)

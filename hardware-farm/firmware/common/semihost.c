@@ -9,6 +9,7 @@ enum {
   SYS_WRITE = 0x05,
   SYS_READ = 0x06,
   SYS_FLEN = 0x0C,
+  SYS_GET_CMDLINE = 0x15,
   SYS_EXIT_EXTENDED = 0x20,
 };
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u
@@ -36,6 +37,13 @@ size_t sh_write(int fd, const void *buf, size_t len) {
 long sh_flen(int fd) {
   uintptr_t args[1] = {(uintptr_t)fd};
   return (long)sh_call(SYS_FLEN, (uintptr_t)args);
+}
+
+long sh_get_cmdline(char *buf, size_t len) {
+  uintptr_t args[2] = {(uintptr_t)buf, len - 1};
+  if (len == 0 || sh_call(SYS_GET_CMDLINE, (uintptr_t)args) != 0) return -1;
+  buf[args[1]] = 0;
+  return (long)args[1];
 }
 
 void sh_puts(const char *s) { sh_call(SYS_WRITE0, (uintptr_t)s); }

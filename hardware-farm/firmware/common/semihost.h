@@ -24,6 +24,9 @@ size_t sh_write(int fd, const void *buf, size_t len);
 long sh_flen(int fd);
 /* Writes a NUL-terminated string to the debugger console. */
 void sh_puts(const char *s);
+/* The command line the host started the program with (QEMU: -semihosting-config ...,arg=A,arg=B), NUL-terminated
+   in buf; returns its length, or -1. The harness takes no arguments; test programs on a board do. */
+long sh_get_cmdline(char *buf, size_t len);
 /* Ends the emulation with this exit status (SYS_EXIT_EXTENDED, so the status reaches the host). */
 void sh_exit(int status) __attribute__((noreturn));
 

@@ -34,6 +34,7 @@ const planted: Record<string, string> = {
   "hardware-farm/agent/src/recognizes.ts": `import { recognizeModelFile } from "@tinyml/workflows/model-files";\nexport { recognizeModelFile };\n`,
   "workflows/src/good.test.ts": `import { describe } from "vitest";\nimport { readFileSync } from "node:fs";\nexport { describe, readFileSync };\n`,
   "hardware-farm/agent/src/uses-engine.ts": `const engine = require("@tinyml/engine");\nexport { engine };\n`,
+  "hardware-farm/emulator/src/uses-agent.ts": `import { QemuBoardDriver } from "@tinyml/farm-agent";\nexport { QemuBoardDriver };\n`,
 };
 
 const root = mkdtempSync(join(tmpdir(), "boundaries-"));
@@ -51,6 +52,7 @@ describe("import boundary check", () => {
       "control-plane/src/escapes.ts escapes-package ../../workers/engine/src/x.js",
       "hardware-farm/agent/src/recognizes.ts not-allowed @tinyml/workflows/model-files",
       "hardware-farm/agent/src/uses-engine.ts not-allowed @tinyml/engine",
+      "hardware-farm/emulator/src/uses-agent.ts not-allowed @tinyml/farm-agent",
       "sdk/client/src/inline-type.ts runtime-import-of-types-only @tinyml/control-plane",
       "sdk/client/src/runtime.ts runtime-import-of-types-only @tinyml/control-plane",
       "workers/engine/src/uses-control-plane.ts not-allowed @tinyml/control-plane",
@@ -74,7 +76,7 @@ describe("import boundary check", () => {
     const cli = join(REPO_ROOT, "test/dist/boundaries/cli.js");
     const bad = await run(process.execPath, [cli, root]).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(1);
-    expect((bad as { stderr: string }).stderr).toMatch(/15 import boundary violation\(s\)/);
+    expect((bad as { stderr: string }).stderr).toMatch(/16 import boundary violation\(s\)/);
     const good = await run(process.execPath, [cli, REPO_ROOT]);
     expect(good.stdout).toMatch(/import boundaries: ok/);
   });

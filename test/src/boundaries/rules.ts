@@ -27,6 +27,7 @@ export const PUBLIC_ENTRIES = new Set([
   "@tinyml/workflows/contracts",
   "@tinyml/workflows/model-files",
   "@tinyml/engine",
+  "@tinyml/emulator",
   "@tinyml/workers",
   "@tinyml/farm-agent",
   "@tinyml/control-plane",
@@ -53,9 +54,16 @@ export const PACKAGE_RULES: PackageRule[] = [
     externalIn: { "model-files": [/^@zip\.js\/zip\.js$/] },
   },
   {
+    // runs firmware on QEMU for the engine's bench and the farm agent's emulated boards
+    name: "@tinyml/emulator",
+    dir: "hardware-farm/emulator",
+    mayImport: ["@tinyml/workflows/contracts"],
+    forbidden: TEMPORAL_ORM_DB_HTTP,
+  },
+  {
     name: "@tinyml/engine",
     dir: "workers/engine",
-    mayImport: ["@tinyml/workflows/contracts", "@tinyml/workflows/model-files"],
+    mayImport: ["@tinyml/workflows/contracts", "@tinyml/workflows/model-files", "@tinyml/emulator"],
     forbidden: TEMPORAL_ORM_DB_HTTP,
   },
   {
@@ -66,7 +74,7 @@ export const PACKAGE_RULES: PackageRule[] = [
   {
     name: "@tinyml/farm-agent",
     dir: "hardware-farm/agent",
-    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts"],
+    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts", "@tinyml/emulator"],
   },
   {
     name: "@tinyml/control-plane",

@@ -16,7 +16,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Client, Connection } from "@temporalio/client";
 import { ApplicationFailure } from "@temporalio/common";
 import { MockActivityEnvironment } from "@temporalio/testing";
-import { type EmulatedBoard, emulatedBoard, runFirmware } from "@tinyml/engine";
+import { runOnQemu } from "@tinyml/emulator";
 import { createEngineActivities, NOTES } from "@tinyml/workers";
 import { gridHealthCheck } from "@tinyml/workflows";
 import {
@@ -34,8 +34,8 @@ import { findFreePortRange, REPO_ROOT } from "../services/launch.js";
 
 /**
  * The engine activities of workflow optimizeModel against the real S3-compatible server, through presigned GET and
- * PUT URLs only (as the control plane hands them out), with the firmware run in QEMU by the engine's runFirmware as
- * the farm agent would. The job's figures must equal those of `tinyml-engine optimize --emit c` and `tinyml-engine
+ * PUT URLs only (as the control plane hands them out), with the firmware run in QEMU by `runOnQemu` as the farm
+ * agent's emulated boards run it. The job's figures must equal those of `tinyml-engine optimize --emit c` and `tinyml-engine
  * bench` run directly on the same model and dataset.
  */
 
@@ -51,7 +51,10 @@ const bucket = env.S3_BUCKET as string;
 const prefix = `engine-activities-${randomUUID()}/`;
 let s3: S3Client;
 let work: string;
-const activities = createEngineActivities({ heartbeatIntervalMs: 1_000 });
+const activities = createEngineActivities({
+  folders: { runtimeDir: join(REPO_ROOT, "sdk/embedded"), firmwareDir: join(REPO_ROOT, "hardware-farm/firmware") },
+  heartbeatIntervalMs: 1_000,
+});
 
 beforeAll(async () => {
   s3 = new S3Client({
@@ -193,8 +196,13 @@ describe("engine activities over presigned S3 URLs", () => {
     await writeFile(elf, (await getObject(jobArtifactKey(jobId, "firmware.elf"))) as Buffer);
     const inputs = (await getObject(jobArtifactKey(jobId, "inputs.bin"))) as Buffer;
     expect(inputs.length % SAMPLES).toBe(0);
-    const board = emulatedBoard("cortex-m4") as EmulatedBoard;
-    const ran = await runFirmware({ board, elf, inputs });
+    const ran = await runOnQemu("cortex-m4", {
+      firmwareElf: elf,
+      inputs,
+      inferences: SAMPLES,
+      outputBytes: compiled.outputBytes,
+      timeoutMs: 120_000,
+    });
     expect(ran.outputs.length).toBe(SAMPLES * compiled.outputBytes);
     const put = await fetch((await upload(jobArtifactKey(jobId, "outputs.bin"))).url, {
       method: "PUT",
@@ -315,7 +323,13 @@ describe("engine activities over presigned S3 URLs", () => {
     const elf = join(work, "riscv-fw.elf");
     await writeFile(elf, (await getObject(jobArtifactKey(jobId, "firmware.elf"))) as Buffer);
     const inputs = (await getObject(jobArtifactKey(jobId, "inputs.bin"))) as Buffer;
-    const ran = await runFirmware({ board: emulatedBoard("riscv") as EmulatedBoard, elf, inputs });
+    const ran = await runOnQemu("riscv", {
+      firmwareElf: elf,
+      inputs,
+      inferences: 5,
+      outputBytes: compiled.outputBytes,
+      timeoutMs: 120_000,
+    });
     const outputs = Buffer.from(ran.outputs);
     outputs[compiled.outputBytes * 2] = (outputs[compiled.outputBytes * 2] as number) ^ 0x40; // inference 3 of 5
     await putObject(jobArtifactKey(jobId, "outputs.bin"), outputs);

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { formatKb, kbToBytes, TargetId } from "@tinyml/workflows/contracts";
 import { analyzeGraph } from "./analysis/analyze.js";
@@ -14,6 +15,16 @@ import { detectModelFormat } from "./model-format.js";
 import { importModel } from "./model-io.js";
 import { optimize, PRECISIONS, type Precision } from "./optimize.js";
 import { runPasses } from "./passes/pipeline.js";
+
+/**
+ * The folders the engine is given, resolved once from where this CLI lies in the repository (workers/engine/src
+ * or dist): the embedded runtime the generated C ships with, and the firmware the bench builds.
+ */
+const REPO = new URL("../../../", import.meta.url);
+const FOLDERS = {
+  runtimeDir: fileURLToPath(new URL("sdk/embedded/", REPO)),
+  firmwareDir: fileURLToPath(new URL("hardware-farm/firmware/", REPO)),
+};
 
 const USAGE = `usage: tinyml-engine <command> [options]
 
@@ -173,7 +184,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
     ...(calibrationSamples ? { calibrationSamples: Math.floor(calibrationSamples) } : {}),
     biasCorrection: !values["no-bias-correction"],
     ...(evaluationLimit ? { evaluationLimit: Math.floor(evaluationLimit) } : {}),
-    ...(values.emit === "c" ? { emitC: true } : {}),
+    ...(values.emit === "c" ? { emitC: { runtimeDir: FOLDERS.runtimeDir } } : {}),
     onProgress: values.json ? undefined : (stage, message) => console.error(`[${stage}] ${message}`),
   });
   // Outputs are written only once everything succeeded: a failed run leaves nothing behind.
@@ -227,7 +238,7 @@ async function codegenCommand(args: string[]): Promise<number> {
   if (!values.out) return usage("codegen needs --out DIR");
   const { graph } = await importModel(await readInput(modelPath, "model"), basename(modelPath));
   runPasses(graph);
-  const c = generateC(graph);
+  const c = generateC(graph, { runtimeDir: FOLDERS.runtimeDir });
   // With a dataset, the generated C built for this host is run over it (as optimize --emit c evaluates).
   let quality: Quality | undefined;
   if (values.dataset) {
@@ -283,6 +294,7 @@ async function benchCommand(args: string[]): Promise<number> {
     return usage("--arch must be armv7em, rv32im or ref");
   }
   const result = await benchmark({
+    firmwareDir: FOLDERS.firmwareDir,
     dir,
     target: target.data,
     dataset: await readInput(values.dataset, "dataset"),

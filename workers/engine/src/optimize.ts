@@ -41,11 +41,12 @@ export interface OptimizeRequest {
   /** Evaluate on at most this many samples (all by default). */
   evaluationLimit?: number;
   /**
-   * Also generate C (DIR/c/ with the CLI's --emit c) and make it the evaluator: the C is compiled with the host
-   * compiler and run over the evaluation set, so the reported quality is that of the code that ships (ONNX
-   * Runtime's figure stays as `evaluation.crossCheck`). Integer precisions only.
+   * Also generate C with these options (DIR/c/ with the CLI's --emit c; `runtimeDir` names sdk/embedded) and make
+   * it the evaluator: the C is compiled with the host compiler and run over the evaluation set, so the reported
+   * quality is that of the code that ships (ONNX Runtime's figure stays as `evaluation.crossCheck`). Integer
+   * precisions only.
    */
-  emitC?: boolean | CodegenOptions;
+  emitC?: CodegenOptions;
   onProgress?: (stage: string, message: string) => void;
 }
 
@@ -301,9 +302,7 @@ async function generateCStage(
   evalSet: Dataset,
   stages: Stages,
 ): Promise<{ c: GeneratedC; outputs: Float32Array[]; onnxQuality: Quality | undefined }> {
-  const c = await stages.run("codegen", "generating C", () =>
-    generateC(kept.graph, typeof request.emitC === "object" ? request.emitC : {}),
-  );
+  const c = await stages.run("codegen", "generating C", () => generateC(kept.graph, request.emitC as CodegenOptions));
   const outputs = await stages.run("evaluate-c", "evaluating the generated C (host build)", async () => {
     const host = await cHostExecutor(c);
     try {

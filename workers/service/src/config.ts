@@ -1,7 +1,13 @@
+import { fileURLToPath } from "node:url";
 import { TASK_QUEUES } from "@tinyml/workflows/contracts";
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** A folder of the repository checkout this worker runs from (workers/service/src or dist, three levels down). */
+function fromCheckout(path: string): string {
+  return fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+}
 
 /** The worker process's configuration, read once from the environment and validated. */
 export const WorkerConfig = z.object({
@@ -17,6 +23,10 @@ export const WorkerConfig = z.object({
   TEMPORAL_METRICS_PORT: port.default(9465),
   /** Where activities make their work folders (the OS temp folder by default). */
   WORK_DIR: z.string().min(1).optional(),
+  /** The embedded runtime (sdk/embedded) the generated C ships with; this checkout's by default. */
+  RUNTIME_DIR: z.string().min(1).default(fromCheckout("sdk/embedded/")),
+  /** The benchmark firmware (hardware-farm/firmware: board support and harness); this checkout's by default. */
+  FIRMWARE_DIR: z.string().min(1).default(fromCheckout("hardware-farm/firmware/")),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -27,4 +37,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     throw new Error(`invalid worker configuration: ${issues}`);
   }
   return parsed.data;
+}
+
+/** The folders the engine is given (it looks for none by itself). */
+export function engineFolders(config: WorkerConfig): { runtimeDir: string; firmwareDir: string } {
+  return { runtimeDir: config.RUNTIME_DIR, firmwareDir: config.FIRMWARE_DIR };
 }

@@ -3,6 +3,7 @@ import { MockActivityEnvironment } from "@temporalio/testing";
 import { analyzeGraph, importModel, isEngineError, runPasses } from "@tinyml/engine";
 import { FAILURE_TYPES, JobSpec, type QuantizeModelRequest } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engineFolders, loadWorkerConfig } from "./config.js";
 import { createEngineActivities, DATASET_REQUIRED, NOTES } from "./engine-activities.js";
 import { startTestBlobServer, type TestBlobServer } from "./testing/blob-server.js";
 import { generatedPath, KWS_FLOAT, readFixture } from "./testing/fixtures.js";
@@ -15,7 +16,7 @@ import { generatedPath, KWS_FLOAT, readFixture } from "./testing/fixtures.js";
 
 let store: TestBlobServer;
 const kws = readFixture(KWS_FLOAT);
-const activities = createEngineActivities({ heartbeatIntervalMs: 200 });
+const activities = createEngineActivities({ folders: engineFolders(loadWorkerConfig({})), heartbeatIntervalMs: 200 });
 
 beforeAll(async () => {
   store = await startTestBlobServer();

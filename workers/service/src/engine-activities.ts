@@ -34,6 +34,8 @@ import { deploymentFigures, deploymentNotes, floatEvaluationFigures, optimizatio
 import { optimizeInThread } from "./optimize-runner.js";
 
 export interface EngineActivityDeps {
+  /** sdk/embedded and hardware-farm/firmware, from the worker's configuration (`engineFolders`). */
+  folders: { runtimeDir: string; firmwareDir: string };
   /** HTTP client for the signed blob URLs (global fetch by default). */
   fetch?: typeof fetch;
   /** Where per-activity work folders are made (the OS temp folder by default). */
@@ -71,7 +73,7 @@ export const DATASET_REQUIRED = "a dataset_file (.npz with x and labels y) is re
  * store refuses (HTTP 4xx) fail non-retryably as `BadInput` with the engine's or the store's message; transient
  * transfer and infrastructure errors are retried.
  */
-export function createEngineActivities(deps: EngineActivityDeps = {}): EngineActivities {
+export function createEngineActivities(deps: EngineActivityDeps): EngineActivities {
   const interval = deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
   const transfer = (signal?: AbortSignal) => ({
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
@@ -138,7 +140,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             precision,
             sizeBudget: { bytes: spec.targetSizeBytes, option: TARGET_SIZE_OPTION, whenOver: "note" },
             ...CLI_DEFAULTS,
-            ...(emitC ? { emitC: true } : {}),
+            ...(emitC ? { emitC: { runtimeDir: deps.folders.runtimeDir } } : {}),
           },
           { signal, onProgress: (stage, message) => progress(`[${stage}] ${message}`) },
         );
@@ -175,6 +177,7 @@ export function createEngineActivities(deps: EngineActivityDeps = {}): EngineAct
             const [c, dataset] = await Promise.all([get(request.c, signal), get(request.dataset, signal)]);
             await unpackGeneratedC(c, { workDir: dir }, signal);
             const prepared = await prepareBenchmark({
+              firmwareDir: deps.folders.firmwareDir,
               dir,
               target: request.target,
               dataset,

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import { createHealthActivities, TASK_QUEUES } from "@tinyml/workflows/contracts";
-import { loadWorkerConfig } from "./config.js";
+import { engineFolders, loadWorkerConfig } from "./config.js";
 import { createEngineActivities, type EngineActivityDeps } from "./engine-activities.js";
 import { activityMetricsInterceptor, createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics.js";
 
@@ -20,6 +20,7 @@ export interface OptimizeWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   identity?: string;
+  /** The engine activities' dependencies (default: the folders of the worker's configuration, nothing else). */
   engine?: EngineActivityDeps;
   /** Counts and times every activity (tinyml_worker_activities_total, tinyml_worker_activity_duration_seconds). */
   metrics?: WorkerMetrics;
@@ -32,7 +33,10 @@ export async function createOptimizeWorker(options: OptimizeWorkerOptions): Prom
     namespace: options.namespace ?? "default",
     taskQueue: options.taskQueue ?? TASK_QUEUES.optimize,
     workflowsPath: workflowsPath(),
-    activities: { ...createHealthActivities({ hostname }), ...createEngineActivities(options.engine) },
+    activities: {
+      ...createHealthActivities({ hostname }),
+      ...createEngineActivities(options.engine ?? { folders: engineFolders(loadWorkerConfig()) }),
+    },
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     ...(options.metrics ? { interceptors: { activity: [activityMetricsInterceptor(options.metrics)] } } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
@@ -67,7 +71,7 @@ async function run(): Promise<void> {
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
         metrics,
-        ...(config.WORK_DIR ? { engine: { workDir: config.WORK_DIR } } : {}),
+        engine: { folders: engineFolders(config), ...(config.WORK_DIR ? { workDir: config.WORK_DIR } : {}) },
       });
       console.log(
         `worker polling task queue ${config.TASK_QUEUE} of ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}); metrics at ${endpoint.url}${temporalMetrics ? ` (Temporal runtime's also at http://${temporalMetrics}/metrics)` : ""}`,

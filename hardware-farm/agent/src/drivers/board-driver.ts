@@ -1,26 +1,10 @@
-import type { FirmwareRunFigures } from "@tinyml/workflows/contracts";
+import type { FirmwareRun, FirmwareRunRequest } from "@tinyml/emulator";
 
 /** One benchmark run on one board: the firmware image, the inputs the harness reads as `input.bin`. */
-export interface BoardRunRequest {
-  /** Path of the benchmark firmware (an ELF built by hardware-farm/firmware/build.sh for this board). */
-  firmwareElf: string;
-  /** `inferences` inputs, back to back (the harness's `input.bin`). */
-  inputs: Uint8Array;
-  inferences: number;
-  /** Bytes of one output: the board must write `inferences * outputBytes` bytes to `output.bin`. */
-  outputBytes: number;
-  /** The run is killed after this long and the board reported hung. */
-  timeoutMs: number;
-  /** Aborting kills the run (the activity was cancelled, or the agent shuts down). */
-  signal?: AbortSignal;
-  /** Called with the number of inferences done so far, as the harness reports them. */
-  onProgress?: (done: number) => void;
-}
+export type BoardRunRequest = FirmwareRunRequest;
 
 /** The run's figures (contracts/harness.ts) and the raw output bytes of every inference, concatenated. */
-export interface BoardRunResult extends FirmwareRunFigures {
-  outputs: Uint8Array;
-}
+export type BoardRunResult = FirmwareRun;
 
 export interface BoardHealth {
   ok: boolean;

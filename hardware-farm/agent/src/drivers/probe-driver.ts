@@ -1,14 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findOnPath, progressCounter, readHarnessRun, runToDeadline } from "@tinyml/emulator";
 import type { ProbeConnection } from "../agent-config.js";
 import type { BoardDriver, BoardHealth, BoardRunRequest, BoardRunResult } from "./board-driver.js";
 import { BoardHungError, BoardRunAbortedError, BoardUnavailableError } from "./errors.js";
 import { FLASHERS, type Flasher } from "./flashers.js";
-import { readHarnessRun } from "./harness-result.js";
-import { progressCounter, runToDeadline } from "./process.js";
 import { SerialLines } from "./serial-lines.js";
-import { findOnPath } from "./tools.js";
 
 /** Longest a flash write may take before the probe is declared hung. */
 const FLASH_TIMEOUT_MS = 120_000;

@@ -1,11 +1,5 @@
-# Cross build of the golden test for RV32IM(C) with picolibc, run on QEMU riscv32 virt.
-set(CMAKE_SYSTEM_NAME Generic)
-set(CMAKE_SYSTEM_PROCESSOR riscv32)
-set(CMAKE_C_COMPILER riscv64-unknown-elf-gcc)
-set(CMAKE_ASM_COMPILER riscv64-unknown-elf-gcc)
-set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
-set(CMAKE_C_FLAGS_INIT "-misa-spec=2.2 -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -ffunction-sections -fdata-sections")
-set(CMAKE_ASM_FLAGS_INIT "-misa-spec=2.2 -march=rv32imc -mabi=ilp32")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments")
+# Cross build of the golden test for RV32IM(C) with picolibc on the farm's riscv32-virt board (QEMU virt).
+set(BOARD riscv32-virt)
+include("${CMAKE_CURRENT_LIST_DIR}/farm-board.cmake")
 set(TML_ARCH rv32im CACHE STRING "" FORCE)
 set(TML_QEMU qemu-system-riscv32 -M virt -bios none CACHE STRING "" FORCE)

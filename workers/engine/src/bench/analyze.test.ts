@@ -5,17 +5,17 @@ import { pathToFileURL } from "node:url";
 import { HARDWARE_TARGETS } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { FIRMWARE_DIR } from "../testing/fixtures.js";
 import { npzOf } from "../testing/npz.js";
 import { analyzeBenchmark, type BenchmarkRun } from "./analyze.js";
 import { benchmark } from "./bench.js";
 import { type EmulatedBoard, emulatedBoard } from "./boards.js";
-import { FIRMWARE_DIR } from "./firmware.js";
 import { type PreparedBenchmark, prepareBenchmark } from "./prepare.js";
 import { runFirmware } from "./qemu.js";
 
 /**
  * The bench split as the grid runs it: `prepareBenchmark` on one machine, the firmware run elsewhere (here QEMU
- * through `runFirmware`, as a farm agent does), `analyzeBenchmark` from the stored bytes. It must give the figures
+ * through `runFirmware`, the farm agent's runner), `analyzeBenchmark` from the stored bytes. It must give the figures
  * of the one-machine `benchmark`, count outputs that differ from the host build, and label a physical board's
  * cycles and energy as measured.
  */
@@ -45,11 +45,16 @@ beforeAll(async () => {
     },
     y: { descr: "<i8", shape: [count], data: BigInt64Array.from({ length: count }, (_, i) => BigInt(i % 4)) },
   });
-  prepared = await prepareBenchmark({ dir: work, target: "cortex-m4", dataset });
+  prepared = await prepareBenchmark({ firmwareDir: FIRMWARE_DIR, dir: work, target: "cortex-m4", dataset });
   const elf = join(work, "stored.elf");
   await writeFile(elf, prepared.elf);
-  const ran = await runFirmware({ board: emulatedBoard("cortex-m4") as EmulatedBoard, elf, inputs: prepared.inputs });
-  run = { ...ran, source: "emulated" };
+  run = await runFirmware({
+    board: emulatedBoard("cortex-m4") as EmulatedBoard,
+    elf,
+    inputs: prepared.inputs,
+    inferences: prepared.count,
+    outputBytes: prepared.header.outputBytes,
+  });
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
@@ -66,7 +71,7 @@ describe("prepareBenchmark + analyzeBenchmark", () => {
 
   it("gives the one-machine benchmark's figures from the stored bytes", async () => {
     const split = analyzeBenchmark(prepared, run);
-    const whole = await benchmark({ dir: work, target: "cortex-m4", dataset });
+    const whole = await benchmark({ firmwareDir: FIRMWARE_DIR, dir: work, target: "cortex-m4", dataset });
     const { emulator: _a, ...splitRecord } = split.record;
     const { emulator: _b, ...wholeRecord } = whole.record;
     expect(splitRecord).toEqual(wholeRecord);
@@ -119,6 +124,7 @@ describe("prepareBenchmark cancelled", () => {
     const started = performance.now();
     setTimeout(() => controller.abort(reason), 150);
     const failure = await prepareBenchmark({
+      firmwareDir: FIRMWARE_DIR,
       dir: work,
       target: "riscv",
       dataset,

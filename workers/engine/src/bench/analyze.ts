@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { type FirmwareRunFigures, HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
+import type { FirmwareRun } from "@tinyml/emulator";
+import { HARDWARE_TARGETS, type TargetId } from "@tinyml/workflows/contracts";
 import { EngineError } from "../errors.js";
 import type { Deployment } from "../report.js";
 import type { KernelArch } from "./boards.js";
@@ -74,9 +75,7 @@ export type BenchmarkBuild = Pick<
 >;
 
 /** One run of the firmware, as QEMU or a farm agent reports it, with the board's output bytes. */
-export interface BenchmarkRun extends FirmwareRunFigures {
-  outputs: Uint8Array;
-}
+export type BenchmarkRun = FirmwareRun;
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 

@@ -7,9 +7,9 @@ import type { TargetId } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
 import { OptimizationReportSchema } from "../report.js";
+import { FIRMWARE_DIR } from "../testing/fixtures.js";
 import { npzOf } from "../testing/npz.js";
 import { benchmark, writeBenchResult } from "./bench.js";
-import { FIRMWARE_DIR } from "./firmware.js";
 
 /**
  * The benchmark firmware on every emulated board, with the int8 test model of hardware-farm/firmware/tests/fc_model
@@ -59,6 +59,34 @@ const expectedOutputs = (model: FcModel, x: Int8Array, count: number) =>
     ),
   );
 
+/** A hand-written model folder (4 int8 in, 4 int8 out, a 16-byte arena) whose model.c holds `body`. */
+async function writeTestModel(dir: string, body: string): Promise<void> {
+  await mkdir(join(dir, "c"), { recursive: true });
+  await writeFile(
+    join(dir, "c", "model.h"),
+    `#include <stddef.h>
+#include <stdint.h>
+#define TML_MODEL_ARENA_SIZE 16
+#define TML_MODEL_INPUT_BYTES 4
+#define TML_MODEL_INPUT_TYPE_INT8 1
+#define TML_MODEL_INPUT_SCALE 1.0f
+#define TML_MODEL_INPUT_ZERO_POINT 0
+#define TML_MODEL_OUTPUT_BYTES 4
+#define TML_MODEL_OUTPUT_TYPE_INT8 1
+#define TML_MODEL_OUTPUT_SCALE 1.0f
+#define TML_MODEL_OUTPUT_ZERO_POINT 0
+int tml_model_init(uint8_t *arena, size_t arena_size);
+int tml_model_run(const void *input, void *output);
+`,
+  );
+  await writeFile(join(dir, "c", "model.c"), `#include <string.h>\n#include "model.h"\n${body}\n`);
+  await writeFile(
+    join(dir, "c", "CMakeLists.txt"),
+    // the CMake variable is written with "$" + "{" so that it is not read as a template placeholder
+    `add_library(tinyml_model STATIC ${"$"}{CMAKE_CURRENT_LIST_DIR}/model.c)\n`,
+  );
+}
+
 const BOARDS: [TargetId, string][] = [
   ["cortex-m4", "mps2-an386"],
   ["cortex-m7", "mps2-an500"],
@@ -71,7 +99,7 @@ describe("bench on the emulated boards", () => {
   it.each(BOARDS)("%s (%s): output bytes equal the reference and the host build", async (target, board) => {
     const { dir, model } = await modelDir(`small-${target}`, { inputs: 64, hidden: 32, outputs: 10, seed: 3 });
     const data = dataset(model, 12);
-    const result = await benchmark({ dir, target, dataset: data.bytes });
+    const result = await benchmark({ firmwareDir: FIRMWARE_DIR, dir, target, dataset: data.bytes });
     expect(result.record.board).toBe(board);
     expect(Buffer.from(result.outputs).equals(expectedOutputs(model, data.x, 12))).toBe(true);
     expect(result.deployment.outputsMatchingHost).toBe(12);
@@ -87,17 +115,32 @@ describe("bench on the emulated boards", () => {
   it("counts the same instructions on two runs, and more for a larger model", async () => {
     const small = await modelDir("stable", { inputs: 64, hidden: 32, outputs: 10, seed: 5 });
     const data = dataset(small.model, 6);
-    const first = await benchmark({ dir: small.dir, target: "riscv", dataset: data.bytes });
-    const second = await benchmark({ dir: small.dir, target: "riscv", dataset: data.bytes });
+    const first = await benchmark({ firmwareDir: FIRMWARE_DIR, dir: small.dir, target: "riscv", dataset: data.bytes });
+    const second = await benchmark({ firmwareDir: FIRMWARE_DIR, dir: small.dir, target: "riscv", dataset: data.bytes });
     expect(second.record.instructions.perInference).toEqual(first.record.instructions.perInference);
 
     const large = await modelDir("large", { inputs: 64, hidden: 128, outputs: 10, seed: 5 });
-    const bigger = await benchmark({ dir: large.dir, target: "riscv", dataset: dataset(large.model, 6).bytes });
+    const bigger = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
+      dir: large.dir,
+      target: "riscv",
+      dataset: dataset(large.model, 6).bytes,
+    });
     // 4× the MACs: more than three times the instructions
     expect(bigger.record.instructions.mean).toBeGreaterThan(3 * first.record.instructions.mean);
 
-    const m4a = await benchmark({ dir: small.dir, target: "cortex-m4", dataset: data.bytes });
-    const m4b = await benchmark({ dir: small.dir, target: "cortex-m4", dataset: data.bytes });
+    const m4a = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
+      dir: small.dir,
+      target: "cortex-m4",
+      dataset: data.bytes,
+    });
+    const m4b = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
+      dir: small.dir,
+      target: "cortex-m4",
+      dataset: data.bytes,
+    });
     expect(m4b.record.instructions.perInference).toEqual(m4a.record.instructions.perInference);
   });
 
@@ -125,7 +168,12 @@ describe("bench on the emulated boards", () => {
       timings: {},
     });
     await writeFile(join(dir, "report.json"), JSON.stringify(report));
-    const result = await benchmark({ dir, target: "cortex-m4", dataset: dataset(model, 4).bytes });
+    const result = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
+      dir,
+      target: "cortex-m4",
+      dataset: dataset(model, 4).bytes,
+    });
     await writeBenchResult(dir, result);
     const written = OptimizationReportSchema.parse(JSON.parse(await readFile(join(dir, "report.json"), "utf8")));
     const d = written.deployment;
@@ -146,7 +194,12 @@ describe("bench on the emulated boards", () => {
   it("fails a model whose weights overflow the flash, naming the region and the bytes", async () => {
     // 1024 × 2048 int8 weights: 2 MiB of const data against the Cortex-M4 target's 1 MiB of flash
     const { dir, model } = await modelDir("too-big", { inputs: 1024, hidden: 2048, outputs: 10, seed: 1 });
-    const failure = await benchmark({ dir, target: "cortex-m4", dataset: dataset(model, 1).bytes }).catch((e) => e);
+    const failure = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
+      dir,
+      target: "cortex-m4",
+      dataset: dataset(model, 1).bytes,
+    }).catch((e) => e);
     expect(failure).toBeInstanceOf(EngineError);
     expect(failure.code).toBe("UNSATISFIABLE");
     expect(failure.message).toMatch(/FLASH overflowed by \d+ bytes/);
@@ -164,7 +217,12 @@ describe("bench on the emulated boards", () => {
       outputs: 2,
       arenaBytes: 300 * 1024,
     });
-    const failure = await benchmark({ dir, target: "cortex-m4", dataset: dataset(model, 1).bytes }).catch((e) => e);
+    const failure = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
+      dir,
+      target: "cortex-m4",
+      dataset: dataset(model, 1).bytes,
+    }).catch((e) => e);
     expect(failure).toBeInstanceOf(EngineError);
     expect(failure.message).toMatch(/RAM overflowed by \d+ bytes/);
     // 300 KB arena + the harness's buffers and 4 KB stack reserve, less 256 KB
@@ -174,29 +232,9 @@ describe("bench on the emulated boards", () => {
   it("reports a model whose run fails, with the harness's exit status", async () => {
     // a model that refuses its third input on the board: the harness stops with status 5, naming tml_model_run
     const dir = join(work, "failing");
-    await mkdir(join(dir, "c"), { recursive: true });
-    await writeFile(
-      join(dir, "c", "model.h"),
-      `#include <stddef.h>
-#include <stdint.h>
-#define TML_MODEL_ARENA_SIZE 16
-#define TML_MODEL_INPUT_BYTES 4
-#define TML_MODEL_INPUT_TYPE_INT8 1
-#define TML_MODEL_INPUT_SCALE 1.0f
-#define TML_MODEL_INPUT_ZERO_POINT 0
-#define TML_MODEL_OUTPUT_BYTES 4
-#define TML_MODEL_OUTPUT_TYPE_INT8 1
-#define TML_MODEL_OUTPUT_SCALE 1.0f
-#define TML_MODEL_OUTPUT_ZERO_POINT 0
-int tml_model_init(uint8_t *arena, size_t arena_size);
-int tml_model_run(const void *input, void *output);
-`,
-    );
-    await writeFile(
-      join(dir, "c", "model.c"),
-      `#include <string.h>
-#include "model.h"
-static int calls;
+    await writeTestModel(
+      dir,
+      `static int calls;
 int tml_model_init(uint8_t *arena, size_t arena_size) { return arena && arena_size >= 16 ? 0 : -1; }
 int tml_model_run(const void *input, void *output) {
 #if defined(__riscv)
@@ -204,25 +242,53 @@ int tml_model_run(const void *input, void *output) {
 #endif
   memcpy(output, input, 4);
   return 0;
-}
-`,
-    );
-    await writeFile(
-      join(dir, "c", "CMakeLists.txt"),
-      // the CMake variable is written with "$" + "{" so that it is not read as a template placeholder
-      `add_library(tinyml_model STATIC ${"$"}{CMAKE_CURRENT_LIST_DIR}/model.c)\n`,
+}`,
     );
     const x = Int8Array.from({ length: 16 }, (_, i) => i);
     const data = npzOf({ x_int8: { descr: "|i1", shape: [4, 4], data: x } });
-    const failure = await benchmark({ dir, target: "riscv", dataset: data }).catch((e) => e);
+    const failure = await benchmark({ firmwareDir: FIRMWARE_DIR, dir, target: "riscv", dataset: data }).catch((e) => e);
     expect(failure).toBeInstanceOf(EngineError);
-    expect(failure.message).toMatch(/tml_model_run failed \(\{"error":"tml_model_run","code":-7\}\)/);
+    expect(failure.message).toMatch(/tml_model_run failed \(exit status 5\) \(\{"error":"tml_model_run","code":-7\}\)/);
+  });
+
+  it("fails a model that writes past its arena: the host runner checks the guard bytes", async () => {
+    // the host build is the reference every board's outputs are compared with: a model that overwrites what lies
+    // after its arena must not become that reference
+    const dir = join(work, "arena-overrun");
+    await writeTestModel(
+      dir,
+      `static uint8_t *arena_of_model;
+int tml_model_init(uint8_t *arena, size_t arena_size) {
+  arena_of_model = arena;
+  return arena && arena_size >= TML_MODEL_ARENA_SIZE ? 0 : -1;
+}
+int tml_model_run(const void *input, void *output) {
+  memcpy(output, input, 4);
+  arena_of_model[TML_MODEL_ARENA_SIZE + 40] = 1; /* 40 bytes past the end of the arena */
+  return 0;
+}`,
+    );
+    const data = npzOf({ x_int8: { descr: "|i1", shape: [2, 4], data: Int8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) } });
+    const failure = await benchmark({ firmwareDir: FIRMWARE_DIR, dir, target: "riscv", dataset: data }).catch((e) => e);
+    expect(failure).toBeInstanceOf(EngineError);
+    expect(failure.message).toMatch(/the model wrote past its arena \(guard byte 40\)/);
+  });
+
+  it("builds with the firmware folder it is given, and names a wrong one", async () => {
+    const { dir, model } = await modelDir("wrong-firmware", { inputs: 8, hidden: 4, outputs: 2, seed: 1 });
+    const firmwareDir = join(work, "no-firmware-here");
+    const failure = await benchmark({ firmwareDir, dir, target: "riscv", dataset: dataset(model, 1).bytes }).catch(
+      (e) => e,
+    );
+    expect(failure).toBeInstanceOf(EngineError);
+    expect(failure.code).toBe("FILE_NOT_FOUND");
+    expect(failure.message).toContain(`the benchmark firmware is not at ${firmwareDir}`);
   });
 
   it("refuses ESP32, which has no emulator", async () => {
     const { dir, model } = await modelDir("esp32", { inputs: 8, hidden: 4, outputs: 2, seed: 1 });
-    await expect(benchmark({ dir, target: "esp32", dataset: dataset(model, 1).bytes })).rejects.toThrow(
-      /no emulator for Xtensa LX6; estimates only/,
-    );
+    await expect(
+      benchmark({ firmwareDir: FIRMWARE_DIR, dir, target: "esp32", dataset: dataset(model, 1).bytes }),
+    ).rejects.toThrow(/no emulator for Xtensa LX6; estimates only/);
   });
 });

@@ -12,7 +12,7 @@ export type BenchRequest = PrepareBenchmarkRequest;
 
 /**
  * The benchmark on one machine, as `tinyml-engine bench` runs it: `prepareBenchmark` (firmware, host build, inputs,
- * expected outputs), the firmware in QEMU (`runFirmware`, what a farm agent does for an emulated board), then
+ * expected outputs), the firmware in QEMU (`runFirmware`, through the farm agent's runner of emulated boards), then
  * `analyzeBenchmark`. The image is kept as DIR/firmware-<target>.elf and the recorded command names that copy.
  */
 export async function benchmark(request: BenchRequest): Promise<BenchResult> {
@@ -24,19 +24,23 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
     const elf = join(work, "fw.elf");
     await writeFile(elf, prepared.elf);
     onProgress?.(`running ${prepared.count} inferences in ${board.qemuBinary} ${board.qemuArgs.join(" ")}`);
-    const ran = await runFirmware({ board, elf, inputs: prepared.inputs, ...(signal ? { signal } : {}) }).catch(
-      (e: unknown) => {
-        if (prepared.arch !== "ref" && e instanceof EngineError) {
-          e.message += `\n(the firmware used the ${prepared.arch} kernels; --arch ref runs the reference kernels)`;
-        }
-        throw e;
-      },
-    );
+    const ran = await runFirmware({
+      board,
+      elf,
+      inputs: prepared.inputs,
+      inferences: prepared.count,
+      outputBytes: prepared.header.outputBytes,
+      ...(signal ? { signal } : {}),
+    }).catch((e: unknown) => {
+      if (prepared.arch !== "ref" && e instanceof EngineError) {
+        e.message += `\n(the firmware used the ${prepared.arch} kernels; --arch ref runs the reference kernels)`;
+      }
+      throw e;
+    });
     const kept = join(dir, `firmware-${target}.elf`);
     const result = analyzeBenchmark(prepared, {
       ...ran,
       command: ran.command.map((arg) => (arg === elf ? kept : arg)),
-      source: "emulated",
     });
     // The image is kept beside the report (the build folder is temporary).
     await writeFile(kept, prepared.elf);

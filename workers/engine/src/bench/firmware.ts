@@ -1,16 +1,11 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { EngineError } from "../errors.js";
 import type { KernelArch } from "./boards.js";
 
 const run = promisify(execFile);
-
-/** hardware-farm/firmware in this repository (override with TINYML_FIRMWARE_DIR). */
-export const FIRMWARE_DIR =
-  process.env.TINYML_FIRMWARE_DIR ?? fileURLToPath(new URL("../../../../hardware-farm/firmware/", import.meta.url));
 
 /** A linker region a model did not fit in, as GNU ld reports it ("region `RAM' overflowed by 1024 bytes"). */
 export interface RegionOverflow {
@@ -27,16 +22,18 @@ export function parseRegionOverflows(linkerOutput: string): RegionOverflow[] {
 }
 
 export interface FirmwareBuild {
-  /** BUILD/fw.elf for a board, BUILD/host_runner for the host. */
+  /** BUILD/fw.elf. */
   executable: string;
 }
 
 /**
- * Configures and builds the firmware (CMake, Ninja when installed) for `board` ("host" for the host runner) with
+ * Configures and builds the firmware (CMake, Ninja when installed) for `board` with
  * the model folder `modelDir` and the runtime's kernel family `arch`. A model too big for the board's memory
  * fails with UNSATISFIABLE naming each overflowed region and by how many bytes.
  */
 export async function buildFirmware(options: {
+  /** hardware-farm/firmware: the boards' support and the harness. */
+  firmwareDir: string;
   board: string;
   modelDir: string;
   buildDir: string;
@@ -44,14 +41,20 @@ export async function buildFirmware(options: {
   /** Aborting it kills the build. */
   signal?: AbortSignal;
 }): Promise<FirmwareBuild> {
-  const { board, modelDir, buildDir, arch, signal } = options;
+  const { firmwareDir, board, modelDir, buildDir, arch, signal } = options;
+  if (!existsSync(join(firmwareDir, "boards", "boards.cmake"))) {
+    throw new EngineError(
+      "FILE_NOT_FOUND",
+      `the benchmark firmware is not at ${firmwareDir} (boards/boards.cmake is missing): pass the hardware-farm/firmware folder`,
+    );
+  }
   const generator = await run("ninja", ["--version"]).then(
     () => ["-G", "Ninja"],
     () => [],
   );
   const configure = [
     "-S",
-    FIRMWARE_DIR,
+    firmwareDir,
     "-B",
     buildDir,
     ...generator,
@@ -80,7 +83,7 @@ export async function buildFirmware(options: {
   };
   await step(configure, "configuring the firmware");
   await step(["--build", buildDir], "building the firmware");
-  const executable = join(buildDir, board === "host" ? "host_runner" : "fw.elf");
+  const executable = join(buildDir, "fw.elf");
   if (!existsSync(executable)) throw new EngineError("UNSUPPORTED_MODEL", `the build left no ${executable}`);
   return { executable };
 }

@@ -7,7 +7,15 @@ import { generateC, writeGeneratedFiles } from "../codegen/index.js";
 import { importModel } from "../model-io.js";
 import { optimize } from "../optimize.js";
 import { runPasses } from "../passes/pipeline.js";
-import { FIXTURES, fixture, generated, generatedPath, runTflite } from "../testing/fixtures.js";
+import {
+  FIRMWARE_DIR,
+  FIXTURES,
+  fixture,
+  generated,
+  generatedPath,
+  RUNTIME_DIR,
+  runTflite,
+} from "../testing/fixtures.js";
 import { npzOf } from "../testing/npz.js";
 import { benchmark } from "./bench.js";
 
@@ -34,7 +42,7 @@ async function generatedModel(path: string, name: string): Promise<string> {
   const { graph } = await importModel(fixture(path), path);
   runPasses(graph);
   const dir = join(work, name);
-  await writeGeneratedFiles(generateC(graph), join(dir, "c"));
+  await writeGeneratedFiles(generateC(graph, { runtimeDir: RUNTIME_DIR }), join(dir, "c"));
   return dir;
 }
 
@@ -50,10 +58,11 @@ describe("generated models on the emulated boards", () => {
       calibrationSamples: 100,
     });
     const dir = join(work, "engine-kws");
-    await writeGeneratedFiles(generateC(result.optimized), join(dir, "c"));
+    await writeGeneratedFiles(generateC(result.optimized, { runtimeDir: RUNTIME_DIR }), join(dir, "c"));
     const model = join(dir, "model.tflite");
     await writeFile(model, result.tflite);
     const bench = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
       dir,
       target: "cortex-m4",
       dataset: generated("kws_eembc.npz"),
@@ -73,7 +82,14 @@ describe("generated models on the emulated boards", () => {
     async (target, arch) => {
       const dir = await generatedModel(KWS, `kws-${target}-${arch}`);
       const dataset = generated("kws_eembc.npz");
-      const result = await benchmark({ dir, target, dataset, limit: KWS_SAMPLES, ...(arch === "ref" ? { arch } : {}) });
+      const result = await benchmark({
+        firmwareDir: FIRMWARE_DIR,
+        dir,
+        target,
+        dataset,
+        limit: KWS_SAMPLES,
+        ...(arch === "ref" ? { arch } : {}),
+      });
       const oracle = await runTflite(`${FIXTURES}/${KWS}`, generatedPath("kws_eembc.npz"), "tflm", [
         "--key",
         "x_int8",
@@ -117,7 +133,12 @@ describe("generated models on the emulated boards", () => {
       x_int8: { descr: "|i1", shape: [2, 96, 96, 1], data: x },
       y: { descr: "<i8", shape: [2], data: BigInt64Array.from([1n, 0n]) },
     });
-    const result = await benchmark({ dir, target, dataset });
+    const result = await benchmark({
+      firmwareDir: FIRMWARE_DIR,
+      dir,
+      target,
+      dataset,
+    });
     expect(result.deployment.quality).toEqual({ metric: "top1", value: 1, samples: 2 });
     expect(result.deployment.outputsMatchingHost).toBe(2);
     await writeFile(join(dir, "person.npz"), dataset);

@@ -19,4 +19,3 @@ export {
   type PreparedBenchmark,
   prepareBenchmark,
 } from "./prepare.js";
-export { type FirmwareRun, qemuCommand, runFirmware } from "./qemu.js";

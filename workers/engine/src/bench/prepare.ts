@@ -1,9 +1,9 @@
-import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { TargetId } from "@tinyml/workflows/contracts";
+import { buildHostRunner } from "../codegen/host-build.js";
 import { EngineError } from "../errors.js";
 import { type EmulatedBoard, emulatedBoard, type KernelArch } from "./boards.js";
 import { buildFirmware } from "./firmware.js";
@@ -11,6 +11,11 @@ import { quantizedInputs } from "./inputs.js";
 import { type ModelHeader, parseModelHeader } from "./model-header.js";
 
 export interface PrepareBenchmarkRequest {
+  /**
+   * hardware-farm/firmware (board support and harness). Always passed by the caller (the CLI resolves it from its
+   * own place, the worker from its configuration): the engine looks for no folder by itself.
+   */
+  firmwareDir: string;
   /** An `optimize --emit c` output folder: DIR/c/ (model.c, model.h, CMakeLists.txt). */
   dir: string;
   target: TargetId;
@@ -77,14 +82,14 @@ export function benchmarkBoard(target: TargetId): EmulatedBoard {
 }
 
 /**
- * Builds the generated model into the target's benchmark firmware (cross compiler, -O2) and into the host runner,
- * quantizes the dataset's inputs with the model's own input parameters and runs the host build over them for the
+ * Builds the generated model into the target's benchmark firmware (cross compiler, -O2) and into the host runner
+ * (`buildHostRunner`, which also checks the arena's guard bytes), quantizes the dataset's inputs with the model's own input parameters and runs the host build over them for the
  * expected output bytes. A model too big for the target fails to link (UNSATISFIABLE, naming each overflowed region).
  */
 export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promise<PreparedBenchmark> {
   const { dir, target, onProgress, signal } = request;
   const board = benchmarkBoard(target);
-  const modelDir = join(dir, "c");
+  const modelDir = resolve(dir, "c"); // CMake takes it from its own build folder: relative paths would break
   if (!existsSync(join(modelDir, "model.h")) || !existsSync(join(modelDir, "CMakeLists.txt"))) {
     throw new EngineError(
       "FILE_NOT_FOUND",
@@ -98,6 +103,7 @@ export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promis
   try {
     onProgress?.(`building the firmware for ${board.board} (${arch} kernels)`);
     const fw = await buildFirmware({
+      firmwareDir: request.firmwareDir,
       board: board.board,
       modelDir,
       buildDir: join(work, board.board),
@@ -105,28 +111,8 @@ export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promis
       ...(signal ? { signal } : {}),
     });
     onProgress?.("building the model for the host");
-    const host = await buildFirmware({
-      board: "host",
-      modelDir,
-      buildDir: join(work, "host"),
-      arch: "ref",
-      ...(signal ? { signal } : {}),
-    });
-    await writeFile(join(work, "input.bin"), inputs);
-    await new Promise<void>((resolve, reject) =>
-      execFile(
-        host.executable,
-        [join(work, "input.bin"), join(work, "host-output.bin")],
-        { ...(signal ? { signal } : {}) },
-        (e, _o, stderr) => {
-          if (e && signal?.aborted) reject(signal.reason ?? e);
-          else if (e)
-            reject(new EngineError("UNSUPPORTED_MODEL", `the host build failed to run: ${stderr || e.message}`));
-          else resolve();
-        },
-      ),
-    );
-    const expected = new Uint8Array(await readFile(join(work, "host-output.bin")));
+    const host = await buildHostRunner(modelDir, header, signal ? { signal } : {});
+    const expected = await host.runRaw(inputs, signal).finally(() => host.dispose());
     const elf = new Uint8Array(await readFile(fw.executable));
     const mapPath = join(dirname(fw.executable), "fw.map");
     const map = existsSync(mapPath) ? await readFile(mapPath, "utf8") : null;

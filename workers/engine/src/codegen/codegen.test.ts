@@ -9,7 +9,7 @@ import type { Graph } from "../ir/graph.js";
 import { type OptimizeResult, optimize } from "../optimize.js";
 import { quantizeFloat16 } from "../quantize/fp16.js";
 import { OptimizationReportSchema } from "../report.js";
-import { fixture, generated, generatedPath, runTflite } from "../testing/fixtures.js";
+import { fixture, generated, generatedPath, RUNTIME_DIR, runTflite } from "../testing/fixtures.js";
 import { type GeneratedC, generateC } from "./generate.js";
 import { linearPlanner } from "./greedy-planner.js";
 import { buildHost, type HostBuild, quantizeSamples, writeGeneratedFiles } from "./host-build.js";
@@ -42,7 +42,9 @@ describe("KWS reference model (already int8) → C", () => {
   let host: HostBuild;
   beforeAll(async () => {
     writeFileSync(kwsRefPath(), fixture("mlperf-tiny/kws/kws_ref_model.tflite"));
-    c = generateC(await imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws_ref_model.tflite"));
+    c = generateC(await imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws_ref_model.tflite"), {
+      runtimeDir: RUNTIME_DIR,
+    });
     host = await buildHost(c);
     builds.push(host);
   }, 120_000);
@@ -228,7 +230,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
       ...(precision === "mixed"
         ? { sizeBudget: { bytes: Math.floor(46.5 * 1024), option: "--size-budget-kb", whenOver: "refuse" as const } }
         : {}),
-      emitC: true,
+      emitC: { runtimeDir: RUNTIME_DIR },
     });
 
   for (const precision of ["int8", "int16x8", "mixed"] as const) {
@@ -270,7 +272,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
         dataset: new Uint8Array(),
         target: "cortex-m4",
         precision: "fp16",
-        emitC: true,
+        emitC: { runtimeDir: RUNTIME_DIR },
       }),
     ).rejects.toMatchObject({ code: "USAGE" });
   });
@@ -281,7 +283,7 @@ describe("unsupported graphs", () => {
 
   const refusal = (graph: Graph): EngineError => {
     try {
-      generateC(graph);
+      generateC(graph, { runtimeDir: RUNTIME_DIR });
     } catch (e) {
       if (e instanceof EngineError) return e;
       throw e;

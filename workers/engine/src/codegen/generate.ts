@@ -9,7 +9,7 @@ import { modelHeader, modelSource, usesMathLibrary } from "./model-files.js";
 import { integerInterface, modelIo } from "./model-interface.js";
 import { OP_EMITTERS } from "./op-emitters.js";
 import { cmakeLists, userReadme } from "./project-files.js";
-import { collectRuntimeSources, DEFAULT_RUNTIME_DIR } from "./runtime-sources.js";
+import { collectRuntimeSources } from "./runtime-sources.js";
 
 export { ARENA_ALIGNMENT, type CodegenOptions, type GeneratedC, type ModelIo } from "./generated-c.js";
 
@@ -47,7 +47,7 @@ function checkSupported(graph: Graph): void {
  * CMakeLists.txt and a README. The stages: the integer interface and its checks, the arena plan, one emitter
  * per op, the model's two files, then the runtime sources and the project files beside them.
  */
-export function generateC(model: Graph, options: CodegenOptions = {}): GeneratedC {
+export function generateC(model: Graph, options: CodegenOptions): GeneratedC {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new EngineError(
       "UNSUPPORTED_MODEL",
@@ -74,7 +74,7 @@ export function generateC(model: Graph, options: CodegenOptions = {}): Generated
     ["model.h", modelHeader(summary, input, output)],
   ]);
   const kernels = [...emitted.kernels];
-  const runtime = collectRuntimeSources(kernels, options.runtimeDir ?? DEFAULT_RUNTIME_DIR);
+  const runtime = collectRuntimeSources(kernels, options.runtimeDir);
   for (const [path, text] of runtime.files) files.set(`tinyml/${path}`, text);
   const generated: GeneratedC = {
     files,

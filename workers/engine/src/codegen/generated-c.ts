@@ -8,8 +8,11 @@ export const ARENA_ALIGNMENT = 16;
 
 export interface CodegenOptions {
   planner?: MemoryPlanner;
-  /** sdk/embedded (the runtime whose sources are copied); this repository's by default. */
-  runtimeDir?: string;
+  /**
+   * sdk/embedded: the runtime whose sources are copied. Always passed by the caller (the CLI resolves it from its
+   * own place, the worker from its configuration): the engine looks for no folder by itself.
+   */
+  runtimeDir: string;
 }
 
 export interface ModelIo {

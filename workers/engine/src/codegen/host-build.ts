@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { promisify } from "node:util";
 import type { Dataset } from "../dataset/dataset.js";
 import { EngineError } from "../errors.js";
@@ -9,13 +9,16 @@ import type { Executor } from "../evaluation/executors.js";
 import type { GeneratedC, ModelIo } from "./generate.js";
 
 /**
- * The generated C, compiled for this machine with the host C compiler (`cc -O2`) and a small harness, used as
- * an evaluator: the accuracy it measures is the accuracy of the code that ships, byte for byte the same kernels
- * and parameters a board runs (only the compiler and the architecture twin differ; the reference twin runs here).
+ * The one host runner: a generated model's C compiled for this machine with the host C compiler (`cc -O2`) and the
+ * small harness below. It serves as an evaluator (the accuracy it measures is the accuracy of the code that ships,
+ * byte for byte the same kernels and parameters a board runs; only the compiler and the architecture twin differ)
+ * and as the bench's reference (the output bytes every board must reproduce, `prepareBenchmark`).
  *
  * The harness reads raw input samples (TML_MODEL_INPUT_BYTES each) from a file, runs tml_model_run on each and
  * writes the raw outputs. The arena is exactly TML_MODEL_ARENA_SIZE bytes with guard bytes after it, checked
- * after the last sample: a plan too small for what the kernels write fails the run.
+ * after the last sample: a plan too small for what the kernels write fails the run. Exit status as the board
+ * harness's (hardware-farm/firmware/common/harness.c): 2 file I/O, 4 tml_model_init failed, 5 tml_model_run
+ * failed; and 6 when the model wrote past its arena, 7 when the arena is not aligned as the model asks.
  */
 
 const run = promisify(execFile);
@@ -25,6 +28,10 @@ export const HOST_HARNESS_C = `/* Host harness: harness INPUTS.bin OUTPUTS.bin â
 #include <string.h>
 
 #include "model.h"
+
+#ifndef TML_MODEL_ARENA_ALIGNMENT
+#define TML_MODEL_ARENA_ALIGNMENT 16
+#endif
 
 #define GUARD_BYTES 64
 static union {
@@ -48,12 +55,12 @@ int main(int argc, char **argv) {
   memset(arena.bytes, 0xA5, sizeof arena.bytes);
   if (((unsigned long)(size_t)arena.bytes) % TML_MODEL_ARENA_ALIGNMENT != 0) {
     fprintf(stderr, "harness: arena not aligned\\n");
-    return 4;
+    return 7;
   }
   status = tml_model_init(arena.bytes, TML_MODEL_ARENA_SIZE);
   if (status != 0) {
     fprintf(stderr, "tml_model_init: %d\\n", status);
-    return 3;
+    return 4;
   }
   in = fopen(argv[1], "rb");
   out = fopen(argv[2], "wb");
@@ -65,7 +72,7 @@ int main(int argc, char **argv) {
     status = tml_model_run(input.bytes, output.bytes);
     if (status != 0) {
       fprintf(stderr, "tml_model_run: %d on sample %lu\\n", status, samples);
-      return 3;
+      return 5;
     }
     if (fwrite(output.bytes, 1, TML_MODEL_OUTPUT_BYTES, out) != TML_MODEL_OUTPUT_BYTES) {
       perror("harness");
@@ -76,7 +83,7 @@ int main(int argc, char **argv) {
   for (i = 0; i < GUARD_BYTES; ++i) {
     if (arena.bytes[TML_MODEL_ARENA_SIZE + i] != 0xA5) {
       fprintf(stderr, "harness: the model wrote past its arena (guard byte %d)\\n", i);
-      return 5;
+      return 6;
     }
   }
   fclose(in);
@@ -99,13 +106,18 @@ export interface HostBuildOptions {
   arch?: "ref" | "armv7em" | "rv32im";
   /** Extra flags (default `-O2`). */
   flags?: string[];
+  /** Aborting it stops the compiler. */
+  signal?: AbortSignal;
 }
 
 export interface HostBuild {
   dir: string;
   executable: string;
-  /** Runs raw input bytes (a whole number of samples) and returns the raw output bytes. */
-  runRaw(inputs: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Runs raw input bytes (a whole number of samples) and returns the raw output bytes. Aborting `signal` kills
+   * the run.
+   */
+  runRaw(inputs: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
   dispose(): Promise<void>;
 }
 
@@ -122,64 +134,102 @@ export async function buildHost(c: GeneratedC, options: HostBuildOptions = {}): 
   const dir = await mkdtemp(join(tmpdir(), "tinyml-c-host-"));
   try {
     await writeGeneratedFiles(c, join(dir, "c"));
-    await writeFile(join(dir, "harness.c"), HOST_HARNESS_C);
-    const arch = options.arch ?? "ref";
-    const twin = (p: string) =>
-      p.startsWith("tinyml/src/ref/") || (arch !== "ref" && p.startsWith(`tinyml/src/${arch}/`));
-    const sources = [
-      join(dir, "c", "model.c"),
-      ...[...c.files.keys()].filter((p) => p.endsWith(".c") && twin(p)).map((p) => join(dir, "c", p)),
-      join(dir, "harness.c"),
-    ];
-    const executable = join(dir, "harness");
-    const args = [
-      ...(options.flags ?? ["-O2"]),
-      "-std=c99",
-      ...(arch === "ref" ? [] : [`-DTML_ARCH_${arch.toUpperCase()}`]),
-      "-I",
-      join(dir, "c"),
-      "-I",
-      join(dir, "c", "tinyml", "include"),
-      ...sources,
-      "-o",
-      executable,
-      "-lm",
-    ];
-    await run(options.compiler ?? "cc", args, { maxBuffer: 16 * 1024 * 1024 }).catch(
-      (e: Error & { stderr?: string }) => {
-        throw new EngineError(
-          "INVALID_GRAPH",
-          `the generated C did not compile with the host compiler: ${e.stderr ?? e.message}`,
-        );
-      },
-    );
-    return {
+    return await compileHostRunner(
       dir,
-      executable,
-      async runRaw(inputs) {
-        if (inputs.length % c.input.bytes !== 0) {
-          throw new RangeError(`${inputs.length} input bytes is not a whole number of ${c.input.bytes}-byte samples`);
-        }
-        const inPath = join(dir, "inputs.bin");
-        const outPath = join(dir, "outputs.bin");
-        await writeFile(inPath, inputs);
-        await run(executable, [inPath, outPath], { maxBuffer: 16 * 1024 * 1024 }).catch(
-          (e: Error & { stderr?: string }) => {
-            throw new EngineError("INVALID_GRAPH", `the generated C failed on the host: ${e.stderr || e.message}`);
-          },
-        );
-        const bytes = new Uint8Array(await readFile(outPath));
-        if (bytes.length !== (inputs.length / c.input.bytes) * c.output.bytes) {
-          throw new EngineError("INVALID_GRAPH", "the generated C wrote fewer outputs than it was given inputs");
-        }
-        return bytes;
-      },
-      dispose: () => rm(dir, { recursive: true, force: true }),
-    };
+      join(dir, "c"),
+      { inputBytes: c.input.bytes, outputBytes: c.output.bytes },
+      options,
+    );
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * The same runner over a model folder on disk (an `optimize --emit c` output's `c/`, or any folder with model.c
+ * and model.h implementing the generated model API), built in a fresh temporary folder.
+ */
+export async function buildHostRunner(
+  modelDir: string,
+  io: { inputBytes: number; outputBytes: number },
+  options: HostBuildOptions = {},
+): Promise<HostBuild> {
+  const dir = await mkdtemp(join(tmpdir(), "tinyml-c-host-"));
+  try {
+    return await compileHostRunner(dir, modelDir, io, options);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The sources a model folder links on the host: model.c and the runtime's reference kernels (and the twin's). */
+async function hostSources(modelDir: string, arch: NonNullable<HostBuildOptions["arch"]>): Promise<string[]> {
+  const twins = ["ref", ...(arch === "ref" ? [] : [arch])].map((t) => join("tinyml", "src", t));
+  const found = (await readdir(modelDir, { recursive: true }))
+    .filter((p) => p.endsWith(".c") && twins.some((t) => p.startsWith(t + sep)))
+    .sort();
+  return [join(modelDir, "model.c"), ...found.map((p) => join(modelDir, p))];
+}
+
+async function compileHostRunner(
+  dir: string,
+  modelDir: string,
+  io: { inputBytes: number; outputBytes: number },
+  options: HostBuildOptions,
+): Promise<HostBuild> {
+  await writeFile(join(dir, "harness.c"), HOST_HARNESS_C);
+  const arch = options.arch ?? "ref";
+  const executable = join(dir, "harness");
+  const args = [
+    ...(options.flags ?? ["-O2"]),
+    "-std=c99",
+    ...(arch === "ref" ? [] : [`-DTML_ARCH_${arch.toUpperCase()}`]),
+    "-I",
+    modelDir,
+    "-I",
+    join(modelDir, "tinyml", "include"),
+    ...(await hostSources(modelDir, arch)),
+    join(dir, "harness.c"),
+    "-o",
+    executable,
+    "-lm",
+  ];
+  const { signal } = options;
+  await run(options.compiler ?? "cc", args, { maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) }).catch(
+    (e: Error & { stderr?: string }) => {
+      if (signal?.aborted) throw signal.reason ?? e;
+      throw new EngineError(
+        "INVALID_GRAPH",
+        `the generated C did not compile with the host compiler: ${e.stderr ?? e.message}`,
+      );
+    },
+  );
+  return {
+    dir,
+    executable,
+    async runRaw(inputs, signal) {
+      if (inputs.length % io.inputBytes !== 0) {
+        throw new RangeError(`${inputs.length} input bytes is not a whole number of ${io.inputBytes}-byte samples`);
+      }
+      const inPath = join(dir, "inputs.bin");
+      const outPath = join(dir, "outputs.bin");
+      await writeFile(inPath, inputs);
+      await run(executable, [inPath, outPath], { maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) }).catch(
+        (e: Error & { stderr?: string }) => {
+          if (signal?.aborted) throw signal.reason ?? e;
+          throw new EngineError("INVALID_GRAPH", `the generated C failed on the host: ${e.stderr || e.message}`);
+        },
+      );
+      const bytes = new Uint8Array(await readFile(outPath));
+      if (bytes.length !== (inputs.length / io.inputBytes) * io.outputBytes) {
+        throw new EngineError("INVALID_GRAPH", "the generated C wrote fewer outputs than it was given inputs");
+      }
+      return bytes;
+    },
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 /**

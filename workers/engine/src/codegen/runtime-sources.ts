@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { EngineError } from "../errors.js";
 
 /**
@@ -8,9 +7,6 @@ import { EngineError } from "../errors.js";
  * (src/ref/ always, plus the architecture twins in src/armv7em/ and src/rv32im/), and every header those files
  * include by a relative path (src/common/…), transitively. Paths keep sdk/embedded's layout under `tinyml/`.
  */
-
-/** sdk/embedded of this repository (the same relative place from src/codegen and dist/codegen). */
-export const DEFAULT_RUNTIME_DIR = fileURLToPath(new URL("../../../../sdk/embedded/", import.meta.url));
 
 export const ARCH_DIRS = ["armv7em", "rv32im"] as const;
 
@@ -23,7 +19,7 @@ export interface RuntimeFiles {
 
 const INCLUDE = /^\s*#\s*include\s+"([^"]+)"/gm;
 
-export function collectRuntimeSources(kernels: readonly string[], runtimeDir = DEFAULT_RUNTIME_DIR): RuntimeFiles {
+export function collectRuntimeSources(kernels: readonly string[], runtimeDir: string): RuntimeFiles {
   const headerDir = join(runtimeDir, "include", "tinyml");
   if (!existsSync(join(headerDir, "tml_kernels.h"))) {
     throw new EngineError(

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_RUNTIME_DIR } from "./runtime-sources.js";
+import { RUNTIME_DIR } from "../testing/fixtures.js";
 import { SCRATCH_RULES, type ScratchShapes } from "./scratch-rules.js";
 
 /**
@@ -44,7 +44,7 @@ function call(symbol: string, op: string, c: { input: Dims; filter: Dims; output
   return `{ ${d} ${params} p; memset(&p, 0, sizeof p); printf("%d\\n", (int)${symbol}(&p, &in, &f, &out)); }`;
 }
 
-const archs = ["ref", ...["armv7em", "rv32im"].filter((a) => existsSync(join(DEFAULT_RUNTIME_DIR, "src", a)))] as const;
+const archs = ["ref", ...["armv7em", "rv32im"].filter((a) => existsSync(join(RUNTIME_DIR, "src", a)))] as const;
 
 describe.each(archs)("scratch rules match the runtime's %s twins", (arch) => {
   it("for every kernel with a rule, on every case", async () => {
@@ -52,7 +52,7 @@ describe.each(archs)("scratch rules match the runtime's %s twins", (arch) => {
     const calls: string[] = [];
     for (const [kernel, rules] of Object.entries(SCRATCH_RULES)) {
       const op = kernel.replace(/^tml_/, "").replace(/_s(8|16)$/, "");
-      const hasTwin = existsSync(join(DEFAULT_RUNTIME_DIR, "src", arch, `${kernel}.c`));
+      const hasTwin = existsSync(join(RUNTIME_DIR, "src", arch, `${kernel}.c`));
       const symbol = hasTwin ? kernel.replace(/^tml_/, `tml_${arch}_`) : kernel.replace(/^tml_/, "tml_ref_");
       const rule = hasTwin ? rules[arch as keyof typeof rules] : rules.ref;
       for (const c of CASES[op] ?? []) {
@@ -67,12 +67,12 @@ describe.each(archs)("scratch rules match the runtime's %s twins", (arch) => {
       `#include <stdio.h>\n#include <string.h>\n#include "tinyml/tml_kernels.h"\n${header}int main(void) {\n${calls.join("\n")}\n  return 0;\n}\n`,
     );
     const sources = ["ref", ...(arch === "ref" ? [] : [arch])].flatMap((dir) =>
-      readdirSync(join(DEFAULT_RUNTIME_DIR, "src", dir))
+      readdirSync(join(RUNTIME_DIR, "src", dir))
         .filter((f) => f.endsWith(".c"))
-        .map((f) => join(DEFAULT_RUNTIME_DIR, "src", dir, f)),
+        .map((f) => join(RUNTIME_DIR, "src", dir, f)),
     );
     const exe = join(work, `rules_${arch}`);
-    await exec("cc", ["-std=c99", "-I", join(DEFAULT_RUNTIME_DIR, "include"), program, ...sources, "-o", exe, "-lm"]);
+    await exec("cc", ["-std=c99", "-I", join(RUNTIME_DIR, "include"), program, ...sources, "-o", exe, "-lm"]);
     const { stdout } = await exec(exe);
     expect(stdout.trim().split("\n").map(Number)).toEqual(expected);
   }, 60_000);

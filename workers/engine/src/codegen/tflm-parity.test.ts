@@ -7,7 +7,7 @@ import { parseNpz } from "../dataset/npz.js";
 import type { Graph } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
 import { optimize } from "../optimize.js";
-import { FIXTURES, fixture, generated, generatedPath, REPO_ROOT, runTflite } from "../testing/fixtures.js";
+import { FIXTURES, fixture, generated, generatedPath, REPO_ROOT, RUNTIME_DIR, runTflite } from "../testing/fixtures.js";
 import { exportTflite } from "../tflite/index.js";
 import { type GeneratedC, generateC } from "./generate.js";
 import { buildHost, dequantizeOutputs, quantizeSamples } from "./host-build.js";
@@ -33,7 +33,7 @@ describe("every runtime kernel against TFLite Micro", () => {
   ] as const) {
     it(`codegen zoo ${precision}: ${kernels} kernels, TFLite Micro's output bytes on 200 inputs`, async () => {
       const model = testdata(`codegen_zoo_${precision}.tflite`);
-      const c = generateC(await imported(readFileSync(model), `codegen_zoo_${precision}`));
+      const c = generateC(await imported(readFileSync(model), `codegen_zoo_${precision}`), { runtimeDir: RUNTIME_DIR });
       expect(c.kernels.filter((k) => k !== "tml_gen_lut_s16")).toHaveLength(kernels);
       const host = await buildHost(c);
       builds.push(host);
@@ -61,7 +61,7 @@ describe("every runtime kernel against TFLite Micro", () => {
     const graph = await imported(readFileSync(model), "codegen_zoo_int8_float_io");
     expect(graph.nodes[0]?.op).toBe("Quantize");
     expect(graph.nodes.at(-1)?.op).toBe("Dequantize");
-    const c = generateC(graph);
+    const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
     expect(c.input.dtype).toBe("int8");
     expect(c.kernels).not.toContain("tml_quantize_f32_s8");
     // The converter's default per-channel fully connected weights.
@@ -89,7 +89,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       "-c",
       `import numpy as np; np.savez("${npz}", x=np.random.default_rng(3).integers(-128, 128, (300, 1, 1960)).astype(np.int8))`,
     ]);
-    const c = generateC(await imported(readFileSync(model), "micro_speech"));
+    const c = generateC(await imported(readFileSync(model), "micro_speech"), { runtimeDir: RUNTIME_DIR });
     const host = await buildHost(c);
     builds.push(host);
     const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
@@ -104,7 +104,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       dataset: generated("ad_windows.npz"),
       target: "cortex-m4",
       precision: "int8",
-      emitC: true,
+      emitC: { runtimeDir: RUNTIME_DIR },
     });
     const c = result.c as GeneratedC;
     const model = join(work, "ad-int8.tflite");
@@ -129,7 +129,7 @@ images = [np.fromfile("${dir}/testdata/" + f, dtype=np.int8).reshape(96, 96, 1) 
 noise = np.random.default_rng(7).integers(-128, 128, (6, 96, 96, 1)).astype(np.int8)
 np.savez("${npz}", x=np.concatenate([np.stack(images), noise]))`,
     ]);
-    const c = generateC(await imported(readFileSync(model), "person_detect"));
+    const c = generateC(await imported(readFileSync(model), "person_detect"), { runtimeDir: RUNTIME_DIR });
     const host = await buildHost(c);
     builds.push(host);
     const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
@@ -155,7 +155,7 @@ describe("in-place Reshape at the model's edges", () => {
       inputs: ["x"],
       outputs: ["y"],
     };
-    const c = generateC(graph);
+    const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
     expect(c.layout.aliased.size).toBe(0);
     expect(c.layout.arenaBytes).toBe(0);
     expect(c.arenaBytes).toBe(16); // the smallest arena that is still a valid C array
@@ -197,7 +197,7 @@ describe("in-place Reshape at the model's edges", () => {
       inputs: ["x"],
       outputs: ["y"],
     };
-    const c = generateC(graph);
+    const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
     expect([...c.layout.aliased].map((n) => n.name)).toEqual(["r"]);
     expect(c.layout.storage.get("h")).toEqual({ kind: "output" });
     expect(c.files.get("model.c")).toContain("(int8_t *)output)");
@@ -237,7 +237,7 @@ describe("MEAN with and without shared quantization", () => {
         inputs: ["x"],
         outputs: ["y"],
       };
-      const c = generateC(graph);
+      const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
       expect(c.files.get("model.c")).toContain(".same_quantization = 0");
       const tag = `${out.zeroPoint[0]}-${keepDims}`;
       const model = join(work, `mean-${tag}.tflite`);
@@ -286,7 +286,7 @@ describe("broadcasting ADD / MUL with a constant, CONCATENATION on H, multi-row 
         inputs: ["x"],
         outputs: ["s"],
       } as Graph;
-      const c = generateC(graph);
+      const c = generateC(graph, { runtimeDir: RUNTIME_DIR });
       const model = join(work, `edge${bits}.tflite`);
       writeFileSync(model, exportTflite(graph));
       const npz = join(work, `edge${bits}.npz`);

@@ -3,8 +3,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-/** Test support (not part of the package build): where fixtures live and how to call the Python oracles. */
+/**
+ * Test support (not part of the package build): where fixtures live, the folders the engine is given (the
+ * embedded runtime, the firmware), and how to call the Python oracles.
+ */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+export const RUNTIME_DIR = `${REPO_ROOT}sdk/embedded`;
+export const FIRMWARE_DIR = `${REPO_ROOT}hardware-farm/firmware`;
 export const FIXTURES = process.env.TINYML_FIXTURES ?? `${REPO_ROOT}../shared/fixtures`;
 export const GENERATED = process.env.TINYML_FIXTURES_OUT ?? `${REPO_ROOT}.tmp/fixtures`;
 

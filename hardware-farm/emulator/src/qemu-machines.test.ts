@@ -1,6 +1,6 @@
 import { hardwareTargets, qemuMachineArgs } from "@tinyml/workflows/contracts";
 import { describe, expect, it } from "vitest";
-import { qemuMachines } from "./qemu.js";
+import { qemuMachines } from "./qemu-machines.js";
 
 describe("QEMU board mapping", () => {
   it("every emulated target's machine exists in the installed QEMU", async () => {
