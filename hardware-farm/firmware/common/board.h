@@ -11,7 +11,8 @@
 
 void board_init(void);
 
-/* A reading of the board's counters: the exact one's low 32 bits, and a wider coarse one where the board has it. */
+/* A reading of the board's counters: the exact one's low 32 bits, and a wider coarse one where the board has it.
+ */
 typedef struct {
   uint32_t exact;
   uint64_t coarse;

@@ -1,8 +1,8 @@
 /*
  * The benchmark harness. Reads N inputs of TML_MODEL_INPUT_BYTES from the host file `input.bin` (semihosting),
- * initialises the model once in a static arena of TML_MODEL_ARENA_SIZE bytes, runs tml_model_run on each input with
- * the instruction counter read around the call, appends the raw output bytes to the host file `output.bin`, and
- * prints one JSON line per inference and a final summary line:
+ * initialises the model once in a static arena of TML_MODEL_ARENA_SIZE bytes, runs tml_model_run on each input
+ * with the instruction counter read around the call, appends the raw output bytes to the host file `output.bin`,
+ * and prints one JSON line per inference and a final summary line:
  *
  *   {"i":0,"instructions":7701234}
  *   {"done":true,"inferences":N,"init_instructions":..,"peak_stack_bytes":..,"stack_bytes":..,"counter":"..","counter_step":40}
@@ -86,7 +86,9 @@ static uint64_t counter_overhead(void) {
   return best;
 }
 
-static uint64_t minus_overhead(uint64_t n, uint64_t overhead) { return n > overhead ? n - overhead : 0; }
+static uint64_t minus_overhead(uint64_t n, uint64_t overhead) {
+  return n > overhead ? n - overhead : 0;
+}
 
 int main(void) {
   board_init();
@@ -145,4 +147,6 @@ int main(void) {
 }
 
 /* Called by the boards' fault handlers. */
-void harness_fault(uint32_t where) { fail("cpu fault", (int32_t)where, 3); }
+void harness_fault(uint32_t where) {
+  fail("cpu fault", (int32_t)where, 3);
+}

@@ -46,7 +46,9 @@ long sh_get_cmdline(char *buf, size_t len) {
   return (long)args[1];
 }
 
-void sh_puts(const char *s) { sh_call(SYS_WRITE0, (uintptr_t)s); }
+void sh_puts(const char *s) {
+  sh_call(SYS_WRITE0, (uintptr_t)s);
+}
 
 void sh_exit(int status) {
   uintptr_t args[2] = {ADP_STOPPED_APPLICATION_EXIT, (uintptr_t)status};

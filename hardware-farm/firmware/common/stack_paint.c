@@ -17,4 +17,6 @@ uint32_t stack_peak_bytes(void) {
   return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
 }
 
-uint32_t stack_size_bytes(void) { return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom); }
+uint32_t stack_size_bytes(void) {
+  return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom);
+}

@@ -1,8 +1,8 @@
 /*
  * Stack painting: at boot, before main, every word between the end of static RAM (__stack_bottom) and just below
- * the live stack pointer is filled with a pattern; after the runs the lowest word that no longer holds it marks the
- * deepest the stack ever reached (its high-water mark). Exact for code that writes what it reserves; a frame that
- * reserves space it never writes would be missed, which C compilers do not emit for locals they use.
+ * the live stack pointer is filled with a pattern; after the runs the lowest word that no longer holds it marks
+ * the deepest the stack ever reached (its high-water mark). Exact for code that writes what it reserves; a frame
+ * that reserves space it never writes would be missed, which C compilers do not emit for locals they use.
  */
 #ifndef TML_FW_STACK_PAINT_H
 #define TML_FW_STACK_PAINT_H

@@ -18,7 +18,7 @@ void board_init(void) {
   __asm volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(frequency)); /* CNTFRQ */
   __asm volatile("mrc p15, 0, %0, c9, c12, 0" : "=r"(pmcr));
   pmcr |= (1u << 0) | (1u << 2); /* E: enable, C: reset the cycle counter */
-  pmcr &= ~(1u << 3);             /* D = 0: count every cycle, not every 64th */
+  pmcr &= ~(1u << 3);            /* D = 0: count every cycle, not every 64th */
   __asm volatile("mcr p15, 0, %0, c9, c12, 0" ::"r"(pmcr));
   __asm volatile("mcr p15, 0, %0, c9, c12, 1" ::"r"(1u << 31)); /* PMCNTENSET: cycle counter */
   __asm volatile("isb");
@@ -27,7 +27,7 @@ void board_init(void) {
 void board_read(board_count_t *count) {
   uint32_t lo, hi, cycles;
   __asm volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi)); /* CNTVCT */
-  __asm volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(cycles));          /* PMCCNTR */
+  __asm volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(cycles));            /* PMCCNTR */
   count->coarse = ((uint64_t)hi << 32) | lo;
   count->exact = cycles;
 }

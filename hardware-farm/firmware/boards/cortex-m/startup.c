@@ -41,7 +41,9 @@ static void fault_handler(void) {
 }
 
 void systick_handler(void) __attribute__((weak, alias("default_handler")));
-void default_handler(void) { fault_handler(); }
+void default_handler(void) {
+  fault_handler();
+}
 
 typedef void (*vector_t)(void);
 
@@ -54,7 +56,10 @@ __attribute__((section(".vectors"), used)) const vector_t vector_table[16] = {
     default_handler, /* MemManage */
     default_handler, /* BusFault */
     default_handler, /* UsageFault */
-    0, 0, 0, 0,
+    0,
+    0,
+    0,
+    0,
     default_handler, /* SVCall */
     default_handler, /* DebugMonitor */
     0,

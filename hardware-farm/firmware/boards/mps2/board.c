@@ -1,8 +1,9 @@
 /*
  * MPS2 (AN386 Cortex-M4F, AN500 Cortex-M7) instruction counter: CMSDK APB timer 0 (0x40000000), a 32-bit
- * down-counter on the 25 MHz peripheral clock, free running from 0xFFFFFFFF with no interrupt. Under -icount shift=0
- * one instruction is 1 ns of virtual time, so one tick is 40 instructions; 2^32 ticks last 171 s of virtual time
- * (1.7e11 instructions), far beyond one inference. (SysTick, 24 bits on the same clock, would wrap every 0.67 s.)
+ * down-counter on the 25 MHz peripheral clock, free running from 0xFFFFFFFF with no interrupt. Under -icount
+ * shift=0 one instruction is 1 ns of virtual time, so one tick is 40 instructions; 2^32 ticks last 171 s of
+ * virtual time (1.7e11 instructions), far beyond one inference. (SysTick, 24 bits on the same clock, would wrap
+ * every 0.67 s.)
  */
 #include <stdint.h>
 
@@ -22,7 +23,9 @@ void board_init(void) {
   TIMER0_CTRL = 1u; /* enable */
 }
 
-void board_read(board_count_t *count) { count->exact = 0xFFFFFFFFu - TIMER0_VALUE; }
+void board_read(board_count_t *count) {
+  count->exact = 0xFFFFFFFFu - TIMER0_VALUE;
+}
 
 uint64_t board_elapsed(const board_count_t *from, const board_count_t *to) {
   return (uint64_t)(to->exact - from->exact) * board_counter_step;

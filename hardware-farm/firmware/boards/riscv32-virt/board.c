@@ -22,4 +22,6 @@ void board_read(board_count_t *count) {
   count->exact = lo;
 }
 
-uint64_t board_elapsed(const board_count_t *from, const board_count_t *to) { return to->coarse - from->coarse; }
+uint64_t board_elapsed(const board_count_t *from, const board_count_t *to) {
+  return to->coarse - from->coarse;
+}

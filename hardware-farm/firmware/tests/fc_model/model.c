@@ -1,10 +1,10 @@
 /*
  * A small int8 test model implementing the generated model API (model.h): two fully connected layers,
  * IN → HIDDEN (ReLU) → OUT, computed in plain C with TensorFlow Lite's int8 arithmetic (per-tensor asymmetric
- * activations, symmetric int8 weights, int32 bias, fixed-point requantization with SaturatingRoundingDoublingHighMul
- * and a rounding right shift). The hidden activations live in the caller's arena. Its parameters come from
- * fc_params.h, written by generate.mjs, whose JavaScript reference computes the expected output bytes
- * independently. It lets the firmware be tested before the code generator's models exist.
+ * activations, symmetric int8 weights, int32 bias, fixed-point requantization with
+ * SaturatingRoundingDoublingHighMul and a rounding right shift). The hidden activations live in the caller's
+ * arena. Its parameters come from fc_params.h, written by generate.mjs, whose JavaScript reference computes the
+ * expected output bytes independently. It lets the firmware be tested before the code generator's models exist.
  */
 #include <stdint.h>
 #include <string.h>

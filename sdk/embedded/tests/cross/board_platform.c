@@ -1,7 +1,7 @@
 /*
  * tml_test_platform.h on a farm board (test-only): the golden test runs on the benchmark firmware's own board
- * support (hardware-farm/firmware: start-up, linker script, semihosting, instruction counter), so each board has one
- * of each. The board's start-up calls main(void); the golden test's main(argc, argv) is compiled as
+ * support (hardware-farm/firmware: start-up, linker script, semihosting, instruction counter), so each board has
+ * one of each. The board's start-up calls main(void); the golden test's main(argc, argv) is compiled as
  * tml_golden_main (tests/cross/board-support.cmake) and called here with the command line QEMU was given.
  */
 #include <stdarg.h>
@@ -37,7 +37,9 @@ void tml_test_print(const char *fmt, ...) {
   sh_puts(line);
 }
 
-void tml_test_exit(int status) { sh_exit(status); }
+void tml_test_exit(int status) {
+  sh_exit(status);
+}
 
 unsigned long long tml_test_instructions(void) {
   board_count_t now;

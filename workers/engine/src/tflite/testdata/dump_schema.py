@@ -28,9 +28,7 @@ CANDIDATES = (
 
 CLASS = re.compile(r"^class (\w+)\(object\):\n((?:(?:    .*)?\n)*)", re.MULTILINE)
 ENUM_MEMBER = re.compile(r"^    (\w+) = (-?\d+)$", re.MULTILINE)
-METHOD = re.compile(
-    r"^    def (\w+)\(self(?:, j)?\):\n((?:(?:        .*)?\n)*)", re.MULTILINE
-)
+METHOD = re.compile(r"^    def (\w+)\(self(?:, j)?\):\n((?:(?:        .*)?\n)*)", re.MULTILINE)
 OFFSET = re.compile(r"self\._tab\.Offset\((\d+)\)")
 FLAGS = re.compile(r"number_types\.(\w+)Flags, o \+ self\._tab\.Pos")
 KINDS = {
@@ -52,9 +50,7 @@ def schema_source() -> Path:
     for candidate in CANDIDATES:
         if (purelib / candidate).exists():
             return purelib / candidate
-    sys.exit(
-        "no schema_py_generated.py found: install tensorflow or tflite-micro in the .venv"
-    )
+    sys.exit("no schema_py_generated.py found: install tensorflow or tflite-micro in the .venv")
 
 
 def table_fields(body: str) -> dict:
@@ -85,9 +81,7 @@ def main() -> None:
         elif "self._tab" in body:
             tables[name] = table_fields(body)
     identifier = re.search(r'BufferHasIdentifier\(buf, offset, b"([^"]+)"', text)
-    ident = (
-        identifier.group(1).encode().decode("unicode_escape") if identifier else None
-    )
+    ident = identifier.group(1).encode().decode("unicode_escape") if identifier else None
     json.dump(
         {"source": str(source), "identifier": ident, "tables": tables, "enums": enums},
         sys.stdout,
