@@ -72,7 +72,7 @@ export const ControlPlaneConfig = z
     TRUST_PROXY: bool,
     /**
      * The base URL workers and farm agents reach this control plane at (signed blob URLs of the local store
-     * point there); default `http://127.0.0.1:<PORT>` (`localhost` of HOST when HOST is a wildcard).
+     * point there); default `http://127.0.0.1:<PORT>` (127.0.0.1 when HOST is a wildcard).
      */
     PUBLIC_URL: z.url().optional(),
     /** HMAC secret of the local store's signed blob URLs; default derived from JWT_SECRET. */

@@ -9,17 +9,12 @@ import {
   proxyActivities,
   setHandler,
 } from "@temporalio/workflow";
+import type { ControlPlaneActivities, JobRun } from "./contracts/control-plane-activities.js";
+import type { EngineActivities } from "./contracts/engine-activities.js";
+import type { FarmActivities } from "./contracts/farm-activities.js";
+import type { JobMetrics } from "./contracts/figures.js";
 import type { JobStage } from "./contracts/job-spec.js";
-import {
-  type ControlPlaneActivities,
-  type EngineActivities,
-  FAILURE_TYPES,
-  type FarmActivities,
-  type JobMetrics,
-  type JobRun,
-  OPTIMIZE_MODEL_QUERIES,
-  type OptimizeModelProgress,
-} from "./contracts/optimize-model.js";
+import { FAILURE_TYPES, OPTIMIZE_MODEL_QUERIES, type OptimizeModelProgress } from "./contracts/optimize-model.js";
 import { HARDWARE_TARGETS } from "./contracts/targets.js";
 import { farmTaskQueue, TASK_QUEUES } from "./contracts/task-queues.js";
 

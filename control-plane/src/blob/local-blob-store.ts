@@ -58,7 +58,7 @@ export function createLocalBlobStore(root: string, urls?: BlobUrlSigner): BlobSt
     async delete(key: string): Promise<void> {
       await rm(pathOf(key), { force: true });
     },
-    /** Signed by `urls` and served by the control plane's signed blob route (`blob-url-route.ts`). */
+    /** Signed by `urls` and served by the control plane's signed blob route (`rest/signed-blobs.ts`, through the `signedBlobs` service). */
     async signedUrl(key, method, ttlSeconds) {
       if (!urls) throw new Error("this local blob store was made without a URL signer: it cannot hand out URLs");
       return urls.sign(key, method, ttlSeconds);

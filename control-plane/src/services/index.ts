@@ -28,8 +28,9 @@ export interface ServiceDeps {
 }
 
 /**
- * Every service of the control plane over one set of dependencies: the only code that touches the ORM, the
- * blob store or the Temporal client. Routes and routers reach those through these services alone.
+ * Every service of the control plane over one set of dependencies: with the control-plane activities
+ * (activities/), the only code that touches the ORM, the blob store or the Temporal client. Routes and routers reach
+ * those through these services alone.
  */
 export function createServices(deps: ServiceDeps) {
   const { config } = deps;

@@ -21,7 +21,7 @@ export const ProgressUpdate = z.object({
 export type ProgressUpdate = z.input<typeof ProgressUpdate>;
 
 export const JobOutcome = z.object({
-  /** Figures, each `{ value, unit?, source: "measured" | "emulated" | "estimated" }`. */
+  /** Figures, each `{ value, unit?, source: "measured" | "emulated" | "estimated" | "computed" }`. */
   metrics: z.record(z.string(), z.unknown()),
   artifact: z.object({ blobKey: z.string().min(1), fileName: z.string().min(1).max(300) }).optional(),
   /** Notes a user should read with the figures (a step skipped and why). */

@@ -1,7 +1,10 @@
 import { Client, Connection, WorkflowNotFoundError } from "@temporalio/client";
 import { farmPriorityKey, OPTIMIZE_MODEL_WORKFLOW, TASK_QUEUES, type TierId } from "@tinyml/workflows/contracts";
 
-/** Starts the grid's workflows. The only code of the control plane that talks to Temporal. */
+/**
+ * Starts the grid's workflows. The only code of the control plane that uses the Temporal client (the activity
+ * worker, activities/activity-worker.ts, polls its own task queue).
+ */
 export interface Orchestrator {
   /**
    * Starts `optimizeModel(jobId)` on the optimize task queue with the tier's priority (Pro and Enterprise

@@ -17,7 +17,7 @@ const USAGE = `tinyml — the TinyML optimization service from the command line
   tinyml targets                               the hardware targets
   tinyml projects                              your projects
   tinyml projects create NAME [--description D]
-  tinyml optimize MODEL --project ID --target T --framework F [--quantize int8|int16x8|fp16|mixed]
+  tinyml optimize MODEL --project ID --target T --framework F [--quantize int8|fp16|mixed]
                   [--dataset D.npz] [--prune SPARSITY] [--size-kb N] [--wait]
   tinyml status JOB
   tinyml cancel JOB                            cancel a queued or running job (its artifacts are removed)

@@ -22,7 +22,10 @@ export function table(rows: string[][]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
-/** A job's figures: one row per metric, with its value, unit and where it comes from (measured, emulated, estimated). */
+/**
+ * A job's figures: one row per metric, with its value, unit and where it comes from (measured, emulated,
+ * estimated, computed).
+ */
 export function resultsTable(results: JobResults): string {
   const rows = [["metric", "value", "unit", "source"]];
   for (const [name, figure] of Object.entries(results.metrics)) {

@@ -8,7 +8,7 @@ import { BlobTransferError, FAILURE_TYPES } from "@tinyml/workflows/contracts";
  * request fails once, non-retryably, with the engine's own message.
  */
 
-/** Heartbeats at least this often while an activity awaits long work (the workflow's heartbeat timeout is ~30 s). */
+/** Heartbeats at least this often while an activity awaits long work (the workflow's heartbeat timeout is 20 s, `HEARTBEAT_TIMEOUT`). */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** A failure the workflow must not retry: the input is wrong, and the message says what to do. */

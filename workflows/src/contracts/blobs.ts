@@ -19,7 +19,10 @@ export const BlobUpload = z.object({
 });
 export type BlobUpload = z.infer<typeof BlobUpload>;
 
-/** Lifetime of a signed blob URL: long enough for a job's retries (a job that waits for the farm longer gets new ones). */
+/**
+ * Lifetime of a signed blob URL: long enough for a whole run with its retries and the farm wait (12 h); the URLs
+ * are signed once, when the run starts (`startJobRun`).
+ */
 export const BLOB_URL_TTL_SECONDS = 24 * 60 * 60;
 
 /** Blob keys of a job's artifacts: everything under this prefix is removed when the job is cancelled. */

@@ -3,8 +3,8 @@ import { z } from "zod";
 /**
  * The public hardware target catalog: the six targets of the original specification with their published
  * figures, each mapped to the emulated board that stands in for it until a real board is attached.
- * The linker script of an emulated board uses the target's RAM and flash sizes, so a model that does not
- * fit fails to link, as it would on the chip.
+ * The linker script of an emulated board uses the target's RAM and flash sizes (the STM32 board: the
+ * STM32F405's own 1 MB and 192 KB, below the catalog's), so a model that does not fit fails to link, as on the chip.
  */
 
 export const TARGET_IDS = ["cortex-m4", "cortex-m7", "riscv", "esp32", "stm32", "cortex-a"] as const;

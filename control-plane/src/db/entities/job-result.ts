@@ -1,7 +1,8 @@
 import { EntitySchema } from "@mikro-orm/core";
 
 /**
- * What a finished job produced: its figures (each with its `source`: measured, emulated or estimated) and the
+ * What a finished job produced: its figures (each with its `source`: measured, emulated, estimated or
+ * computed) and the
  * optimized model's blob.
  */
 export interface JobResult {

@@ -78,17 +78,19 @@ export class ProbeBoardDriver implements BoardDriver {
     }
     const board = this.describe();
     const { flash, run } = this.commandsFor(request.firmwareElf, request.timeoutMs);
+    // The flash gets its own bound, never more than the whole run's; a timeout names the one that applied.
+    const flashTimeoutMs = Math.min(FLASH_TIMEOUT_MS, request.timeoutMs);
     const dir = await mkdtemp(join(tmpdir(), "tinyml-farm-probe-"));
     let serial: SerialLines | null = null;
     try {
       await writeFile(join(dir, "input.bin"), request.inputs);
       const flashed = await runToDeadline(flash[0] as string, flash.slice(1), {
         cwd: dir,
-        timeoutMs: Math.min(FLASH_TIMEOUT_MS, request.timeoutMs),
+        timeoutMs: flashTimeoutMs,
         ...(request.signal ? { signal: request.signal } : {}),
       });
       if (flashed.aborted) throw new BoardRunAbortedError(`the run on ${board} was cancelled`);
-      if (flashed.timedOut) throw new BoardHungError(`${board} (flashing)`, FLASH_TIMEOUT_MS, tail(flashed.stderr));
+      if (flashed.timedOut) throw new BoardHungError(`${board} (flashing)`, flashTimeoutMs, tail(flashed.stderr));
       if (flashed.status !== 0) {
         throw new BoardUnavailableError(
           `flashing ${board} failed (exit status ${flashed.status}): ${tail(flashed.stderr || flashed.stdout)}`,
