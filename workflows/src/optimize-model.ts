@@ -10,7 +10,11 @@ import {
   setHandler,
 } from "@temporalio/workflow";
 import type { ControlPlaneActivities, JobRun } from "./contracts/control-plane-activities.js";
-import type { EngineActivities } from "./contracts/engine-activities.js";
+import {
+  type EngineActivities,
+  FINISH_BENCHMARK_READS,
+  FINISH_BENCHMARK_UPLOADS,
+} from "./contracts/engine-activities.js";
 import type { FarmActivities } from "./contracts/farm-activities.js";
 import type { JobMetrics } from "./contracts/figures.js";
 import type { JobStage } from "./contracts/job-spec.js";
@@ -203,17 +207,8 @@ async function benchmarkOnFarm(
     samples: BENCHMARK_SAMPLES,
     compiled,
     run: ran,
-    reads: pick(reads, [
-      "firmware.elf",
-      "firmware.map",
-      "expected.bin",
-      "outputs.bin",
-      "report.json",
-      "c.tar.gz",
-      "model.tflite",
-      "model.onnx",
-    ]),
-    uploads: pick(run.artifactUploads, ["benchmark.json", "report.json", "bundle.tar.gz"]),
+    reads: pick(reads, FINISH_BENCHMARK_READS),
+    uploads: pick(run.artifactUploads, FINISH_BENCHMARK_UPLOADS),
   });
   const where = `benchmarked on board ${ran.boardId} of farm host ${ran.host} (${ran.driver} driver, figures ${ran.source})`;
   const attempts = ran.attempt > 1 ? `, attempt ${ran.attempt} (earlier attempts ended with their board or agent)` : "";

@@ -57,6 +57,26 @@ export interface CompileFirmwareResult {
   board: string;
 }
 
+/**
+ * The artifacts finishBenchmark reads and writes (model.onnx is read when there is one: the bundle carries it, or a
+ * note says why not). The workflow and its tests pick the run's signed URLs with these lists.
+ */
+export const FINISH_BENCHMARK_READS = [
+  "firmware.elf",
+  "firmware.map",
+  "expected.bin",
+  "outputs.bin",
+  "report.json",
+  "c.tar.gz",
+  "model.tflite",
+  "model.onnx",
+] as const satisfies readonly JobArtifactName[];
+export const FINISH_BENCHMARK_UPLOADS = [
+  "benchmark.json",
+  "report.json",
+  "bundle.tar.gz",
+] as const satisfies readonly JobArtifactName[];
+
 export interface FinishBenchmarkRequest {
   jobId: string;
   target: TargetId;
@@ -70,7 +90,7 @@ export interface FinishBenchmarkRequest {
   > &
     /** model.onnx goes into the download bundle too; without it the bundle leaves it out and a note says so. */
     Partial<Pick<Record<JobArtifactName, BlobRef>, "model.onnx">>;
-  uploads: Pick<Record<JobArtifactName, BlobUpload>, "benchmark.json" | "report.json" | "bundle.tar.gz">;
+  uploads: Pick<Record<JobArtifactName, BlobUpload>, (typeof FINISH_BENCHMARK_UPLOADS)[number]>;
 }
 
 export interface FinishBenchmarkResult {
