@@ -40,7 +40,7 @@ export const DATABASES: DatabaseCase[] = [
 ];
 
 /** What one suite's control plane holds once its `beforeAll` has run. */
-export interface ControlPlaneApi {
+interface ControlPlaneApi {
   dir: string;
   databaseUrl: string;
   cp: ControlPlane;

@@ -164,7 +164,7 @@ export function useTemporalClient() {
 export const FARM_TOKEN = "farm-token-for-the-grid-tests-0123";
 
 /** What `useGridTenants` sets up: a served control plane taking farm reports, and two organizations on it. */
-export interface GridTenants {
+interface GridTenants {
   served: Served;
   overrides: Record<string, string>;
   owner: Awaited<ReturnType<typeof signup>>;

@@ -7,7 +7,7 @@ import { FARM_REPORT_PATH, FarmReport } from "@tinyml/workflows/contracts";
  * and takes the agents' board reports on the farm report route, refusing those without `farmToken`.
  */
 
-export interface ReceivedReport {
+interface ReceivedReport {
   at: number;
   report: FarmReport;
 }
