@@ -26,7 +26,7 @@ import { freshPostgresDatabase, s3BlobSettings } from "../../services/stack-sett
  */
 
 export const env = inject("stackEnv");
-export const FIXTURES = resolve(process.env.TINYML_FIXTURES ?? join(REPO_ROOT, "../shared/fixtures"));
+const FIXTURES = resolve(process.env.TINYML_FIXTURES ?? join(REPO_ROOT, "../shared/fixtures"));
 export const KWS_TFLITE = join(FIXTURES, "mlperf-tiny/kws/kws_ref_model.tflite");
 export const MNIST_ONNX = join(FIXTURES, "onnx/mnist-2018-opset1/model.onnx");
 export const MNIST_NPZ = join(FIXTURES, "onnx/mnist-2018-opset1/test_data_0.npz");
