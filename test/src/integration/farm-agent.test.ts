@@ -1,22 +1,25 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { ApplicationFailure, Client, Connection, WorkflowFailedError } from "@temporalio/client";
-import { DefaultLogger, NativeConnection, Runtime, Worker } from "@temporalio/worker";
+import { ApplicationFailure, WorkflowFailedError } from "@temporalio/client";
+import { type FarmRunResult, farmPriorityKey } from "@tinyml/workflows/contracts";
+import { describe, expect, it } from "vitest";
 import {
-  FARM_REPORT_PATH,
-  FarmReport,
-  type FarmRunRequest,
-  type FarmRunResult,
-  farmPriorityKey,
-} from "@tinyml/workflows/contracts";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+  benchmarkRequest,
+  boardReports,
+  busyJobs,
+  childPids,
+  farm,
+  isAlive,
+  KWS_OUTPUT_BYTES,
+  kwsInputs,
+  startAgent,
+  startBenchmark,
+  stopAgent,
+  tflmOutputsSha256,
+  useFarm,
+  WORKFLOW_QUEUE,
+  waitFor,
+  waitForAsync,
+} from "./support/farm-agent.js";
 
 /**
  * The hardware-farm agent on the real stack: agents run as processes of the `tinyml-farm-agent` bin with QEMU
@@ -25,287 +28,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
  * test plays the control plane's part: it serves the blobs by URL (GET, PUT) and takes the agents' board reports.
  */
 
-const exec = promisify(execFile);
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const AGENT_BIN = join(REPO_ROOT, "hardware-farm/agent/bin/tinyml-farm-agent.js");
-const TEST_WORKFLOWS = join(REPO_ROOT, "hardware-farm/agent/src/testing/workflows.ts");
-const FIXTURES = process.env.TINYML_FIXTURES ?? join(REPO_ROOT, "..", "shared", "fixtures");
-const KWS_MODEL = join(FIXTURES, "mlperf-tiny/kws/kws_ref_model.tflite");
-const KWS_INPUTS = join(FIXTURES, "mlperf-tiny/kws/eembc-inputs");
-const WORK = join(REPO_ROOT, ".tmp", "farm-agent-it");
-const FARM_TOKEN = "farm-test-token";
-const WORKFLOW_QUEUE = `farm-agent-test-${randomUUID()}`;
-const KWS_OUTPUT_BYTES = 12;
-
-const { TEMPORAL_ADDRESS } = inject("stackEnv");
-const namespace = `farm-agent-${randomUUID().slice(0, 8)}`;
-
-let clientConnection: Connection;
-let workerConnection: NativeConnection;
-let client: Client;
-let workflowWorker: Worker;
-let workflowWorkerRun: Promise<void>;
-let controlPlane: ControlPlaneStandIn;
-let firmware: Buffer;
-let scratch: string;
-const agents: AgentProcess[] = [];
-
-// ── a real HTTP server standing in for the control plane: blob URLs and the farm report route ─────────────────
-
-interface ReceivedReport {
-  at: number;
-  report: FarmReport;
-}
-
-interface ControlPlaneStandIn {
-  url: string;
-  reports: ReceivedReport[];
-  refusedReports: number;
-  blobs: Map<string, Buffer>;
-  server: Server;
-}
-
-async function startControlPlaneStandIn(): Promise<ControlPlaneStandIn> {
-  const state = { reports: [] as ReceivedReport[], refusedReports: 0, blobs: new Map<string, Buffer>() };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const path = req.url ?? "";
-      if (req.method === "POST" && path === FARM_REPORT_PATH) {
-        if (req.headers.authorization !== `Bearer ${FARM_TOKEN}`) {
-          state.refusedReports++;
-          res.writeHead(401).end();
-          return;
-        }
-        state.reports.push({ at: Date.now(), report: FarmReport.parse(JSON.parse(body.toString())) });
-        res.writeHead(204).end();
-      } else if (path.startsWith("/blobs/") && req.method === "GET") {
-        const blob = state.blobs.get(path.slice(7));
-        if (blob) res.writeHead(200, { "content-type": "application/octet-stream" }).end(blob);
-        else res.writeHead(404).end();
-      } else if (path.startsWith("/blobs/") && req.method === "PUT") {
-        state.blobs.set(path.slice(7), body);
-        res.writeHead(200).end();
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server, ...state };
-}
-
-// ── agents as processes of the bin ──────────────────────────────────────────────────────────────────────────
-
-interface AgentProcess {
-  host: string;
-  child: ChildProcess;
-  log: () => string;
-}
-
-async function startAgent(
-  host: string,
-  boards: { id: string; runTimeoutMs?: number }[],
-  env: Record<string, string> = {},
-): Promise<AgentProcess> {
-  const config = {
-    host,
-    boards: boards.map((b) => ({ ...b, target: "cortex-m4", connection: { driver: "qemu" } })),
-  };
-  const configPath = join(scratch, `${host}.json`);
-  await writeFile(configPath, JSON.stringify(config));
-  const child = spawn(process.execPath, [AGENT_BIN, "--config", configPath], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: namespace,
-      CONTROL_PLANE_URL: controlPlane.url,
-      FARM_TOKEN,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  const agent = { host, child, log: () => output };
-  agents.push(agent);
-  await waitFor(`${host} ready`, () => / info ready/.test(output) || child.exitCode !== null, 30_000);
-  if (child.exitCode !== null) throw new Error(`agent ${host} exited ${child.exitCode}:\n${output}`);
-  return agent;
-}
-
-async function stopAgent(agent: AgentProcess): Promise<void> {
-  if (agent.child.exitCode !== null || agent.child.signalCode !== null) return;
-  const exited = new Promise((done) => agent.child.once("exit", done));
-  agent.child.kill("SIGTERM");
-  await exited;
-}
-
-// ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────────
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function waitForAsync(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function childPids(pid: number): Promise<number[]> {
-  const { stdout } = await exec("ps", ["-o", "pid=", "--ppid", String(pid)]).catch(() => ({ stdout: "" }));
-  return stdout
-    .split("\n")
-    .filter((l) => l.trim())
-    .map(Number);
-}
-
-const isAlive = async (pid: number): Promise<boolean> => {
-  const { stdout } = await exec("ps", ["-o", "stat=", "-p", String(pid)]).catch(() => ({ stdout: "" }));
-  return stdout.trim() !== "" && !stdout.trim().startsWith("Z");
-};
-
-async function kwsInputs(count: number): Promise<Buffer> {
-  const names = (await readdir(KWS_INPUTS)).filter((n) => n.endsWith(".bin")).sort();
-  return Buffer.concat(await Promise.all(names.slice(0, count).map((n) => readFile(join(KWS_INPUTS, n)))));
-}
-
-/** TensorFlow Lite Micro's outputs for the same inputs (the project's oracle), as a sha256 of all output bytes. */
-async function tflmOutputsSha256(inputs: Buffer): Promise<string> {
-  const raw = join(scratch, `oracle-${randomUUID()}.bin`);
-  const npz = `${raw}.npz`;
-  await writeFile(raw, inputs);
-  const python = join(REPO_ROOT, ".venv/bin/python");
-  await exec(python, [
-    "-c",
-    "import sys, numpy as np; np.savez(sys.argv[2], x=np.fromfile(sys.argv[1], dtype=np.int8).reshape(-1, 49, 10, 1))",
-    raw,
-    npz,
-  ]);
-  const { stdout } = await exec(
-    python,
-    [join(REPO_ROOT, "workers/engine/oracle/run_tflite.py"), KWS_MODEL, npz, "--interpreter", "tflm"],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  return (JSON.parse(stdout) as { outputs_sha256: string }).outputs_sha256;
-}
-
-/** Puts the firmware and `count` KWS inputs behind blob URLs; the request the workflow hands to the farm. */
-async function benchmarkRequest(jobId: string, count: number): Promise<FarmRunRequest> {
-  controlPlane.blobs.set(`${jobId}/firmware.elf`, firmware);
-  controlPlane.blobs.set(`${jobId}/inputs.bin`, await kwsInputs(count));
-  const blob = (name: string) => ({
-    key: `jobs/${jobId}/artifacts/${name}`,
-    url: `${controlPlane.url}/blobs/${jobId}/${name}`,
-  });
-  return {
-    jobId,
-    target: "cortex-m4",
-    firmware: blob("firmware.elf"),
-    inputs: blob("inputs.bin"),
-    outputs: blob("outputs.bin"),
-    inferences: count,
-    outputBytes: KWS_OUTPUT_BYTES,
-  };
-}
-
-function startBenchmark(request: FarmRunRequest, priorityKey: number, heartbeatTimeoutMs = 10_000) {
-  return client.workflow.start("farmBenchmark", {
-    taskQueue: WORKFLOW_QUEUE,
-    workflowId: `farm-benchmark-${request.jobId}`,
-    args: [request, { heartbeatTimeoutMs, startToCloseTimeoutMs: 120_000, maximumAttempts: 4 }],
-    priority: { priorityKey },
-  });
-}
-
-/** Each board's status over time, as reported: the report that last set it. */
-const boardReports = (host: string, boardId: string) =>
-  controlPlane.reports
-    .filter((r) => r.report.host === host)
-    .flatMap((r) => r.report.boards.filter((b) => b.id === boardId));
-
-/** The jobs a board was seen busy with, in order. */
-function busyJobs(host: string, boardId: string): string[] {
-  const jobs: string[] = [];
-  for (const board of boardReports(host, boardId)) {
-    if (board.status === "busy" && board.currentJobId && jobs.at(-1) !== board.currentJobId)
-      jobs.push(board.currentJobId);
-  }
-  return jobs;
-}
-
-// ── set-up: a namespace of its own, the KWS firmware, the workflow worker, the stand-in ─────────────────────
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger("WARN") });
-  scratch = await mkdtemp(join(tmpdir(), "farm-agent-it-"));
-  await mkdir(WORK, { recursive: true });
-  // The KWS model's C from the engine's CLI, built into mps2-an386 firmware, as a job's compile step does.
-  await exec("pnpm", ["--filter", "@tinyml/engine", "exec", "tinyml-engine", "codegen", KWS_MODEL, "--out", WORK], {
-    cwd: REPO_ROOT,
-  });
-  await exec(join(REPO_ROOT, "hardware-farm/firmware/build.sh"), ["mps2-an386", join(WORK, "c"), join(WORK, "build")], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  firmware = await readFile(join(WORK, "build/fw.elf"));
-
-  clientConnection = await Connection.connect({ address: TEMPORAL_ADDRESS });
-  client = new Client({ connection: clientConnection, namespace });
-  // A namespace of its own: no other test's workers or tasks on farm.cortex-m4.
-  await exec(join(REPO_ROOT, ".venv/bin/temporal"), [
-    "operator",
-    "namespace",
-    "create",
-    "--namespace",
-    namespace,
-    "--address",
-    TEMPORAL_ADDRESS as string,
-  ]);
-  const registered = Date.now();
-  for (;;) {
-    try {
-      await clientConnection.workflowService.describeNamespace({ namespace });
-      break;
-    } catch (e) {
-      if (Date.now() - registered > 30_000) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  workerConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
-  workflowWorker = await Worker.create({
-    connection: workerConnection,
-    namespace,
-    taskQueue: WORKFLOW_QUEUE,
-    workflowsPath: TEST_WORKFLOWS,
-  });
-  workflowWorkerRun = workflowWorker.run();
-  controlPlane = await startControlPlaneStandIn();
-}, 180_000);
-
-afterAll(async () => {
-  await Promise.all(agents.map(stopAgent));
-  workflowWorker?.shutdown();
-  await workflowWorkerRun;
-  await workerConnection?.close();
-  await clientConnection?.close();
-  controlPlane?.server.close();
-  await rm(scratch, { recursive: true, force: true });
-});
+useFarm();
 
 describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)", () => {
   it("a busy board serves a Pro benchmark before a Free one queued earlier", async () => {
@@ -317,7 +40,7 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
 
     const free = await startBenchmark(await benchmarkRequest(`free-${tag}`, 20), farmPriorityKey("free"));
     // the grid health check takes a board slot like any task (default priority 3: queued behind the Free one)
-    const health = client.workflow.execute("gridHealthCheck", {
+    const health = farm.client.workflow.execute("gridHealthCheck", {
       taskQueue: WORKFLOW_QUEUE,
       workflowId: `farm-health-${tag}`,
       args: [["farm.cortex-m4"]],
@@ -343,8 +66,8 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
       expect(run).toMatchObject({ host, boardId: "m4-prio", driver: "qemu", source: "emulated", attempt: 1 });
     }
     expect(proRun.perInference).toHaveLength(20);
-    expect(controlPlane.blobs.get(`pro-${tag}/outputs.bin`)?.length).toBe(20 * KWS_OUTPUT_BYTES);
-    expect(controlPlane.refusedReports).toBe(0);
+    expect(farm.controlPlane.blobs.get(`pro-${tag}/outputs.bin`)?.length).toBe(20 * KWS_OUTPUT_BYTES);
+    expect(farm.controlPlane.refusedReports).toBe(0);
     await stopAgent(agent);
   });
 
@@ -353,7 +76,7 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
     const jobId = `bad-${randomUUID().slice(0, 8)}`;
     const request = await benchmarkRequest(jobId, 3);
     // 3 inputs of 300 bytes: not a whole number of the model's 490-byte inputs, the harness refuses input.bin
-    controlPlane.blobs.set(`${jobId}/inputs.bin`, Buffer.alloc(900));
+    farm.controlPlane.blobs.set(`${jobId}/inputs.bin`, Buffer.alloc(900));
     const handle = await startBenchmark(request, farmPriorityKey("pro"));
     const failure = await handle.result().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
@@ -421,7 +144,7 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
     expect(result.host).toBe(survivor.host);
     expect(result.attempt).toBe(2);
     expect(result.perInference).toHaveLength(1000);
-    const outputs = controlPlane.blobs.get(`${jobId}/outputs.bin`) as Buffer;
+    const outputs = farm.controlPlane.blobs.get(`${jobId}/outputs.bin`) as Buffer;
     expect(createHash("sha256").update(outputs).digest("hex")).toBe(await expectedSha);
     await stopAgent(survivor);
   });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
 import { type GridProcess, startFarmAgent, startWorker } from "../services/processes.js";
 import { freshPostgresDatabase, s3BlobSettings, signUpWithApiKey } from "../services/stack-settings.js";
+import { activityAttempts } from "./support/workflow-history.js";
 
 /**
  * The grid end to end on the production parts: the control plane on PostgreSQL and the S3-compatible server
@@ -109,23 +110,6 @@ async function artifactKeys(jobId: string): Promise<string[]> {
     new ListObjectsV2Command({ Bucket: env.S3_BUCKET as string, Prefix: jobArtifactPrefix(jobId) }),
   );
   return (listed.Contents ?? []).map((o) => o.Key as string);
-}
-
-/** Activity events of a job's workflow: how many times each activity type was started. */
-async function activityAttempts(jobId: string): Promise<Record<string, number>> {
-  const history = await temporal.workflow.getHandle(optimizeModelWorkflowId(jobId)).fetchHistory();
-  const scheduled = new Map<string, string>();
-  const counts: Record<string, number> = {};
-  for (const event of history.events ?? []) {
-    const s = event.activityTaskScheduledEventAttributes;
-    if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? "?");
-    const started = event.activityTaskStartedEventAttributes;
-    if (started) {
-      const name = scheduled.get(String(started.scheduledEventId)) ?? "?";
-      counts[name] = Math.max(counts[name] ?? 0, started.attempt ?? 1);
-    }
-  }
-  return counts;
 }
 
 beforeAll(async () => {
@@ -285,7 +269,7 @@ describe.sequential("the grid end to end", () => {
     const done = await waitForJob(job.id, ended, 300_000);
     expect(done.status, done.error ?? "").toBe("completed");
     expect(await resultRows(job.id)).toBe(1);
-    const attempts = await activityAttempts(job.id);
+    const attempts = await activityAttempts(temporal, job.id);
     expect(attempts.quantizeModel).toBeGreaterThanOrEqual(2);
   }, 400_000);
 
@@ -304,7 +288,7 @@ describe.sequential("the grid end to end", () => {
     await (processes.find((p) => p.name === busyHost) as GridProcess).kill9();
     const done = await waitForJob(job.id, ended, 300_000);
     expect(done.status, done.error ?? "").toBe("completed");
-    expect((await activityAttempts(job.id)).runBenchmark).toBeGreaterThanOrEqual(2);
+    expect((await activityAttempts(temporal, job.id)).runBenchmark).toBeGreaterThanOrEqual(2);
     const survivor = busyHost === "agent-a" ? "agent-b" : "agent-a";
     const results = await api.results(job.id);
     expect(JSON.stringify(results)).toContain(survivor);
@@ -375,7 +359,7 @@ describe.sequential("the grid end to end", () => {
     expect(body.job.status).toBe("failed");
     expect(body.error).toMatch(/tflite|flatbuffer|corrupt|truncated/i);
     expect(Date.now() - started).toBeLessThan(30_000);
-    const attempts = await activityAttempts(body.job.id);
+    const attempts = await activityAttempts(temporal, body.job.id);
     expect(attempts.analyzeModel).toBe(1);
     expect(attempts.quantizeModel).toBeUndefined();
   }, 120_000);
