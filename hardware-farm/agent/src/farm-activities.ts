@@ -27,7 +27,7 @@ export const BENCHMARK_HEARTBEAT_MS = 1_000;
  * more work than the run timeout allows), not the boards': the benchmark fails as bad input instead of taking one
  * board after another out of service. The boards it hung on travel from attempt to attempt in the heartbeat details.
  */
-export const MAX_HUNG_BOARDS = 2;
+const MAX_HUNG_BOARDS = 2;
 
 interface BenchmarkHeartbeat {
   stage: string;
