@@ -2,7 +2,7 @@ import { proxyActivities } from "@temporalio/workflow";
 import type { HealthActivities, WorkerHealth } from "./contracts/health.js";
 
 /** How long a queue may take to pick the check up before it counts as unserved. */
-export const HEALTH_CHECK_SCHEDULE_TO_CLOSE = "30 seconds";
+const HEALTH_CHECK_SCHEDULE_TO_CLOSE = "30 seconds";
 
 /**
  * Asks one worker on each of the given task queues to report itself; fails if any queue is not served

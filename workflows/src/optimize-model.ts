@@ -23,13 +23,13 @@ import { HARDWARE_TARGETS } from "./contracts/targets.js";
 import { farmTaskQueue, TASK_QUEUES } from "./contracts/task-queues.js";
 
 /** Benchmark on the first this-many inputs of the job's dataset (the accuracy figures use the whole dataset). */
-export const BENCHMARK_SAMPLES = 100;
+const BENCHMARK_SAMPLES = 100;
 
 /**
  * Transient failures (a worker killed, the blob store or the database briefly unreachable) are retried with
  * exponential backoff; bad input (`FAILURE_TYPES.badInput`) is not: the job fails at once with the engine's message.
  */
-export const RETRY = Object.freeze({
+const RETRY = Object.freeze({
   initialInterval: "1 second",
   backoffCoefficient: 2,
   maximumInterval: "30 seconds",
@@ -41,18 +41,18 @@ export const RETRY = Object.freeze({
  * Timeouts. A long activity heartbeats; a worker or agent that dies (kill -9) stops heartbeating and its attempt
  * times out after HEARTBEAT_TIMEOUT, so the retry runs on another worker or board.
  */
-export const HEARTBEAT_TIMEOUT = "20 seconds";
-export const CONTROL_PLANE_TIMEOUT = "30 seconds";
-export const ANALYZE_TIMEOUT = "5 minutes";
-export const QUANTIZE_TIMEOUT = "2 hours";
-export const COMPILE_TIMEOUT = "30 minutes";
+const HEARTBEAT_TIMEOUT = "20 seconds";
+const CONTROL_PLANE_TIMEOUT = "30 seconds";
+const ANALYZE_TIMEOUT = "5 minutes";
+const QUANTIZE_TIMEOUT = "2 hours";
+const COMPILE_TIMEOUT = "30 minutes";
 /** One run of the firmware on a board. */
-export const BENCHMARK_RUN_TIMEOUT = "30 minutes";
+const BENCHMARK_RUN_TIMEOUT = "30 minutes";
 /** A benchmark may wait this long for a free board of its target (all attempts included). */
-export const BENCHMARK_WAIT_TIMEOUT = "12 hours";
-export const FINISH_TIMEOUT = "10 minutes";
+const BENCHMARK_WAIT_TIMEOUT = "12 hours";
+const FINISH_TIMEOUT = "10 minutes";
 
-export const progressQuery = defineQuery<OptimizeModelProgress>(OPTIMIZE_MODEL_QUERIES.progress);
+const progressQuery = defineQuery<OptimizeModelProgress>(OPTIMIZE_MODEL_QUERIES.progress);
 
 const controlPlane = proxyActivities<ControlPlaneActivities>({
   taskQueue: TASK_QUEUES.controlPlane,

@@ -194,4 +194,3 @@ export function createControlPlaneActivities(
     },
   };
 }
-export type ControlPlaneActivityImplementations = ReturnType<typeof createControlPlaneActivities>;

@@ -1,7 +1,7 @@
 import { sign, verify } from "hono/jwt";
 
 /** Claims of a short-lived access token (HS256). */
-export interface AccessClaims {
+interface AccessClaims {
   /** User id. */
   sub: string;
   /** Organization the token acts in. */

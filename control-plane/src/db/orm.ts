@@ -2,7 +2,6 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BetterSqliteDriver } from "@mikro-orm/better-sqlite";
 import { MikroORM, type Options } from "@mikro-orm/core";
-import type { EntityManager } from "@mikro-orm/knex";
 import { Migrator } from "@mikro-orm/migrations";
 import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import type { DatabaseTarget } from "./dialect.js";
@@ -11,7 +10,6 @@ import { POSTGRESQL_MIGRATIONS } from "./migrations/postgresql/index.js";
 import { SQLITE_MIGRATIONS } from "./migrations/sqlite/index.js";
 
 export type Orm = MikroORM;
-export type { EntityManager };
 
 /** ORM options for a database target; migrations are listed in code (one folder per dialect). */
 export function ormOptions(target: DatabaseTarget): Options {

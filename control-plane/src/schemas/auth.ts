@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ROLES } from "../db/entities/index.js";
 
-export const Email = z.email().max(320);
-export const Password = z.string().min(10, "use at least 10 characters").max(1024);
+const Email = z.email().max(320);
+const Password = z.string().min(10, "use at least 10 characters").max(1024);
 
 export const SignupInput = z.object({ email: Email, password: Password, name: z.string().trim().min(1).max(200) });
 export const LoginInput = z.object({
@@ -22,7 +22,7 @@ export const ProfileUpdateInput = z
   })
   .refine((v) => v.name !== undefined || v.email !== undefined || v.newPassword !== undefined, "nothing to change");
 
-export const Role = z.enum(ROLES);
+const Role = z.enum(ROLES);
 export const AddMemberInput = z.object({ email: Email, role: Role.default("member") });
 export const SetRoleInput = z.object({ userId: z.uuid(), role: Role });
 export const RemoveMemberInput = z.object({ userId: z.uuid() });

@@ -11,5 +11,3 @@ export const ErrorBody = z
   })
   .describe("Every error answer: a stable code and a message that says what to do")
   .meta({ id: "Error" });
-
-export const Id = z.string().min(1).max(100);

@@ -31,7 +31,7 @@ export const OptimizeForm = z.object({
   dataset_file: z.string().meta({ format: "binary" }).optional().describe("optional calibration/evaluation data, .npz"),
 });
 
-export const OPTIMIZE_TEXT_FIELDS = {
+const OPTIMIZE_TEXT_FIELDS = {
   hardware_target: "hardwareTarget",
   model_framework: "modelFramework",
   target_size_kb: "targetSizeBytes",

@@ -73,4 +73,3 @@ export function createApiKeyService(deps: { orm: MikroORM }) {
     },
   };
 }
-export type ApiKeyService = ReturnType<typeof createApiKeyService>;

@@ -95,7 +95,6 @@ export function createAuthService(deps: {
     authenticate: createCredentialResolver(deps),
   };
 }
-export type AuthService = ReturnType<typeof createAuthService>;
 
 // argon2id hash of a random string nobody knows, verified against when the e-mail is unknown.
 const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$6TrBDY6XCi/Zc7blU5i89Q$3wLWobpZDZ8zmSyR9q6CCMhAhV+EtroEgNWrBBeE96s";

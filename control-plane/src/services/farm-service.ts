@@ -76,4 +76,3 @@ export function createFarmService(deps: { orm: MikroORM; metrics: Metrics; farmT
   deps.metrics.countFarmBoardsWith(service.counts);
   return service;
 }
-export type FarmService = ReturnType<typeof createFarmService>;

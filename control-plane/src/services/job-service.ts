@@ -37,8 +37,6 @@ import { findProjectOf } from "./project-service.js";
 import { releaseQuota, secondsUntilNextMonth, takeQuota, usageMonth } from "./quota.js";
 import type { StagedFile } from "./staged-upload.js";
 
-export { type JobView, jobView } from "./job-view.js";
-
 /** Turns a zod failure into one sentence naming each bad field. */
 function specProblem(error: ZodError): string {
   return `invalid job spec: ${error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`).join("; ")}`;
@@ -250,4 +248,3 @@ export function createJobService(deps: {
     ...createJobResults(deps),
   };
 }
-export type JobService = ReturnType<typeof createJobService>;

@@ -34,4 +34,3 @@ export function createModelService(deps: { orm: MikroORM }) {
     },
   };
 }
-export type ModelService = ReturnType<typeof createModelService>;

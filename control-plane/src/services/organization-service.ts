@@ -59,4 +59,3 @@ export function createOrganizationService(deps: { orm: MikroORM }) {
     ...createMembershipService(deps),
   };
 }
-export type OrganizationService = ReturnType<typeof createOrganizationService>;

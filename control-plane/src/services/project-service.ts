@@ -70,4 +70,3 @@ export function createProjectService(deps: { orm: MikroORM }) {
     },
   };
 }
-export type ProjectService = ReturnType<typeof createProjectService>;

@@ -28,4 +28,3 @@ export function createStatsService(deps: { orm: MikroORM }) {
     },
   };
 }
-export type StatsService = ReturnType<typeof createStatsService>;

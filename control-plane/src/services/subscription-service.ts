@@ -52,4 +52,3 @@ export function createSubscriptionService(deps: { orm: MikroORM }) {
     },
   };
 }
-export type SubscriptionService = ReturnType<typeof createSubscriptionService>;

@@ -49,4 +49,3 @@ export function createUploadService(deps: { orm: MikroORM; blobStore: BlobStore;
 
   return { begin };
 }
-export type UploadService = ReturnType<typeof createUploadService>;

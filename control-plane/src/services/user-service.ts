@@ -52,4 +52,3 @@ export function createUserService(deps: { orm: MikroORM }) {
     },
   };
 }
-export type UserService = ReturnType<typeof createUserService>;

@@ -4,7 +4,7 @@ import busboy from "busboy";
 import { badRequest } from "../errors.js";
 import type { StagedFile } from "../services/staged-upload.js";
 
-export type FileField = StagedFile["field"];
+type FileField = StagedFile["field"];
 export type StageFile = (field: FileField, fileName: string, stream: Readable) => Promise<StagedFile>;
 
 export interface ParsedForm {

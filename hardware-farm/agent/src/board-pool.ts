@@ -2,7 +2,7 @@ import type { BoardReport, TargetId } from "@tinyml/workflows/contracts";
 import type { BoardConfig } from "./agent-config.js";
 import type { BoardDriver } from "./drivers/board-driver.js";
 
-export type BoardState = "idle" | "busy" | "unhealthy";
+type BoardState = "idle" | "busy" | "unhealthy";
 
 export interface PooledBoard {
   readonly config: BoardConfig;

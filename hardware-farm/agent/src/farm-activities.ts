@@ -15,6 +15,7 @@ import {
   uploadBlob,
 } from "@tinyml/workflows/contracts";
 import { type BoardPool, NoHealthyBoardError, type PooledBoard } from "./board-pool.js";
+import type { BoardRunResult } from "./drivers/board-driver.js";
 import { BoardHungError, BoardRunAbortedError, BoardUnavailableError, FirmwareFailedError } from "./drivers/errors.js";
 import type { AgentLog } from "./log.js";
 import type { AgentMetrics, BenchmarkOutcome } from "./metrics.js";
@@ -27,7 +28,7 @@ export const BENCHMARK_HEARTBEAT_MS = 1_000;
  * more work than the run timeout allows), not the boards': the benchmark fails as bad input instead of taking one
  * board after another out of service. The boards it hung on travel from attempt to attempt in the heartbeat details.
  */
-export const MAX_HUNG_BOARDS = 2;
+const MAX_HUNG_BOARDS = 2;
 
 interface BenchmarkHeartbeat {
   stage: string;
@@ -75,12 +76,7 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
       const signal = context.cancellationSignal;
       validate(request, context.info.taskQueue);
       const hungBoards = hungBoardsOf(context.info.heartbeatDetails);
-      if (hungBoards.length >= MAX_HUNG_BOARDS) {
-        throw ApplicationFailure.nonRetryable(
-          `the firmware did not finish on ${hungBoards.length} boards (${hungBoards.join(", ")}), each stopped at its run timeout: it may never finish (an endless loop) or need more time than a farm run allows`,
-          FAILURE_TYPES.badInput,
-        );
-      }
+      refuseFirmwareThatHangs(hungBoards);
       let stage = "waiting for a board";
       let done = 0;
       let board: PooledBoard | null = null;
@@ -94,25 +90,11 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
       const started = Date.now();
       let outcome: BenchmarkOutcome = "error";
       try {
-        board = await deps.pool.acquire(request.target, request.jobId, signal).catch((e: Error) => {
-          if (e instanceof NoHealthyBoardError) {
-            throw ApplicationFailure.retryable(`${e.message} (${deps.host})`, FARM_FAILURE_TYPES.noHealthyBoard);
-          }
-          throw e;
-        });
+        board = await acquireBoard(deps, request, signal);
         const timeoutMs = board.config.runTimeoutMs ?? deps.runTimeoutMs;
         stage = "downloading";
         beat();
-        const [firmware, inputs] = await Promise.all([
-          downloadBlob(request.firmware, { what: "firmware", signal }),
-          downloadBlob(request.inputs, { what: "inputs", signal }),
-        ]);
-        if (inputs.length % request.inferences !== 0) {
-          throw ApplicationFailure.nonRetryable(
-            `the inputs (${inputs.length} bytes) are not ${request.inferences} inputs of one size`,
-            FAILURE_TYPES.badInput,
-          );
-        }
+        const { firmware, inputs } = await downloadJob(request, signal);
         const firmwareElf = join(dir, "fw.elf");
         await writeFile(firmwareElf, firmware);
         stage = "running";
@@ -134,17 +116,7 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
         beat();
         await uploadBlob(request.outputs, run.outputs, { what: "outputs", signal });
         outcome = "succeeded";
-        return {
-          host: deps.host,
-          boardId: board.config.id,
-          driver: board.driver.kind,
-          source: run.source,
-          perInference: run.perInference,
-          summary: run.summary,
-          command: run.command,
-          ...(run.energyUjPerInference !== undefined ? { energyUjPerInference: run.energyUjPerInference } : {}),
-          attempt: context.info.attempt,
-        };
+        return farmRunResult(deps.host, board, run, context.info.attempt);
       } catch (e) {
         if (e instanceof BoardHungError && board) {
           // recorded for the next attempt, wherever it runs
@@ -169,6 +141,61 @@ export function createFarmActivities(deps: FarmActivityDeps): FarmActivities {
         await rm(dir, { recursive: true, force: true });
       }
     },
+  };
+}
+
+/** Fails the job as bad input once its firmware has hung on MAX_HUNG_BOARDS boards (see MAX_HUNG_BOARDS). */
+function refuseFirmwareThatHangs(hungBoards: readonly string[]): void {
+  if (hungBoards.length < MAX_HUNG_BOARDS) return;
+  throw ApplicationFailure.nonRetryable(
+    `the firmware did not finish on ${hungBoards.length} boards (${hungBoards.join(", ")}), each stopped at its run timeout: it may never finish (an endless loop) or need more time than a farm run allows`,
+    FAILURE_TYPES.badInput,
+  );
+}
+
+/** An idle healthy board of the target; none healthy on this host is retryable, so another host may serve it. */
+async function acquireBoard(
+  deps: FarmActivityDeps,
+  request: FarmRunRequest,
+  signal: AbortSignal,
+): Promise<PooledBoard> {
+  return deps.pool.acquire(request.target, request.jobId, signal).catch((e: Error) => {
+    if (e instanceof NoHealthyBoardError) {
+      throw ApplicationFailure.retryable(`${e.message} (${deps.host})`, FARM_FAILURE_TYPES.noHealthyBoard);
+    }
+    throw e;
+  });
+}
+
+/** The firmware and the inputs, by their signed URLs; the inputs must split into `inferences` equal inputs. */
+async function downloadJob(
+  request: FarmRunRequest,
+  signal: AbortSignal,
+): Promise<{ firmware: Uint8Array; inputs: Uint8Array }> {
+  const [firmware, inputs] = await Promise.all([
+    downloadBlob(request.firmware, { what: "firmware", signal }),
+    downloadBlob(request.inputs, { what: "inputs", signal }),
+  ]);
+  if (inputs.length % request.inferences !== 0) {
+    throw ApplicationFailure.nonRetryable(
+      `the inputs (${inputs.length} bytes) are not ${request.inferences} inputs of one size`,
+      FAILURE_TYPES.badInput,
+    );
+  }
+  return { firmware, inputs };
+}
+
+function farmRunResult(host: string, board: PooledBoard, run: BoardRunResult, attempt: number): FarmRunResult {
+  return {
+    host,
+    boardId: board.config.id,
+    driver: board.driver.kind,
+    source: run.source,
+    perInference: run.perInference,
+    summary: run.summary,
+    command: run.command,
+    ...(run.energyUjPerInference !== undefined ? { energyUjPerInference: run.energyUjPerInference } : {}),
+    attempt,
   };
 }
 

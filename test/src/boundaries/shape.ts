@@ -13,11 +13,11 @@ import { PACKAGE_RULES } from "./rules.js";
  * - no import cycle between the files of a package (relative runtime imports; `import type` is erased and cannot
  *   make a cycle at run time, but a cycle of types is a cycle of concepts too, so both count).
  */
-export const MAX_FILE_LOGIC_LINES = 400;
-export const MAX_FUNCTION_LINES = 80;
+const MAX_FILE_LOGIC_LINES = 400;
+const MAX_FUNCTION_LINES = 80;
 
 /** Files the line limit does not apply to, with the reason. Paths are relative to the repository root. */
-export const SHAPE_EXEMPT: Readonly<Record<string, string>> = {};
+const SHAPE_EXEMPT: Readonly<Record<string, string>> = {};
 
 export interface ShapeProblem {
   file: string;
@@ -107,7 +107,7 @@ export function functionLengths(source: ts.SourceFile): { name: string; line: nu
 }
 
 /** Cycles among relative imports of a set of files (each cycle once, as the files in order). */
-export function importCycles(files: string[], read: (file: string) => string): string[][] {
+function importCycles(files: string[], read: (file: string) => string): string[][] {
   const known = new Set(files);
   const edges = new Map<string, string[]>();
   for (const file of files) {

@@ -19,7 +19,7 @@ export interface GridProcess {
   stop(): Promise<void>;
 }
 
-export function startGridProcess(
+function startGridProcess(
   name: string,
   args: string[],
   options: { env: Record<string, string | undefined>; logDir: string },

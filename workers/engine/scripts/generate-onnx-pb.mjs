@@ -6,13 +6,12 @@
 // committed files differ from what this script writes.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const engine = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = resolve(process.argv[2] ?? join(engine, "generated"));
-const pbjs = join(dirname(createRequire(import.meta.url).resolve("protobufjs-cli/package.json")), "bin", "pbjs");
+const pbjs = fileURLToPath(import.meta.resolve("protobufjs-cli/bin/pbjs"));
 const js = join(out, "onnx-pb.js");
 mkdirSync(out, { recursive: true });
 

@@ -13,7 +13,7 @@ import { EngineError, isEngineError } from "./errors.js";
 import { type Quality, qualityOf } from "./evaluation/metrics.js";
 import { detectModelFormat } from "./model-format.js";
 import { importModel } from "./model-io.js";
-import { optimize, PRECISIONS, type Precision } from "./optimize.js";
+import { type OptimizeResult, optimize, PRECISIONS, type Precision } from "./optimize.js";
 import { runPasses } from "./passes/pipeline.js";
 
 /**
@@ -188,16 +188,27 @@ async function optimizeCommand(args: string[]): Promise<number> {
     onProgress: values.json ? undefined : (stage, message) => console.error(`[${stage}] ${message}`),
   });
   // Outputs are written only once everything succeeded: a failed run leaves nothing behind.
-  await mkdir(values.out, { recursive: true });
-  await writeFile(join(values.out, "model.tflite"), result.tflite);
-  await writeFile(join(values.out, "model.onnx"), result.onnx);
-  if (result.c) await writeGeneratedFiles(result.c, join(values.out, "c"));
-  await writeFile(join(values.out, "report.json"), `${JSON.stringify(result.report, null, 2)}\n`);
-  const r = result.report;
+  await writeOptimizeOutputs(values.out, result);
   if (values.json) {
-    console.log(JSON.stringify(r));
+    console.log(JSON.stringify(result.report));
     return 0;
   }
+  printOptimizeSummary(result, values.out, started);
+  return 0;
+}
+
+/** model.tflite, model.onnx, report.json and (with --emit c) the C project under c/, in folder `out`. */
+async function writeOptimizeOutputs(out: string, result: OptimizeResult): Promise<void> {
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, "model.tflite"), result.tflite);
+  await writeFile(join(out, "model.onnx"), result.onnx);
+  if (result.c) await writeGeneratedFiles(result.c, join(out, "c"));
+  await writeFile(join(out, "report.json"), `${JSON.stringify(result.report, null, 2)}\n`);
+}
+
+/** The human summary of an optimize run: quality, size and fidelity before and after, and where it was written. */
+function printOptimizeSummary(result: OptimizeResult, out: string, started: number): void {
+  const r = result.report;
   const q = (quality: typeof r.baseline.quality) =>
     quality
       ? quality.metric === "top1"
@@ -219,9 +230,8 @@ async function optimizeCommand(args: string[]): Promise<number> {
       console.log(`  check    ${q(r.evaluation.crossCheck.quality)} under ${r.evaluation.crossCheck.executor}`);
   }
   console.log(
-    `  written  ${join(values.out, "model.tflite")}, model.onnx, report.json (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `  written  ${join(out, "model.tflite")}, model.onnx, report.json (${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
-  return 0;
 }
 
 const describeC = (c: GeneratedC) =>

@@ -2,7 +2,7 @@
  * The engine's one error type. `code` is stable (callers and the API branch on it); `message` says what is
  * wrong and what to do, in words a user can act on.
  */
-export const ENGINE_ERROR_CODES = [
+const ENGINE_ERROR_CODES = [
   "UNRECOGNIZED_MODEL_FORMAT",
   "EMPTY_MODEL_FILE",
   "FILE_NOT_FOUND",

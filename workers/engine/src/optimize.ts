@@ -61,7 +61,7 @@ export interface OptimizeResult {
 }
 
 /** `count` samples spread evenly over the dataset (deterministic). */
-export function spreadSubset(data: Dataset, count: number): Dataset {
+function spreadSubset(data: Dataset, count: number): Dataset {
   if (count >= data.count) return data;
   const size = data.x.length / data.count;
   const x = new Float32Array(count * size);

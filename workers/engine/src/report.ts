@@ -1,13 +1,13 @@
 import { z } from "zod";
 
 /** A quality figure: top-1 accuracy, mean squared error (regression or reconstruction), or AUC. */
-export const QualitySchema = z.object({
+const QualitySchema = z.object({
   metric: z.enum(["top1", "mse", "auc"]),
   value: z.number(),
   samples: z.number().int().positive(),
 });
 
-export const LayerPrecisionSchema = z.object({
+const LayerPrecisionSchema = z.object({
   name: z.string(),
   op: z.string(),
   /** float32, float16 (weights), int8, or int16x8 (int16 activations, int8 weights). */
@@ -15,15 +15,15 @@ export const LayerPrecisionSchema = z.object({
 });
 
 /** Where a figure comes from (ARCHITECTURE.md, "Honesty of figures"). */
-export const FigureSourceSchema = z.enum(["measured", "emulated", "estimated"]);
-export const FigureSchema = z.object({ value: z.number(), source: FigureSourceSchema });
+const FigureSourceSchema = z.enum(["measured", "emulated", "estimated"]);
+const FigureSchema = z.object({ value: z.number(), source: FigureSourceSchema });
 
 /**
  * `report.json` → `deployment`, written by `tinyml-engine bench`: the generated C code built into the board's
  * firmware and run in its emulator. Sizes come from the linked image, stack from stack painting, instructions from
  * the emulator (all `emulated`); latency and energy from the per-core cost model (`estimated`).
  */
-export const DeploymentSchema = z.object({
+const DeploymentSchema = z.object({
   target: z.string(),
   board: z.string(),
   emulator: z.string(),
@@ -49,7 +49,7 @@ export type Deployment = z.infer<typeof DeploymentSchema>;
  * `report.json` → `codegen`, written by `optimize --emit c`: the generated C (DIR/c/) and its accuracy measured by
  * running that C, compiled for the host, over the evaluation set (the "c-host" executor).
  */
-export const CodegenSummarySchema = z.object({
+const CodegenSummarySchema = z.object({
   /** Bytes of TML_MODEL_ARENA_SIZE: activations and kernel scratch, planned ahead of time. */
   arenaBytes: z.number().int(),
   planner: z.string(),

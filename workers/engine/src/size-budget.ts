@@ -23,7 +23,7 @@ export interface SizeBudget {
 }
 
 /** "target_size_kb 40 (40000 bytes)": the budget as its caller set it, and in bytes. */
-export const describeSizeBudget = (budget: SizeBudget): string =>
+const describeSizeBudget = (budget: SizeBudget): string =>
   `${budget.option} ${budget.bytes / BYTES_PER_KB} (${budget.bytes} bytes)`;
 
 /** Whether a model.tflite of `sizeBytes` fits the budget. */

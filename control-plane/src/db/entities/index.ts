@@ -14,18 +14,13 @@ import { RefreshTokenSchema } from "./refresh-token.js";
 import { UserSchema } from "./user.js";
 
 export type { ApiKey } from "./api-key.js";
-export type { AuditEvent } from "./audit-event.js";
 export type { FarmBoard } from "./farm-board.js";
 export type { Job } from "./job.js";
-export type { JobResult } from "./job-result.js";
-export { type Membership, ROLES, type Role } from "./membership.js";
+export { ROLES, type Role } from "./membership.js";
 export type { Model } from "./model.js";
-export type { MonthlyUsage } from "./monthly-usage.js";
 export type { Organization } from "./organization.js";
 export type { OutboxMessage } from "./outbox-message.js";
-export type { PasswordResetToken } from "./password-reset-token.js";
 export type { Project } from "./project.js";
-export type { RefreshToken } from "./refresh-token.js";
 export type { User } from "./user.js";
 
 export const ENTITIES = [
@@ -53,7 +48,6 @@ export {
   JobSchema,
   MembershipSchema,
   ModelSchema,
-  MonthlyUsageSchema,
   OrganizationSchema,
   OutboxMessageSchema,
   PasswordResetTokenSchema,

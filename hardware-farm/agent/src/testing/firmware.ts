@@ -10,8 +10,8 @@ import { threadId } from "node:worker_threads";
  * import the engine, so the KWS model's C comes from the engine's CLI run as a program, and the firmware from
  * hardware-farm/firmware/build.sh, exactly as a job's compile step makes them.
  */
-export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-export const FIXTURES = process.env.TINYML_FIXTURES ?? join(REPO_ROOT, "..", "shared", "fixtures");
+const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const FIXTURES = process.env.TINYML_FIXTURES ?? join(REPO_ROOT, "..", "shared", "fixtures");
 /** A folder per test process: test files run in parallel and must not build into one CMake tree at once. */
 export const WORK = join(REPO_ROOT, ".tmp", "farm-agent", `${process.pid}-${threadId}`);
 const KWS_MODEL = join(FIXTURES, "mlperf-tiny", "kws", "kws_ref_model.tflite");

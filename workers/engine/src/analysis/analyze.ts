@@ -3,7 +3,7 @@ import type { Graph } from "../ir/graph.js";
 import { isWeighted, type Node, type NodeOf, OPS, type OpType } from "../ir/ops.js";
 import { elementCount, type Tensor } from "../ir/tensor.js";
 
-export interface LayerAnalysis {
+interface LayerAnalysis {
   name: string;
   op: OpType;
   macs: number;
@@ -49,7 +49,7 @@ const MACS_PER_OUTPUT: { readonly [T in OpType]?: (node: NodeOf<T>, shapes: Shap
 };
 
 /** Multiply-accumulates of one node (convolution, fully connected, matmul; 0 for the rest). */
-export function macsOf(graph: Graph, node: Node): number {
+function macsOf(graph: Graph, node: Node): number {
   const perOutput = MACS_PER_OUTPUT[node.op] as ((node: Node, shapes: Shapes) => number) | undefined;
   if (!perOutput) return 0;
   const output = (graph.tensors.get(node.outputs[0] as string) as Tensor).shape;
@@ -130,7 +130,7 @@ export function analyzeGraph(graph: Graph): ModelAnalysis {
  * (every tensor has its own buffer from the node that writes it to the last node that reads it; graph
  * inputs from the start, graph outputs to the end). While a node runs, its inputs and outputs are alive.
  */
-export function peakActivationMemory(graph: Graph): { peak: number; at: string } {
+function peakActivationMemory(graph: Graph): { peak: number; at: string } {
   const lastUse = new Map<string, number>();
   graph.nodes.forEach((node, i) => {
     for (const input of node.inputs) if (input) lastUse.set(input, i);

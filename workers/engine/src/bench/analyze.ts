@@ -11,7 +11,7 @@ import { codeSizeFromMap } from "./linker-map.js";
 import type { PreparedBenchmark } from "./prepare.js";
 
 /** `DIR/benchmark.json`. */
-export interface BenchmarkRecord {
+interface BenchmarkRecord {
   target: TargetId;
   board: string;
   /** The command or tool line that ran the firmware. */

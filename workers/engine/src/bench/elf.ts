@@ -1,7 +1,7 @@
 import { EngineError } from "../errors.js";
 
 /** One section header of a 32-bit little-endian ELF file (the firmware images are all ELF32 LE). */
-export interface ElfSection {
+interface ElfSection {
   name: string;
   type: number;
   flags: number;
@@ -14,7 +14,7 @@ const SHF_WRITE = 0x1;
 const SHF_ALLOC = 0x2;
 
 /** The section headers of an ELF32 little-endian image. */
-export function elfSections(bytes: Uint8Array): ElfSection[] {
+function elfSections(bytes: Uint8Array): ElfSection[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
   if (!isElf || bytes[4] !== 1 || bytes[5] !== 1) {

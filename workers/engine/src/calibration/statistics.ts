@@ -14,10 +14,7 @@ export interface TensorStatistics {
 }
 
 /** The tensors calibration covers: graph inputs and every node output. */
-export const activationTensors = (graph: Graph): string[] => [
-  ...graph.inputs,
-  ...graph.nodes.flatMap((n) => n.outputs),
-];
+const activationTensors = (graph: Graph): string[] => [...graph.inputs, ...graph.nodes.flatMap((n) => n.outputs)];
 
 /**
  * Runs the float model over the calibration samples twice: first for each activation's extremes, then for

@@ -22,7 +22,7 @@ import type { BufferRequest, MemoryPlan, MemoryPlanner } from "./memory-planner.
  * The offsets come from a `MemoryPlanner` (greedy by size by default) at the runtime's alignment.
  */
 
-export type Storage =
+type Storage =
   | { kind: "input" }
   | { kind: "output" }
   | { kind: "const" }

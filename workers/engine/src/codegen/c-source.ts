@@ -1,4 +1,4 @@
-import type { DType, TensorData } from "../ir/dtype.js";
+import type { DType } from "../ir/dtype.js";
 
 /** Small pieces of C99 text the emitters share: literals, array definitions, dims. */
 
@@ -51,9 +51,6 @@ export function cArray(
   // An empty initializer list is not C99: a zero-length constant never reaches here (shapes are concrete).
   return `${head}static const ${type} ${name}[${values.length}] = {\n${lines.join("\n")}\n};\n`;
 }
-
-/** Typed data as numbers or bigints, for cArray. */
-export const valuesOf = (data: TensorData): ArrayLike<number> | ArrayLike<bigint> => data;
 
 /**
  * A shape as the runtime's 4-D NHWC dims with leading 1s (TFLite's RuntimeShape::ExtendedShape(4)). Ranks

@@ -73,7 +73,7 @@ export const softmaxEmitter: OpEmitter = {
  * q = frexp(real, &input_left_shift), input_multiplier = round(q · 2^31) (no renormalisation step, unlike
  * QuantizeMultiplier), input_range_radius = CalculateInputRadius(4, input_left_shift).
  */
-export function sigmoidInputScaling(inputScale: number) {
+function sigmoidInputScaling(inputScale: number) {
   const { mantissa, exponent } = frexp(inputScale * 2 ** 27);
   const multiplier = mantissa < 0 ? -Math.round(-mantissa * 2 ** 31) : Math.round(mantissa * 2 ** 31);
   return { inputMultiplier: multiplier, inputLeftShift: exponent, inputRangeRadius: calculateInputRadius(4, exponent) };
@@ -86,7 +86,7 @@ export function sigmoidInputScaling(inputScale: number) {
  * otherwise m = input_scale · 4096 · 3 is doubled while m ≤ 32767 / 2 (at most 31 times), input_left_shift
  * counts the doublings and input_multiplier = (int32) m.
  */
-export function sigmoidInputScalingS16(inputScale: number, kind: "logistic" | "tanh") {
+function sigmoidInputScalingS16(inputScale: number, kind: "logistic" | "tanh") {
   const x = f32(inputScale);
   const log2 = f32(f32(Math.log(x)) * f32(1 / f32(Math.log(2))));
   const rounded = log2 < 0 ? -Math.round(-log2) : Math.round(log2);

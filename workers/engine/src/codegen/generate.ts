@@ -11,7 +11,7 @@ import { OP_EMITTERS } from "./op-emitters.js";
 import { cmakeLists, userReadme } from "./project-files.js";
 import { collectRuntimeSources } from "./runtime-sources.js";
 
-export { ARENA_ALIGNMENT, type CodegenOptions, type GeneratedC, type ModelIo } from "./generated-c.js";
+export type { CodegenOptions, GeneratedC, ModelIo } from "./generated-c.js";
 
 /** Every op the table cannot generate, listed at once (UNSUPPORTED_OPS). */
 function checkSupported(graph: Graph): void {

@@ -45,7 +45,7 @@ export function greedyArenaPlan(buffers: readonly BufferRequest[], alignment: nu
 }
 
 /** Linear planning (TensorFlow Lite Micro's LinearMemoryPlanner): every buffer its own bytes, no sharing. */
-export function linearArenaPlan(buffers: readonly BufferRequest[], alignment: number): MemoryPlan {
+function linearArenaPlan(buffers: readonly BufferRequest[], alignment: number): MemoryPlan {
   let next = 0;
   const offsets = buffers.map((b) => {
     const offset = next;

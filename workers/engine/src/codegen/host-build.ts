@@ -23,7 +23,7 @@ import type { GeneratedC, ModelIo } from "./generate.js";
 
 const run = promisify(execFile);
 
-export const HOST_HARNESS_C = `/* Host harness: harness INPUTS.bin OUTPUTS.bin — runs every sample through tml_model_run. */
+const HOST_HARNESS_C = `/* Host harness: harness INPUTS.bin OUTPUTS.bin — runs every sample through tml_model_run. */
 #include <stdio.h>
 #include <string.h>
 

@@ -8,7 +8,7 @@ import { EngineError } from "../errors.js";
  * include by a relative path (src/common/…), transitively. Paths keep sdk/embedded's layout under `tinyml/`.
  */
 
-export const ARCH_DIRS = ["armv7em", "rv32im"] as const;
+const ARCH_DIRS = ["armv7em", "rv32im"] as const;
 
 export interface RuntimeFiles {
   /** Path relative to the runtime root → contents. */

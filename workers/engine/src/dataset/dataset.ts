@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { EngineError } from "../errors.js";
 import type { NpyArray } from "./npy.js";
 import { parseNpz } from "./npz.js";
@@ -85,13 +84,6 @@ export async function datasetFromNpz(bytes: Uint8Array, inputShape: readonly num
     }
   }
   return dataset;
-}
-
-export async function loadDataset(path: string, inputShape: readonly number[]): Promise<Dataset> {
-  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new EngineError("FILE_NOT_FOUND", `cannot read dataset ${path}: ${e.code ?? e.message}`);
-  });
-  return datasetFromNpz(bytes, inputShape);
 }
 
 /** The first `limit` samples (or all). */

@@ -6,7 +6,7 @@ export interface NpyArray {
   shape: number[];
   data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array | Uint16Array;
 }
-export type NpyDType = "float32" | "float64" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float16";
+type NpyDType = "float32" | "float64" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float16";
 
 const DESCR: Record<string, NpyDType> = {
   "<f4": "float32",

@@ -3,7 +3,6 @@ import { type Dataset, sampleOf } from "../dataset/dataset.js";
 import { EngineError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
-import { ReferenceInterpreter, type RunOptions } from "../runtime/interpreter.js";
 import { QUANT_RANGE, quantizeValue } from "../runtime/quant-math.js";
 
 /** Runs a model on every sample of a dataset and returns its first output per sample, as real values. */
@@ -74,20 +73,6 @@ export async function onnxRuntimeExecutor(
         outputs.push(o ? Float32Array.from(out, (v) => (Number(v) - o.zeroPoint) * o.scale) : Float32Array.from(out));
       }
       return outputs;
-    },
-  };
-}
-
-/** The engine's reference interpreter (float, or simulated quantization with fakeQuant). */
-export function referenceExecutor(graph: Graph, options: RunOptions = {}): Executor {
-  const interpreter = new ReferenceInterpreter(graph);
-  return {
-    name: options.fakeQuant ? "reference (simulated quantization)" : "reference",
-    async runAll(data) {
-      return Array.from(
-        { length: data.count },
-        (_, i) => interpreter.run([sampleOf(data, i)], options)[0] as Float32Array,
-      );
     },
   };
 }

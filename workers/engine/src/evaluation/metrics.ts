@@ -15,7 +15,7 @@ export interface Fidelity {
   sqnrDb: number;
 }
 
-export const argmax = (v: Float32Array): number => {
+const argmax = (v: Float32Array): number => {
   let best = 0;
   for (let i = 1; i < v.length; i++) if ((v[i] as number) > (v[best] as number)) best = i;
   return best;

@@ -43,7 +43,7 @@ export type Activation = "none" | "relu" | "relu6" | "relu_n1_to_1" | "tanh";
 /** "same" and "valid" as in TensorFlow; explicit [top, left, bottom, right] otherwise. */
 export type Padding = "same" | "valid" | [number, number, number, number];
 
-export type Layout = "NHWC" | "NCHW";
+type Layout = "NHWC" | "NCHW";
 
 export interface ConvAttrs {
   strides: [number, number];
@@ -52,7 +52,7 @@ export interface ConvAttrs {
   activation: Activation;
   layout: Layout;
 }
-export interface DepthwiseAttrs extends ConvAttrs {
+interface DepthwiseAttrs extends ConvAttrs {
   depthMultiplier: number;
 }
 export interface PoolAttrs {
@@ -164,7 +164,7 @@ export const OPS: { readonly [T in OpType]: OpProperties } = {
 };
 
 /** The ops whose properties satisfy `test`, in vocabulary order. */
-export const opsWhere = (test: (p: OpProperties) => boolean): ReadonlySet<OpType> =>
+const opsWhere = (test: (p: OpProperties) => boolean): ReadonlySet<OpType> =>
   new Set(OP_TYPES.filter((op) => test(OPS[op])));
 
 /** Ops that carry a fused activation. */

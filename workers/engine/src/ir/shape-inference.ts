@@ -14,7 +14,7 @@ const fail = (node: Node, why: string): never => {
 };
 
 /** Output length of a windowed op along one spatial dimension (TensorFlow's rules for SAME and VALID). */
-export function windowOutput(
+function windowOutput(
   size: number,
   kernel: number,
   stride: number,

@@ -24,7 +24,3 @@ export interface Tensor {
 }
 
 export const elementCount = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-export const isConstant = (t: Tensor): boolean => t.data !== undefined;
-
-export const isPerAxis = (q: QuantParams): boolean => q.scale.length > 1;

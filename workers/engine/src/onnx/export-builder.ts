@@ -27,7 +27,7 @@ export interface Views {
 }
 
 export const TO_NCHW = [0, 3, 1, 2];
-export const TO_NHWC = [0, 2, 3, 1];
+const TO_NHWC = [0, 2, 3, 1];
 
 const QUANTIZED: ReadonlySet<DType> = new Set(["int8", "uint8", "int16", "int32", "int64"]);
 

@@ -344,7 +344,7 @@ function transpose(b: OnnxGraphBuilder, node: NodeOf<"Transpose">): void {
   unary("Transpose", [intsAttr("perm", perm)])(b, node);
 }
 
-export const OP_WRITERS: { [T in OpType]: (b: OnnxGraphBuilder, node: NodeOf<T>) => void } = {
+const OP_WRITERS: { [T in OpType]: (b: OnnxGraphBuilder, node: NodeOf<T>) => void } = {
   Conv2D: convolution,
   DepthwiseConv2D: convolution,
   FullyConnected: fullyConnected,

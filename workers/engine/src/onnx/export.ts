@@ -12,7 +12,7 @@ export interface OnnxExportOptions {
   opset?: number;
 }
 
-export const DEFAULT_EXPORT_OPSET = 21;
+const DEFAULT_EXPORT_OPSET = 21;
 const MIN_OPSET = 13;
 const MAX_OPSET = 23;
 

@@ -3,6 +3,5 @@
  * `nchwToNhwc` pass) and `exportOnnx` (float graphs in either layout, quantized graphs as QDQ), over the
  * protobuf code generated from onnx.proto (workers/engine/generated/onnx-pb.js).
  */
-export { DEFAULT_EXPORT_OPSET, exportOnnx, type OnnxExportOptions } from "./export.js";
+export { exportOnnx } from "./export.js";
 export { importOnnx } from "./import.js";
-export { readTensorProto } from "./tensor-proto.js";

@@ -22,7 +22,7 @@ export interface OnnxModel {
   functionCount: number;
 }
 
-export interface OnnxOpsetId {
+interface OnnxOpsetId {
   domain: string;
   version: number;
 }

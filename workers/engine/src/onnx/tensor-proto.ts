@@ -17,7 +17,7 @@ export interface ConstValue {
 }
 
 /** Largest constant the importer materializes or folds (elements): well above any microcontroller model. */
-export const MAX_CONST_ELEMENTS = 64 * 1024 * 1024;
+const MAX_CONST_ELEMENTS = 64 * 1024 * 1024;
 
 const ONNX_TO_DTYPE: Record<number, DType> = {
   [ONNX_DTYPE.FLOAT]: "float32",

@@ -4,8 +4,8 @@ import type { Node, OpType } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import type { Pass } from "./pass.js";
 
-export const TO_NHWC = [0, 2, 3, 1];
-export const TO_NCHW = [0, 3, 1, 2];
+const TO_NHWC = [0, 2, 3, 1];
+const TO_NCHW = [0, 3, 1, 2];
 
 /** Transposes constant data by `perm` (any rank, any dtype). */
 export function transposeConstant(t: Tensor, perm: number[]): Tensor {

@@ -13,7 +13,7 @@ import { simplifyReshapes } from "./simplify-reshapes.js";
 import { sinkTransposes } from "./sink-transposes.js";
 
 /** The passes every imported model goes through before analysis and quantization, in order. */
-export const STANDARD_PASSES: readonly Pass[] = [
+const STANDARD_PASSES: readonly Pass[] = [
   dequantizeWeights,
   removeIdentity,
   foldConstants,

@@ -8,7 +8,7 @@ import { type PrecisionPlan, quantizeInteger } from "./integer.js";
 import { QUANT_RULES } from "./op-rules.js";
 import type { ActivationBits } from "./params.js";
 
-export interface LayerSensitivity {
+interface LayerSensitivity {
   name: string;
   op: OpType;
   /** Output SQNR (dB) with every layer int8 except this one in int16. */

@@ -19,7 +19,7 @@ export type Kernel<T extends OpType> = (
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-export function applyActivation(data: Float32Array, activation: Activation): Float32Array {
+function applyActivation(data: Float32Array, activation: Activation): Float32Array {
   switch (activation) {
     case "none":
       return data;

@@ -11,7 +11,7 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url))
 export const RUNTIME_DIR = `${REPO_ROOT}sdk/embedded`;
 export const FIRMWARE_DIR = `${REPO_ROOT}hardware-farm/firmware`;
 export const FIXTURES = process.env.TINYML_FIXTURES ?? `${REPO_ROOT}../shared/fixtures`;
-export const GENERATED = process.env.TINYML_FIXTURES_OUT ?? `${REPO_ROOT}.tmp/fixtures`;
+const GENERATED = process.env.TINYML_FIXTURES_OUT ?? `${REPO_ROOT}.tmp/fixtures`;
 
 /** A shared fixture (../shared/fixtures). */
 export const fixture = (path: string): Buffer => readFileSync(`${FIXTURES}/${path}`);

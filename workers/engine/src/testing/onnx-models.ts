@@ -45,7 +45,7 @@ export const node = (
 });
 
 let seed = 12345;
-export const random = () => {
+const random = () => {
   seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
   return (seed / 2 ** 32) * 2 - 1;
 };

@@ -6,8 +6,6 @@ import { readTflite } from "./reader.js";
 import { TFLITE_SCHEMA_VERSION } from "./schema.js";
 import { findUnsupportedOps, unsupportedOpsError } from "./unsupported-ops.js";
 
-export { TFLITE_IMPORTABLE_OPS } from "./import-registry.js";
-
 /**
  * Imports a TensorFlow Lite model (float, fp16-weight, hybrid, int8 or int16x8 quantized) as an IR graph:
  * the primary subgraph's tensors (dtype, shape, per-tensor or per-axis quantization, constant data) and its

@@ -10,16 +10,4 @@
  * exporting plans tensor indices and operators (export-plan.ts) and then serializes (export-serialize.ts).
  */
 export { exportTflite } from "./export.js";
-export { importTflite, TFLITE_IMPORTABLE_OPS } from "./import.js";
-export { type OpSignature, opVersion } from "./op-version.js";
-export {
-  readTflite,
-  type TfliteBuffer,
-  type TfliteMetadata,
-  type TfliteModel,
-  type TfliteOperator,
-  type TfliteOperatorCode,
-  type TfliteQuantization,
-  type TfliteSubGraph,
-  type TfliteTensor,
-} from "./reader.js";
+export { importTflite } from "./import.js";

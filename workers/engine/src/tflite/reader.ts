@@ -40,7 +40,7 @@ export interface TfliteSubGraph {
   operators: TfliteOperator[];
 }
 
-export interface TfliteQuantization {
+interface TfliteQuantization {
   min: number[];
   max: number[];
   scale: number[];
@@ -75,7 +75,7 @@ export interface TfliteOperator {
   customOptions: Uint8Array | undefined;
 }
 
-export interface TfliteBuffer {
+interface TfliteBuffer {
   /** A view into the file's bytes (no copy); empty when the buffer holds no data. */
   data: Uint8Array;
   /** Location of data stored outside the flatbuffer (models over 2 GB); 0 when unused. */
@@ -83,7 +83,7 @@ export interface TfliteBuffer {
   size: bigint;
 }
 
-export interface TfliteMetadata {
+interface TfliteMetadata {
   name: string;
   buffer: number;
 }

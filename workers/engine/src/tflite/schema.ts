@@ -210,7 +210,7 @@ export const builtinName = (code: number): string => BUILTIN_OPERATOR_NAMES[code
 // ---------------------------------------------------------------------------------------------------------
 // Options tables (union BuiltinOptions): each a list of fields with their id, scalar kind and default.
 
-export type OptionField =
+type OptionField =
   | { readonly id: number; readonly kind: "int8" | "int32" | "float32"; readonly default: number }
   | { readonly id: number; readonly kind: "bool"; readonly default: boolean }
   | { readonly id: number; readonly kind: "int32[]" };
@@ -341,7 +341,7 @@ export const SUB_OPTIONS = {
   fields: { fusedActivationFunction: int8(0), potScaleInt16: bool(1, true) },
 } as const satisfies OptionsTable;
 
-export const DEQUANTIZE_OPTIONS = {
+const DEQUANTIZE_OPTIONS = {
   name: "DequantizeOptions",
   unionType: 38,
   fields: {},
@@ -349,7 +349,7 @@ export const DEQUANTIZE_OPTIONS = {
 
 export const PADV2_OPTIONS = { name: "PadV2Options", unionType: 43, fields: {} } as const satisfies OptionsTable;
 
-export const QUANTIZE_OPTIONS = { name: "QuantizeOptions", unionType: 89, fields: {} } as const satisfies OptionsTable;
+const QUANTIZE_OPTIONS = { name: "QuantizeOptions", unionType: 89, fields: {} } as const satisfies OptionsTable;
 
 /** The options tables the engine reads and writes, by their BuiltinOptions union tag. */
 export const OPTIONS_TABLES: ReadonlyMap<number, OptionsTable> = new Map(

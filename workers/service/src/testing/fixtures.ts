@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** Test support: the repository's fixtures (shared models, and the datasets ops/fixtures makes under .tmp). */
-export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-export const FIXTURES = process.env.TINYML_FIXTURES ?? `${REPO_ROOT}../shared/fixtures`;
-export const GENERATED = process.env.TINYML_FIXTURES_OUT ?? `${REPO_ROOT}.tmp/fixtures`;
+const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const FIXTURES = process.env.TINYML_FIXTURES ?? `${REPO_ROOT}../shared/fixtures`;
+const GENERATED = process.env.TINYML_FIXTURES_OUT ?? `${REPO_ROOT}.tmp/fixtures`;
 
 export const KWS_FLOAT = `${FIXTURES}/mlperf-tiny/kws/kws_ref_model_float32.tflite`;
 
