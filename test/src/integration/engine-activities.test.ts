@@ -9,6 +9,8 @@ import {
   type CompileFirmwareResult,
   FAILURE_TYPES,
   type FarmRunResult,
+  FINISH_BENCHMARK_READS,
+  FINISH_BENCHMARK_UPLOADS,
   JobSpec,
   jobArtifactKey,
 } from "@tinyml/workflows/contracts";
@@ -232,17 +234,8 @@ describe("engine activities over presigned S3 URLs", () => {
       samples: SAMPLES,
       compiled,
       run: farmRun,
-      reads: await readsOf(jobId, [
-        "firmware.elf",
-        "firmware.map",
-        "expected.bin",
-        "outputs.bin",
-        "report.json",
-        "c.tar.gz",
-        "model.tflite",
-        "model.onnx",
-      ]),
-      uploads: await uploadsOf(jobId, ["benchmark.json", "report.json", "bundle.tar.gz"]),
+      reads: await readsOf(jobId, FINISH_BENCHMARK_READS),
+      uploads: await uploadsOf(jobId, FINISH_BENCHMARK_UPLOADS),
     });
 
     await cliRun;
@@ -311,7 +304,7 @@ describe("engine activities over presigned S3 URLs", () => {
         "c.tar.gz",
         "model.tflite",
       ]),
-      uploads: await uploadsOf(jobId, ["benchmark.json", "report.json", "bundle.tar.gz"]),
+      uploads: await uploadsOf(jobId, FINISH_BENCHMARK_UPLOADS),
     });
     expect(finished.metrics.outputs_matching_host?.value).toBe(4);
     expect(finished.notes).toContain(

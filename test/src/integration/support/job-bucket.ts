@@ -85,11 +85,17 @@ export const upload = async (key: string): Promise<BlobUpload> => ({
   url: await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: prefix + key }), { expiresIn: 3600 }),
 });
 
-export async function uploadsOf<K extends JobArtifactName>(jobId: string, names: K[]): Promise<Record<K, BlobUpload>> {
+export async function uploadsOf<K extends JobArtifactName>(
+  jobId: string,
+  names: readonly K[],
+): Promise<Record<K, BlobUpload>> {
   const entries = await Promise.all(names.map(async (n) => [n, await upload(jobArtifactKey(jobId, n))] as const));
   return Object.fromEntries(entries) as Record<K, BlobUpload>;
 }
-export async function readsOf<K extends JobArtifactName>(jobId: string, names: K[]): Promise<Record<K, BlobRef>> {
+export async function readsOf<K extends JobArtifactName>(
+  jobId: string,
+  names: readonly K[],
+): Promise<Record<K, BlobRef>> {
   const entries = await Promise.all(names.map(async (n) => [n, await ref(jobArtifactKey(jobId, n))] as const));
   return Object.fromEntries(entries) as Record<K, BlobRef>;
 }
