@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../testing/random.js";
 import { greedyArenaPlan, greedyPlanner, linearPlanner } from "./greedy-planner.js";
 import { type BufferRequest, lifetimesOverlap, type MemoryPlanner, peakLiveBytes } from "./memory-planner.js";
 
@@ -9,20 +10,8 @@ const buf = (name: string, bytes: number, firstUse: number, lastUse: number): Bu
   lastUse,
 });
 
-/** A deterministic pseudo-random generator (mulberry32) for the random cases. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomBuffers(seed: number, count: number): BufferRequest[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
     const first = Math.floor(next() * 20);
     return buf(`b${i}`, 1 + Math.floor(next() * 5000), first, first + Math.floor(next() * 6));

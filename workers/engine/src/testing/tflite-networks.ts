@@ -4,28 +4,17 @@ import type { Node } from "../ir/ops.js";
 import type { QuantParams, Tensor } from "../ir/tensor.js";
 import { readTflite } from "../tflite/reader.js";
 import { builtinName } from "../tflite/schema.js";
+import { seededRandom } from "./random.js";
 
 /**
  * Test support (not part of the package build): small hand-written networks in each scheme TFLite export
  * writes (int8, int16x8, fp16 weights), with seeded weights, for the TFLite export tests.
  */
 
-/** mulberry32 */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Builds small hand-written graphs: tensors and nodes in order. */
 class GraphSketch {
   readonly graph: Graph;
-  private readonly rand = random(7);
+  private readonly rand = seededRandom(7);
   constructor(name: string) {
     this.graph = { name, tensors: new Map(), nodes: [], inputs: [], outputs: [] };
   }

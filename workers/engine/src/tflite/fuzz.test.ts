@@ -2,22 +2,11 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { seededRandom } from "../testing/random.js";
 import { importTflite } from "./import.js";
 
 const FIXTURES =
   process.env.TINYML_FIXTURES ?? fileURLToPath(new URL("../../../../../shared/fixtures/", import.meta.url));
-
-/** mulberry32: a small seeded generator, so every run feeds the same variants. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Outcome {
   imported: number;
@@ -101,7 +90,7 @@ function* corruptions(name: string, original: Uint8Array, rand: () => number, co
 
 describe("importTflite on truncated, corrupted and random files", () => {
   it("gives an EngineError or a graph for every variant: never another error, never a hang", () => {
-    const rand = random(20261125);
+    const rand = seededRandom(20261125);
     const started = performance.now();
     let cases = 0;
     const totals: Outcome = { imported: 0, refused: {}, crashes: [], slowestMs: 0 };
