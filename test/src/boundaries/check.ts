@@ -91,10 +91,16 @@ function externalAllowedIn(pkgDir: string, file: string, rule: PackageRule): Reg
   );
 }
 
+/** A package's source files (src/ and bin/, tests included; no build output, dependencies or declarations). */
+export function packageSources(root: string, rule: PackageRule): string[] {
+  const pkgDir = resolve(root, rule.dir);
+  return [...listSources(join(pkgDir, "src")), ...listSources(join(pkgDir, "bin"))];
+}
+
 /** Checks one package's files against its rule. */
 function checkPackage(root: string, rule: PackageRule): Violation[] {
   const pkgDir = resolve(root, rule.dir);
-  const files = [...listSources(join(pkgDir, "src")), ...listSources(join(pkgDir, "bin"))];
+  const files = packageSources(root, rule);
   const violations: Violation[] = [];
   for (const file of files) {
     const rel = relative(root, file);

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import ts from "typescript";
-import { importSites } from "./check.js";
+import { importSites, packageSources } from "./check.js";
 import { PACKAGE_RULES } from "./rules.js";
 
 /**
@@ -27,23 +27,6 @@ export interface ShapeProblem {
   line: number;
   rule: "file-too-long" | "function-too-long" | "import-cycle";
   message: string;
-}
-
-const SKIPPED_DIRS = new Set(["node_modules", "dist", "coverage", "generated"]);
-
-function listTs(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.flatMap((name) => {
-    if (SKIPPED_DIRS.has(name) || name.startsWith(".")) return [];
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return listTs(path);
-    return /\.(m|c)?ts$/.test(name) && !name.endsWith(".d.ts") ? [path] : [];
-  });
 }
 
 const isGenerated = (text: string) => /^\s*(\/\/|\/\*|\*)[^\n]*(generated|@generated)/im.test(text.slice(0, 600));
@@ -159,8 +142,7 @@ function importCycles(files: string[], read: (file: string) => string): string[]
 export function checkShape(root: string): ShapeProblem[] {
   const problems: ShapeProblem[] = [];
   for (const rule of PACKAGE_RULES) {
-    const pkgDir = resolve(root, rule.dir);
-    const files = [...listTs(join(pkgDir, "src")), ...listTs(join(pkgDir, "bin"))];
+    const files = packageSources(root, rule).filter((f) => /\.(m|c)?ts$/.test(f));
     const texts = new Map(files.map((f) => [f, readFileSync(f, "utf8")]));
     for (const [file, text] of texts) {
       const rel = relative(root, file);
