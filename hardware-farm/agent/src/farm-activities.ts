@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Context } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
+import { BoardHungError, BoardRunAbortedError, BoardUnavailableError, FirmwareFailedError } from "@tinyml/emulator";
 import {
   BlobTransferError,
   downloadBlob,
@@ -16,7 +17,6 @@ import {
 } from "@tinyml/workflows/contracts";
 import { type BoardPool, NoHealthyBoardError, type PooledBoard } from "./board-pool.js";
 import type { BoardRunResult } from "./drivers/board-driver.js";
-import { BoardHungError, BoardRunAbortedError, BoardUnavailableError, FirmwareFailedError } from "./drivers/errors.js";
 import type { AgentLog } from "./log.js";
 import type { AgentMetrics, BenchmarkOutcome } from "./metrics.js";
 

@@ -1,5 +1,5 @@
+export { BoardHungError, BoardRunAbortedError, BoardUnavailableError, FirmwareFailedError } from "@tinyml/emulator";
 export type { BoardDriver, BoardHealth, BoardRunRequest, BoardRunResult } from "./board-driver.js";
-export { BoardHungError, BoardRunAbortedError, BoardUnavailableError, FirmwareFailedError } from "./errors.js";
 export { FLASHERS, type Flasher } from "./flashers.js";
 export { type PowerMonitor, ProbeBoardDriver } from "./probe-driver.js";
 export { QemuBoardDriver } from "./qemu-driver.js";

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { BoardUnavailableError } from "@tinyml/emulator";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProbeConnection } from "../agent-config.js";
-import { BoardUnavailableError } from "./errors.js";
 import { ProbeBoardDriver } from "./probe-driver.js";
 import { SerialLines } from "./serial-lines.js";
 

@@ -1,10 +1,17 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findOnPath, progressCounter, readHarnessRun, runToDeadline } from "@tinyml/emulator";
+import {
+  BoardHungError,
+  BoardRunAbortedError,
+  BoardUnavailableError,
+  findOnPath,
+  progressCounter,
+  readHarnessRun,
+  runToDeadline,
+} from "@tinyml/emulator";
 import type { ProbeConnection } from "../agent-config.js";
 import type { BoardDriver, BoardHealth, BoardRunRequest, BoardRunResult } from "./board-driver.js";
-import { BoardHungError, BoardRunAbortedError, BoardUnavailableError } from "./errors.js";
 import { FLASHERS, type Flasher } from "./flashers.js";
 import { SerialLines } from "./serial-lines.js";
 

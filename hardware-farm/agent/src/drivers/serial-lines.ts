@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { constants, openSync } from "node:fs";
 import { ReadStream } from "node:tty";
 import { promisify } from "node:util";
-import { BoardUnavailableError } from "./errors.js";
+import { BoardUnavailableError } from "@tinyml/emulator";
 
 const exec = promisify(execFile);
 

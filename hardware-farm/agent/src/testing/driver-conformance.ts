@@ -4,9 +4,9 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { BoardHungError, BoardRunAbortedError, FirmwareFailedError } from "@tinyml/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BoardDriver } from "../drivers/board-driver.js";
-import { BoardHungError, BoardRunAbortedError, FirmwareFailedError } from "../drivers/errors.js";
 import {
   kwsFirmware,
   kwsInputs,
