@@ -6,7 +6,7 @@ import {
   SignupInput,
   VerifyEmailInput,
 } from "../schemas/auth.js";
-import { authedProcedure, publicProcedure, router } from "../trpc/init.js";
+import { publicProcedure, router } from "../trpc/init.js";
 
 export const authRouter = router({
   signup: publicProcedure.input(SignupInput).mutation(({ ctx, input }) => ctx.services.auth.signup(input)),
@@ -20,10 +20,6 @@ export const authRouter = router({
     await ctx.services.auth.logout(input.refreshToken);
     return { ok: true };
   }),
-  /** Mails a new verification token to the caller's address (one is mailed at sign-up and on e-mail change). */
-  requestEmailVerification: authedProcedure.mutation(({ ctx }) =>
-    ctx.services.auth.requestEmailVerification(ctx.caller),
-  ),
   verifyEmail: publicProcedure
     .input(VerifyEmailInput)
     .mutation(({ ctx, input }) => ctx.services.auth.verifyEmail(input.token)),

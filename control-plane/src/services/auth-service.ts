@@ -124,7 +124,6 @@ export function createAuthService(deps: {
       return issueSession(em, user, organizationId);
     },
     ...createRefreshTokenService({ orm, issueSession }),
-    requestEmailVerification: verification.requestEmailVerification,
     verifyEmail: verification.verifyEmail,
     ...createPasswordResetService(deps),
     authenticate: createCredentialResolver(deps),

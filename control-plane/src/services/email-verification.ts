@@ -84,7 +84,7 @@ export function createEmailVerificationService(deps: {
         const row = await tx.findOne(EmailVerificationTokenSchema, { tokenHash: secretHash(token) });
         if (!row || row.usedAt || row.expiresAt.getTime() < Date.now()) {
           throw badRequest(
-            "the e-mail verification token is invalid, already used or expired: ask for a new one (auth.requestEmailVerification)",
+            "the e-mail verification token is invalid, already used or expired: ask for a new one (users.requestEmailVerification)",
           );
         }
         const user = await tx.findOneOrFail(UserSchema, { id: row.userId });

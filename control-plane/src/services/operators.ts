@@ -23,7 +23,7 @@ export function createOperatorService(deps: { orm: MikroORM }) {
       if (input.isOperator && !user.emailVerified) {
         throw badRequest(
           `${email} is not verified: operator rights go to accounts whose e-mail address is verified ` +
-            "(its owner verifies it with the token mailed at sign-up, or asks for one: auth.requestEmailVerification)",
+            "(its owner verifies it with the token mailed at sign-up, or asks for one: users.requestEmailVerification)",
         );
       }
       if (user.isOperator !== input.isOperator) {

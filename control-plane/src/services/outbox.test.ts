@@ -152,7 +152,7 @@ describe("outbox (SQLite, real SMTP server)", () => {
       expect(rows.map((r: { status: string }) => r.status)).toEqual(["not_sent", "not_sent"]);
       const caller = await quiet.services.auth.authenticate(session.accessToken);
       await expect(
-        quiet.services.auth.requestEmailVerification(caller as NonNullable<typeof caller>),
+        quiet.services.users.requestEmailVerification(caller as NonNullable<typeof caller>),
       ).rejects.toMatchObject({
         code: "UNAVAILABLE",
       });

@@ -13,6 +13,8 @@ import { endAllSessions } from "./sessions.js";
 export function createUserService(deps: { orm: MikroORM; verification: EmailVerificationService }) {
   const fork = () => deps.orm.em.fork() as EntityManager;
   return {
+    requestEmailVerification: deps.verification.requestEmailVerification,
+
     async me(caller: Caller): Promise<PublicUser> {
       return publicUser(await fork().findOneOrFail(UserSchema, { id: caller.userId }));
     },

@@ -159,7 +159,7 @@ const commands: Record<string, Command> = {
   async "verify-email"(io) {
     const token = io.args[0];
     if (!token) {
-      const sent = await io.api.auth.requestEmailVerification.mutate();
+      const sent = await io.api.users.requestEmailVerification.mutate();
       io.print(sent, sent.message);
       return 0;
     }

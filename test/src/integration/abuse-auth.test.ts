@@ -196,7 +196,9 @@ describe.each(STORES)("auth abuse on $name", (store) => {
           `while one address sent 300 sign-ins (${checked} passwords checked)`,
       );
       expect(checked).toBeLessThanOrEqual(FAILURES_PER_ADDRESS);
-      expect(during).toBeLessThan(Math.max(1000, 4 * Math.max(...baseline)));
+      // Before the fix: 300 passwords checked and ~100× the time alone (4.8 s against 48 ms). The bound leaves room
+      // for a machine shared with other work.
+      expect(during).toBeLessThan(Math.max(2000, 8 * Math.max(...baseline)));
     });
   });
 
@@ -324,7 +326,7 @@ describe.each(STORES)("auth abuse on $name", (store) => {
       expect(user.session.user.emailVerified).toBe(false);
       const first = tokenIn(await inbox.take(user.email));
       const token = user.session.accessToken;
-      await call("auth.requestEmailVerification", undefined, { token });
+      await call("users.requestEmailVerification", undefined, { token });
       const second = await inbox.take(user.email);
       expect(second.subject).toMatch(/verify/i);
       const resent = tokenIn(second);
