@@ -91,15 +91,22 @@ describe("loadControlPlaneConfig", () => {
     expect(() => loadControlPlaneConfig({ PUBLIC_URL: "not a url" })).toThrow(/PUBLIC_URL/);
   });
 
-  it("names every missing S3 setting and a production deployment without JWT_SECRET", () => {
+  it("names every missing S3 setting, a production deployment without JWT_SECRET, removed and partial settings", () => {
     expect(() => loadControlPlaneConfig({ BLOB_STORE: "s3", S3_BUCKET: "models" })).toThrow(
       "invalid control plane configuration: S3_ENDPOINT: required when BLOB_STORE=s3; S3_ACCESS_KEY_ID: required when BLOB_STORE=s3; S3_SECRET_ACCESS_KEY: required when BLOB_STORE=s3",
     );
     expect(() => loadControlPlaneConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET: required in production/);
     expect(() => loadControlPlaneConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL: must start with/);
-    expect(loadControlPlaneConfig({ OPERATOR_EMAILS: " Ops@Example.com , b@c.d" }).OPERATOR_EMAILS).toEqual([
-      "ops@example.com",
-      "b@c.d",
-    ]);
+    // Operators are granted, never made by a sign-up: the old setting is refused with what replaced it.
+    expect(() => loadControlPlaneConfig({ OPERATOR_EMAILS: " Ops@Example.com , b@c.d" })).toThrow(
+      /OPERATOR_EMAILS: is no longer read .*`node control-plane\/dist\/admin.js grant-operator EMAIL`/,
+    );
+    expect(loadControlPlaneConfig({ OPERATOR_EMAILS: "" })).not.toHaveProperty("OPERATOR_EMAILS");
+    expect(() => loadControlPlaneConfig({ SMTP_URL: "smtp://127.0.0.1:25" })).toThrow(
+      /MAIL_FROM: required with SMTP_URL/,
+    );
+    expect(() => loadControlPlaneConfig({ SMTP_URL: "http://mail.example", MAIL_FROM: "a@b.c" })).toThrow(
+      /SMTP_URL: must be smtp:\/\/… or smtps:\/\/…/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import type { AppEnv } from "./http/env.js";
 import { errorResponse } from "./http/error-response.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestMetrics } from "./http/request-metrics.js";
+import { TRPC_MAX_BATCH, trpcBatchLimit, trpcCalls } from "./http/trpc-batch.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { openApiDocument } from "./openapi/openapi-document.js";
 import { catalogRoutes } from "./rest/catalog.js";
@@ -21,6 +22,7 @@ import { appRouter } from "./routers/_app.js";
 import { API_VERSION, SERVICE_NAME } from "./service-info.js";
 import type { Services } from "./services/index.js";
 import { createContextInner } from "./trpc/context.js";
+import { errorHeaders } from "./trpc/error-headers.js";
 
 export { API_VERSION, SERVICE_NAME };
 
@@ -50,7 +52,8 @@ const UNLIMITED = new Set(["/health", "/metrics"]);
 
 /**
  * The HTTP application: the public REST API of the original specification and tRPC at /trpc over the same
- * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: metrics → rate limit → authentication.
+ * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: metrics → tRPC batch size → rate limit (each
+ * call of a tRPC batch counts) → authentication.
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const { services } = options;
@@ -60,9 +63,11 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     windowMs: 60_000,
     trustProxy: options.trustProxy ?? false,
     metrics,
+    cost: (c) => trpcCalls(c.req.url),
   });
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestMetrics(metrics));
+  app.use("/trpc/*", trpcBatchLimit(TRPC_MAX_BATCH));
   app.use((c, next) => (UNLIMITED.has(c.req.path) ? next() : limiter(c, next)));
   if (options.corsOrigins?.length) {
     app.use(
@@ -118,7 +123,9 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
         endpoint: "/trpc",
         req: c.req.raw,
         router: appRouter,
-        createContext: () => createContextInner({ services, caller: c.get("caller") }),
+        maxBatchSize: TRPC_MAX_BATCH,
+        createContext: () => createContextInner({ services, caller: c.get("caller"), clientIp: c.get("clientIp") }),
+        responseMeta: errorHeaders,
       }),
     );
   }

@@ -46,17 +46,25 @@ export const ControlPlaneConfig = z
     PASSWORD_RESET_TTL_S: z.coerce.number().int().positive().default(3600),
     /** Requests per minute per API key (or access token's user) and per IP. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
-    /** Comma-separated e-mail addresses that sign up as operators (may set the Enterprise tier). */
-    OPERATOR_EMAILS: z
+    /** Failed sign-ins allowed per account (e-mail address) and per client address in LOGIN_FAILURE_WINDOW_S. */
+    LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+    LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(100),
+    LOGIN_FAILURE_WINDOW_S: z.coerce.number().int().positive().default(900),
+    /** Removed: read only to refuse it at startup (operators are granted, never made by a sign-up). */
+    OPERATOR_EMAILS: z.string().optional(),
+    /** `smtp://user:pass@host:587` or `smtps://…`: where mail (e-mail verification, password reset) is sent. */
+    SMTP_URL: z
       .string()
-      .default("")
-      .transform((s) =>
-        s
-          .split(",")
-          .map((e) => e.trim().toLowerCase())
-          .filter(Boolean),
-      ),
-    /** Print outbox messages (password reset mails) to the console; on by default outside production. */
+      .regex(/^smtps?:\/\/[^/]/, "must be smtp://… or smtps://…")
+      .optional(),
+    /** The From address of that mail (`TinyML <no-reply@example.com>`); required with SMTP_URL. */
+    MAIL_FROM: z.string().min(3).optional(),
+    EMAIL_VERIFICATION_TTL_S: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(48 * 3600),
+    /** Without SMTP_URL: print the messages (with their tokens) to the log; on by default outside production. */
     OUTBOX_PRINT: bool,
     /** Comma-separated origins browsers may call the API from (CORS); none by default. */
     CORS_ORIGINS: z
@@ -98,11 +106,24 @@ export const ControlPlaneConfig = z
         if (!c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when BLOB_STORE=s3" });
       }
     }
+    if (c.OPERATOR_EMAILS?.trim()) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPERATOR_EMAILS"],
+        message:
+          "is no longer read (a sign-up never makes an operator): unset it; grant the first operator on the server " +
+          "with `node control-plane/dist/admin.js grant-operator EMAIL` (a verified account), the next ones with " +
+          "users.setOperator",
+      });
+    }
+    if (c.SMTP_URL && !c.MAIL_FROM) {
+      ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "required with SMTP_URL (the From address)" });
+    }
     if (c.NODE_ENV === "production" && !c.JWT_SECRET) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required in production" });
     }
   })
-  .transform((c) => {
+  .transform(({ OPERATOR_EMAILS: _removed, ...c }) => {
     const jwtSecret = c.JWT_SECRET ?? randomBytes(32).toString("hex");
     const host = c.HOST === "0.0.0.0" || c.HOST === "::" ? "127.0.0.1" : c.HOST.includes(":") ? `[${c.HOST}]` : c.HOST;
     return {
@@ -113,6 +134,8 @@ export const ControlPlaneConfig = z
       PUBLIC_URL: (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, ""),
       BLOB_URL_SECRET: c.BLOB_URL_SECRET ?? createHmac("sha256", jwtSecret).update("signed blob URLs").digest("hex"),
       FARM_TOKEN: c.FARM_TOKEN ?? null,
+      SMTP_URL: c.SMTP_URL ?? null,
+      MAIL_FROM: c.MAIL_FROM ?? null,
       CONTROL_PLANE_WORKER: c.CONTROL_PLANE_WORKER ?? true,
     };
   });

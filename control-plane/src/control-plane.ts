@@ -12,7 +12,6 @@ import type { AppEnv } from "./http/env.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { createServices, type Services } from "./services/index.js";
 import { createTemporalOrchestrator, type Orchestrator } from "./services/orchestrator.js";
-import { deliverOutbox, printMessage } from "./services/outbox.js";
 
 export interface ControlPlane {
   app: OpenAPIHono<AppEnv>;
@@ -28,8 +27,7 @@ export interface ControlPlane {
  * Assembles the control plane from its configuration: opens the database (running pending migrations), the
  * blob store and the Temporal client, builds the services and the HTTP app, and starts the control-plane
  * activity worker in the background (it keeps retrying while Temporal is down; nothing here waits for it).
- * `orchestrator` may be given to point job submission elsewhere. In development the outbox is printed every
- * few seconds.
+ * `orchestrator` may be given to point job submission elsewhere. Closing waits for the mail being sent.
  */
 export async function createControlPlane(
   config: ControlPlaneConfig,
@@ -53,10 +51,6 @@ export async function createControlPlane(
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
   });
-  const outbox = config.OUTBOX_PRINT
-    ? setInterval(() => void deliverOutbox(orm, printMessage).catch((e) => console.error("[outbox]", e)), 2000)
-    : null;
-  outbox?.unref();
   const activityWorker = config.CONTROL_PLANE_WORKER
     ? startActivityWorker({
         address: config.TEMPORAL_ADDRESS,
@@ -74,7 +68,8 @@ export async function createControlPlane(
     activityWorker,
     async close() {
       await activityWorker?.stop();
-      if (outbox) clearInterval(outbox);
+      await services.outbox.settle();
+      services.mailer.close();
       await orchestrator.close();
       await blobStore.close();
       await orm.close(true);

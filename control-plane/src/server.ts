@@ -1,12 +1,14 @@
 import { serve } from "@hono/node-server";
 import { loadControlPlaneConfig } from "./config.js";
 import { createControlPlane } from "./control-plane.js";
+import { mailNotice } from "./mail/mailer.js";
 
 const config = loadControlPlaneConfig();
 const controlPlane = await createControlPlane(config);
 const server = serve({ fetch: controlPlane.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   console.log(`control plane listening on http://${info.address}:${info.port} (public URL ${config.PUBLIC_URL})`);
   if (!config.FARM_TOKEN) console.log("farm board reports are off: set FARM_TOKEN to accept them");
+  console.log(mailNotice(controlPlane.services.mailer, config));
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -6,6 +6,8 @@ interface AccessClaims {
   sub: string;
   /** Organization the token acts in. */
   org: string;
+  /** The user's session generation when issued: the token is void once a password change moved it on. */
+  gen: number;
 }
 
 export interface AccessTokenIssuer {
@@ -28,7 +30,10 @@ export function createAccessTokenIssuer(secret: string, ttlSeconds: number): Acc
         if (payload.typ !== "access" || typeof payload.sub !== "string" || typeof payload.org !== "string") {
           return null;
         }
-        return { sub: payload.sub, org: payload.org };
+        // Tokens issued before generations existed carry none: they belong to the first one.
+        const gen = payload.gen ?? 0;
+        if (typeof gen !== "number") return null;
+        return { sub: payload.sub, org: payload.org, gen };
       } catch {
         return null;
       }

@@ -12,6 +12,8 @@ export const LoginInput = z.object({
 });
 export const RefreshInput = z.object({ refreshToken: z.string().min(1).max(200), organizationId: z.uuid().optional() });
 export const PasswordResetRequestInput = z.object({ email: Email });
+export const VerifyEmailInput = z.object({ token: z.string().min(1).max(200) });
+export const SetOperatorInput = z.object({ email: Email, isOperator: z.boolean() });
 export const PasswordResetInput = z.object({ token: z.string().min(1).max(200), newPassword: Password });
 export const ProfileUpdateInput = z
   .object({

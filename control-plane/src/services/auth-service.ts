@@ -9,6 +9,9 @@ import { AppError, forbidden, unauthorized } from "../errors.js";
 import { recordAudit } from "./audit.js";
 import { createCredentialResolver } from "./credential-resolver.js";
 import { conflictOnDuplicate } from "./duplicates.js";
+import type { EmailVerificationService } from "./email-verification.js";
+import { createLoginThrottle } from "./login-throttle.js";
+import type { Outbox } from "./outbox.js";
 import { createPasswordResetService } from "./password-reset.js";
 import { createRefreshTokenService } from "./refresh-tokens.js";
 import { createSessionIssuer, normalizeEmail, personalOrganization, type Session } from "./sessions.js";
@@ -16,16 +19,31 @@ import { createSessionIssuer, normalizeEmail, personalOrganization, type Session
 export { type PublicUser, publicUser, type Session } from "./sessions.js";
 
 /**
- * Sign-up, sign-in, token rotation, password reset and resolving a bearer credential into a `Caller`.
+ * Sign-up, sign-in (with failed attempts limited per account and per address), token rotation, e-mail
+ * verification, password reset and resolving a bearer credential into a `Caller`.
  */
 export function createAuthService(deps: {
   orm: MikroORM;
   tokens: AccessTokenIssuer;
-  config: Pick<ControlPlaneConfig, "REFRESH_TOKEN_TTL_S" | "PASSWORD_RESET_TTL_S" | "OPERATOR_EMAILS">;
+  outbox: Outbox;
+  verification: EmailVerificationService;
+  config: Pick<
+    ControlPlaneConfig,
+    | "REFRESH_TOKEN_TTL_S"
+    | "PASSWORD_RESET_TTL_S"
+    | "LOGIN_FAILURES_PER_ACCOUNT"
+    | "LOGIN_FAILURES_PER_ADDRESS"
+    | "LOGIN_FAILURE_WINDOW_S"
+  >;
 }) {
-  const { orm, config } = deps;
+  const { orm, config, verification } = deps;
   const fork = () => orm.em.fork() as EntityManager;
   const issueSession = createSessionIssuer(deps);
+  const throttle = createLoginThrottle({
+    perAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
+    perAddress: config.LOGIN_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGIN_FAILURE_WINDOW_S * 1000,
+  });
 
   return {
     async signup(input: { email: string; password: string; name: string }): Promise<Session> {
@@ -36,7 +54,7 @@ export function createAuthService(deps: {
       }
       const now = new Date();
       const passwordHash = await hashPassword(input.password);
-      return conflictOnDuplicate(
+      const { session, sendVerification } = await conflictOnDuplicate(
         () =>
           em.transactional(async (tx) => {
             const user = tx.create(UserSchema, {
@@ -44,7 +62,10 @@ export function createAuthService(deps: {
               email,
               passwordHash,
               name: input.name,
-              isOperator: config.OPERATOR_EMAILS.includes(email),
+              // Never an operator by signing up: operators are granted (services/operators.ts).
+              isOperator: false,
+              emailVerified: false,
+              sessionGeneration: 0,
               createdAt: now,
               updatedAt: now,
             });
@@ -68,18 +89,30 @@ export function createAuthService(deps: {
               action: "user.signup",
               details: { email },
             });
-            return issueSession(tx, user, org.id);
+            const sendVerification = verification.prepareVerification(tx, user);
+            return { session: await issueSession(tx, user, org.id), sendVerification };
           }),
         `an account already exists for ${email}`,
       );
+      sendVerification();
+      return session;
     },
 
-    async login(input: { email: string; password: string; organizationId?: string | undefined }): Promise<Session> {
+    /** Signs in; `clientIp` is where the attempt came from (counted with the account's failed attempts). */
+    async login(
+      input: { email: string; password: string; organizationId?: string | undefined },
+      from: { clientIp: string | null } = { clientIp: null },
+    ): Promise<Session> {
       const em = fork();
-      const user = await em.findOne(UserSchema, { email: normalizeEmail(input.email) });
-      // Verify against a dummy hash when the user is unknown, so timing does not tell which e-mails exist.
-      const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, input.password);
+      const email = normalizeEmail(input.email);
+      const attempt = throttle.attempt(email, from.clientIp);
+      const { user, ok } = await throttle.inTurn(from.clientIp, async () => {
+        const user = await em.findOne(UserSchema, { email });
+        // Verify against a dummy hash when the user is unknown, so timing does not tell which e-mails exist.
+        return { user, ok: await verifyPassword(user?.passwordHash ?? DUMMY_HASH, input.password) };
+      });
       if (!user || !ok) throw unauthorized("wrong e-mail or password");
+      attempt.succeeded();
       let organizationId = input.organizationId;
       if (organizationId) {
         if (!(await em.findOne(MembershipSchema, { userId: user.id, organizationId }))) {
@@ -91,7 +124,8 @@ export function createAuthService(deps: {
       return issueSession(em, user, organizationId);
     },
     ...createRefreshTokenService({ orm, issueSession }),
-    ...createPasswordResetService({ orm, config }),
+    verifyEmail: verification.verifyEmail,
+    ...createPasswordResetService(deps),
     authenticate: createCredentialResolver(deps),
   };
 }

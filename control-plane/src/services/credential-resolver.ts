@@ -38,7 +38,8 @@ export function createCredentialResolver(deps: { orm: MikroORM; tokens: AccessTo
       em.findOne(MembershipSchema, { userId: claims.sub, organizationId: claims.org }),
       em.findOne(UserSchema, { id: claims.sub }),
     ]);
-    if (!membership || !user) return null;
+    // A token of an earlier session generation was issued before the password changed: void.
+    if (!membership || !user || user.sessionGeneration !== claims.gen) return null;
     return {
       userId: user.id,
       organizationId: membership.organizationId,

@@ -3,15 +3,19 @@ import { createAccessTokenIssuer } from "../auth/access-tokens.js";
 import type { BlobStore } from "../blob/blob-store.js";
 import { blobUrlSigner } from "../blob/create-blob-store.js";
 import type { ControlPlaneConfig } from "../config.js";
+import { createMailer, type Mailer } from "../mail/mailer.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createApiKeyService } from "./api-key-service.js";
 import { createAuthService } from "./auth-service.js";
+import { createEmailVerificationService } from "./email-verification.js";
 import { createFarmService } from "./farm-service.js";
 import { createJobRecorder } from "./job-recorder.js";
 import { createJobService } from "./job-service.js";
 import { createModelService } from "./model-service.js";
+import { createOperatorService } from "./operators.js";
 import type { Orchestrator } from "./orchestrator.js";
 import { createOrganizationService } from "./organization-service.js";
+import { createOutbox } from "./outbox.js";
 import { createProjectService } from "./project-service.js";
 import { createSignedBlobService } from "./signed-blob-service.js";
 import { createStatsService } from "./stats-service.js";
@@ -25,6 +29,8 @@ export interface ServiceDeps {
   orchestrator: Orchestrator;
   metrics: Metrics;
   config: ControlPlaneConfig;
+  /** Where mail goes (default: from the configuration, SMTP_URL). */
+  mailer?: Mailer;
 }
 
 /**
@@ -35,9 +41,16 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps) {
   const { config } = deps;
   const tokens = createAccessTokenIssuer(config.JWT_SECRET, config.ACCESS_TOKEN_TTL_S);
+  const mailer = deps.mailer ?? createMailer(config);
+  const outbox = createOutbox({ orm: deps.orm, mailer });
+  const verification = createEmailVerificationService({ orm: deps.orm, outbox, config });
   return {
-    auth: createAuthService({ orm: deps.orm, tokens, config }),
-    users: createUserService(deps),
+    mailer,
+    /** The mail being sent (`settle()` waits for it). */
+    outbox,
+    auth: createAuthService({ orm: deps.orm, tokens, outbox, verification, config }),
+    users: createUserService({ orm: deps.orm, verification }),
+    operators: createOperatorService(deps),
     organizations: createOrganizationService(deps),
     apiKeys: createApiKeyService(deps),
     projects: createProjectService(deps),

@@ -4,18 +4,22 @@ import type { EntityManager } from "@mikro-orm/knex";
 import { hashPassword } from "../auth/passwords.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import type { ControlPlaneConfig } from "../config.js";
-import { PasswordResetTokenSchema, RefreshTokenSchema, UserSchema } from "../db/entities/index.js";
+import { PasswordResetTokenSchema, UserSchema } from "../db/entities/index.js";
 import { badRequest } from "../errors.js";
 import { recordAudit } from "./audit.js";
-import { enqueueMessage } from "./outbox.js";
-import { normalizeEmail } from "./sessions.js";
+import type { Outbox } from "./outbox.js";
+import { endAllSessions, normalizeEmail } from "./sessions.js";
 
-/** Password reset by a single-use token sent by e-mail (through the outbox). */
+/** At most one reset message per account in this time: nobody can flood someone's mailbox through the form. */
+const RESET_MESSAGE_INTERVAL_MS = 60_000;
+
+/** Password reset by a single-use token sent by e-mail (stored as its hash; the message keeps no copy). */
 export function createPasswordResetService(deps: {
   orm: MikroORM;
+  outbox: Outbox;
   config: Pick<ControlPlaneConfig, "PASSWORD_RESET_TTL_S">;
 }) {
-  const { config } = deps;
+  const { config, outbox } = deps;
   const fork = () => deps.orm.em.fork() as EntityManager;
   return {
     /** Always answers the same, whether the e-mail is known or not; a known one gets a reset message. */
@@ -23,6 +27,8 @@ export function createPasswordResetService(deps: {
       const em = fork();
       const user = await em.findOne(UserSchema, { email: normalizeEmail(emailInput) });
       if (!user) return;
+      const since = new Date(Date.now() - RESET_MESSAGE_INTERVAL_MS);
+      if ((await em.count(PasswordResetTokenSchema, { userId: user.id, createdAt: { $gt: since } })) > 0) return;
       const token = newSecret();
       em.create(PasswordResetTokenSchema, {
         id: randomUUID(),
@@ -32,13 +38,24 @@ export function createPasswordResetService(deps: {
         usedAt: null,
         createdAt: new Date(),
       });
-      enqueueMessage(em, {
+      const message = outbox.record(em, {
         kind: "password-reset",
         recipient: user.email,
         subject: "Reset your TinyML password",
-        body: `Use this token to choose a new password within ${Math.round(config.PASSWORD_RESET_TTL_S / 60)} minutes:\n${token}`,
       });
       await em.flush();
+      outbox.send(
+        message,
+        [
+          `Someone, hopefully you, asked to reset the password of the TinyML account ${user.email}.`,
+          `To choose a new one within ${Math.round(config.PASSWORD_RESET_TTL_S / 60)} minutes, call`,
+          "auth.resetPassword with this token:",
+          "",
+          token,
+          "",
+          "If it was not you, ignore this message: your password stays as it is.",
+        ].join("\n"),
+      );
     },
 
     /** Spends a reset token (once, before it expires), sets the password and ends every session. */
@@ -57,8 +74,10 @@ export function createPasswordResetService(deps: {
           { usedAt: new Date() },
         );
         if (spent !== 1) throw badRequest("the password reset token was already used");
-        await tx.nativeUpdate(UserSchema, { id: row.userId }, { passwordHash, updatedAt: new Date() });
-        await tx.nativeUpdate(RefreshTokenSchema, { userId: row.userId, revokedAt: null }, { revokedAt: new Date() });
+        const user = await tx.findOneOrFail(UserSchema, { id: row.userId });
+        user.passwordHash = passwordHash;
+        user.updatedAt = new Date();
+        await endAllSessions(tx, user);
         recordAudit(tx, { actorUserId: row.userId, action: "auth.password_reset" });
       });
     },

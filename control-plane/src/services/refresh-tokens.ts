@@ -38,8 +38,13 @@ export function createRefreshTokenService(deps: { orm: MikroORM; issueSession: I
       };
       if (row.usedAt) throw await reuse();
       const session = await em.transactional(async (tx) => {
-        // Conditional update: of two concurrent uses of one token, only one spends it.
-        const spent = await tx.nativeUpdate(RefreshTokenSchema, { id: row.id, usedAt: null }, { usedAt: new Date() });
+        // Conditional update: of two concurrent uses of one token, only one spends it, and none once a password
+        // change or reset revoked it meanwhile.
+        const spent = await tx.nativeUpdate(
+          RefreshTokenSchema,
+          { id: row.id, usedAt: null, revokedAt: null },
+          { usedAt: new Date() },
+        );
         if (spent !== 1) return null;
         const user = await tx.findOneOrFail(UserSchema, { id: row.userId });
         let org = organizationId;

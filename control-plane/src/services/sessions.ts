@@ -20,6 +20,7 @@ export interface PublicUser {
   email: string;
   name: string;
   isOperator: boolean;
+  emailVerified: boolean;
 }
 
 export const publicUser = (u: User): PublicUser => ({
@@ -27,6 +28,7 @@ export const publicUser = (u: User): PublicUser => ({
   email: u.email,
   name: u.name,
   isOperator: u.isOperator,
+  emailVerified: u.emailVerified,
 });
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -67,7 +69,7 @@ export function createSessionIssuer(deps: {
       createdAt: new Date(),
     });
     await em.flush();
-    const access = await tokens.issue({ sub: user.id, org: organizationId });
+    const access = await tokens.issue({ sub: user.id, org: organizationId, gen: user.sessionGeneration });
     return {
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt.toISOString(),
@@ -79,3 +81,13 @@ export function createSessionIssuer(deps: {
   };
 }
 export type IssueSession = ReturnType<typeof createSessionIssuer>;
+
+/**
+ * Ends every session of `user` (managed by `em`; flushed by the caller): its refresh tokens are revoked now, and
+ * its access tokens stop authenticating once the bumped session generation is committed. API keys stay: they
+ * are credentials the user made, not sessions.
+ */
+export async function endAllSessions(em: EntityManager, user: User): Promise<void> {
+  user.sessionGeneration += 1;
+  await em.nativeUpdate(RefreshTokenSchema, { userId: user.id, revokedAt: null }, { revokedAt: new Date() });
+}

@@ -63,3 +63,9 @@ export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   }
   return next();
 });
+
+/** An operator of the service (granted by another operator or the admin command, never by signing up). */
+export const operatorProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.caller.isOperator) throw forbidden("this needs operator rights");
+  return next();
+});

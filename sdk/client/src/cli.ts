@@ -14,6 +14,9 @@ const USAGE = `tinyml — the TinyML optimization service from the command line
   tinyml signup EMAIL [--name NAME]            create an account (password from TINYML_PASSWORD or stdin), make an
                                                API key and store it like login
   tinyml login [--url URL] [--api-key KEY]     store the service URL and API key (${"$"}XDG_CONFIG_HOME/tinyml/config.json)
+  tinyml verify-email [TOKEN]                  verify your e-mail address with the token mailed to it (at sign-up);
+                                               without TOKEN, have a new one mailed
+  tinyml operator grant|revoke EMAIL           grant or revoke operator rights (operators only; verified accounts)
   tinyml targets                               the hardware targets
   tinyml projects                              your projects
   tinyml projects create NAME [--description D]
@@ -150,6 +153,29 @@ const commands: Record<string, Command> = {
       { url: io.url, configPath: path, tier: who.tier },
       `logged in to ${io.url} (tier ${who.tier}); settings saved in ${path}`,
     );
+    return 0;
+  },
+
+  async "verify-email"(io) {
+    const token = io.args[0];
+    if (!token) {
+      const sent = await io.api.users.requestEmailVerification.mutate();
+      io.print(sent, sent.message);
+      return 0;
+    }
+    const user = await io.api.auth.verifyEmail.mutate({ token });
+    io.print(user, `${user.email} is verified`);
+    return 0;
+  },
+
+  async operator(io) {
+    const [action, email] = io.args;
+    if (action !== "grant" && action !== "revoke") throw new UsageError("use tinyml operator grant|revoke EMAIL");
+    const user = await io.api.users.setOperator.mutate({
+      email: need(email, "an e-mail address (tinyml operator grant|revoke EMAIL)"),
+      isOperator: action === "grant",
+    });
+    io.print(user, `${user.email} ${user.isOperator ? "is an operator" : "is not an operator"}`);
     return 0;
   },
 

@@ -8,7 +8,7 @@ export type TinymlClient = TRPCClient<AppRouter> & TinymlRestClient;
 
 /**
  * The typed client of the control plane's tRPC API at `/trpc` (types only from `@tinyml/control-plane`):
- * queries and mutations are batched over HTTP, subscriptions (`jobs.progress`) are server-sent events. The API
+ * queries and mutations are batched over HTTP (at most 10 calls a request), subscriptions (`jobs.progress`) are server-sent events. The API
  * key goes as `Authorization: Bearer …` on both (the SSE stream through the `eventsource` ponyfill, since
  * browsers' EventSource cannot send headers). Errors are `TRPCClientError`s; `toTinymlError` names them.
  * The REST helpers (`health`, `hardwareTargets`, `optimize`, `job`, `results`, `download`; no router has
@@ -33,7 +33,8 @@ export function createTinymlClient(options: TinymlClientOptions): TinymlClient {
             },
           }),
         }),
-        false: httpBatchLink({ url, fetch: doFetch, headers: () => auth }),
+        // The control plane refuses batches of more calls than TRPC_MAX_BATCH (10): stay within it.
+        false: httpBatchLink({ url, fetch: doFetch, headers: () => auth, maxItems: 10 }),
       }),
     ],
   });

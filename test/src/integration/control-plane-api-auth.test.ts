@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DATABASES, useControlPlaneApi } from "./support/control-plane-api.js";
+import { tokenIn } from "./support/smtp-inbox.js";
 
 /** The control plane's accounts on both databases: sign-up, login, tokens, API keys, organizations and roles. */
 describe.each(DATABASES)("control plane on $name", (db) => {
@@ -68,19 +69,25 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       });
     });
 
-    it("resets a password through the outbox with a single-use token, ending old sessions", async () => {
+    it("resets a password with a single-use token mailed through SMTP, ending every session", async () => {
       const { email, session, password } = await signup("Dee");
       await trpc().auth.requestPasswordReset({ email });
       await trpc().auth.requestPasswordReset({ email: "nobody@tinyml.test" }); // same answer, no message
+      await api.cp.services.outbox.settle();
       const em = api.cp.orm.em.fork();
       const messages = await em
         .getConnection()
-        .execute("select recipient, body from outbox_messages where recipient in (?, ?)", [
+        .execute("select recipient, kind, status from outbox_messages where recipient in (?, ?) order by created_at", [
           email,
           "nobody@tinyml.test",
         ]);
-      expect(messages.map((m: { recipient: string }) => m.recipient)).toEqual([email]);
-      const token = String(messages[0]?.body).trim().split("\n").at(-1) as string;
+      expect(messages.map((m: { kind: string; status: string }) => [m.kind, m.status])).toEqual([
+        ["email-verification", "sent"],
+        ["password-reset", "sent"],
+      ]);
+      await api.inbox.take(email); // the sign-up's verification message
+      const token = tokenIn(await api.inbox.take(email));
+      expect(api.inbox.received.filter((m) => m.to.includes("nobody@tinyml.test"))).toEqual([]);
       const [stored] = await em
         .getConnection()
         .execute(
@@ -98,17 +105,23 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       await expect(trpc().auth.refresh({ refreshToken: session.refreshToken })).rejects.toMatchObject({
         code: "UNAUTHORIZED",
       });
+      expect(await api.cp.services.auth.authenticate(session.accessToken)).toBeNull();
     });
 
     it("updates the profile; e-mail and password changes need the current password", async () => {
-      const { caller, password } = await signup("Eve");
+      const { caller, password, email } = await signup("Eve");
+      await trpc().auth.verifyEmail({ token: tokenIn(await api.inbox.take(email)) });
+      expect((await trpc(caller).users.me()).emailVerified).toBe(true);
       expect((await trpc(caller).users.updateProfile({ name: "Eve Online" })).name).toBe("Eve Online");
       await expect(trpc(caller).users.updateProfile({ email: "eve2@tinyml.test" })).rejects.toThrow(
         /needs the current password/,
       );
       expect((await trpc(caller).users.me()).email).not.toBe("eve2@tinyml.test");
       const changed = await trpc(caller).users.updateProfile({ email: "Eve2@tinyml.test", currentPassword: password });
-      expect(changed.email).toBe("eve2@tinyml.test");
+      // A new address is unverified until the token mailed to it comes back.
+      expect(changed).toMatchObject({ email: "eve2@tinyml.test", emailVerified: false });
+      await trpc().auth.verifyEmail({ token: tokenIn(await api.inbox.take("eve2@tinyml.test")) });
+      expect((await trpc(caller).users.me()).emailVerified).toBe(true);
     });
 
     it("shows an API key once, stores only its hash, and refuses it once revoked", async () => {

@@ -1,6 +1,7 @@
 import { createControlPlane } from "@tinyml/control-plane";
 import { describe, expect, it } from "vitest";
 import { DATABASES, useControlPlaneApi } from "./support/control-plane-api.js";
+import { tokenIn } from "./support/smtp-inbox.js";
 
 /** Tiers and quotas on both databases: the Free quota under concurrent submissions, an unreachable Temporal, upgrades. */
 describe.each(DATABASES)("control plane on $name", (db) => {
@@ -70,7 +71,10 @@ describe.each(DATABASES)("control plane on $name", (db) => {
     it("upgrades: admins change the tier with an audit event; Enterprise only by an operator", async () => {
       const owner = await signup("Oz");
       const member = await memberOf(owner.caller, "member", "Pat");
-      const operatorUser = await signup("Operator", "operator@tinyml.test");
+      // An operator: a verified account granted operator rights on the server (admin.js grant-operator).
+      const operatorUser = await signup("Operator");
+      await trpc().auth.verifyEmail({ token: tokenIn(await api.inbox.take(operatorUser.email)) });
+      await api.cp.services.operators.setOperator(null, { email: operatorUser.email, isOperator: true });
       await trpc(owner.caller).orgs.addMember({ email: operatorUser.email, role: "admin" });
       const operator = await api.cp.services.auth.authenticate(
         (

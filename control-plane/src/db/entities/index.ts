@@ -1,5 +1,6 @@
 import { ApiKeySchema } from "./api-key.js";
 import { AuditEventSchema } from "./audit-event.js";
+import { EmailVerificationTokenSchema } from "./email-verification-token.js";
 import { FarmBoardSchema } from "./farm-board.js";
 import { JobSchema } from "./job.js";
 import { JobResultSchema } from "./job-result.js";
@@ -38,11 +39,13 @@ export const ENTITIES = [
   PasswordResetTokenSchema,
   OutboxMessageSchema,
   FarmBoardSchema,
+  EmailVerificationTokenSchema,
 ];
 
 export {
   ApiKeySchema,
   AuditEventSchema,
+  EmailVerificationTokenSchema,
   FarmBoardSchema,
   JobResultSchema,
   JobSchema,

@@ -1,15 +1,21 @@
 import { EntitySchema } from "@mikro-orm/core";
 
+/** What became of a message: being sent, sent, refused by the mail server, or not sent because mail is off. */
+type OutboxStatus = "pending" | "sent" | "failed" | "not_sent";
+
 /**
- * A message to deliver (an e-mail), written in the same transaction as what caused it; a deliverer sends it
- * later and marks it delivered. In development the deliverer prints it.
+ * The record of a message (an e-mail) the control plane sent or tried to send: to whom, what kind, and what
+ * became of it. Never its body: verification and reset messages carry a token, which exists in plain text only
+ * in memory while the message is sent (services/outbox.ts).
  */
 export interface OutboxMessage {
   id: string;
   kind: string;
   recipient: string;
   subject: string;
-  body: string;
+  status: OutboxStatus;
+  /** Why sending failed (the mail server's answer), for `failed`. */
+  error?: string | null;
   createdAt: Date;
   deliveredAt?: Date | null;
 }
@@ -22,7 +28,8 @@ export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
     kind: { type: "string", length: 50 },
     recipient: { type: "string", length: 320 },
     subject: { type: "string", length: 300 },
-    body: { type: "text" },
+    status: { type: "string", length: 20, default: "pending" },
+    error: { type: "text", nullable: true },
     createdAt: { type: "datetime" },
     deliveredAt: { type: "datetime", nullable: true, index: true },
   },

@@ -6,8 +6,15 @@ export interface User {
   /** argon2id PHC string. */
   passwordHash: string;
   name: string;
-  /** Operators run the service: they may set the Enterprise tier. */
+  /** Operators run the service: they may set the Enterprise tier and grant operator rights. */
   isOperator: boolean;
+  /** The address `email` was proven to receive mail (a verification token sent to it came back). */
+  emailVerified: boolean;
+  /**
+   * Bumped when the password changes or is reset: access tokens carry the generation they were issued in and
+   * stop authenticating once it moves on (refresh tokens are revoked in the same transaction).
+   */
+  sessionGeneration: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,6 +28,8 @@ export const UserSchema = new EntitySchema<User>({
     passwordHash: { type: "string", length: 255 },
     name: { type: "string", length: 200 },
     isOperator: { type: "boolean", default: false },
+    emailVerified: { type: "boolean", default: false },
+    sessionGeneration: { type: "integer", default: 0 },
     createdAt: { type: "datetime" },
     updatedAt: { type: "datetime" },
   },

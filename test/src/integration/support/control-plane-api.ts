@@ -13,12 +13,13 @@ import {
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { REPO_ROOT } from "../../services/launch.js";
 import { freshPostgresDatabase } from "../../services/stack-settings.js";
+import { type SmtpInbox, startSmtpInbox } from "./smtp-inbox.js";
 
 /**
  * The shared set-up of the control plane's API suites (control-plane-api-*.test.ts), each written once and run
  * on both databases: an SQLite file and the real PostgreSQL server of the integration stack. Routers are called
  * through `createCaller`, REST routes through `app.request`; jobs are started on the real Temporal dev server;
- * blobs go to a local folder.
+ * blobs go to a local folder; mail (e-mail verification, password reset) to a real SMTP server on loopback.
  */
 
 export const env = inject("stackEnv");
@@ -46,6 +47,8 @@ interface ControlPlaneApi {
   cp: ControlPlane;
   /** The MLPerf Tiny keyword-spotting model, a real TFLite file to upload. */
   kws: Buffer;
+  /** What the control plane mailed. */
+  inbox: SmtpInbox;
 }
 
 /**
@@ -63,7 +66,8 @@ export function useControlPlaneApi(db: DatabaseCase) {
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       OUTBOX_PRINT: "false",
       RATE_LIMIT_PER_MINUTE: "100000",
-      OPERATOR_EMAILS: "operator@tinyml.test",
+      SMTP_URL: api.inbox.url,
+      MAIL_FROM: "TinyML <no-reply@tinyml.test>",
       // Shared by every control plane of the run, as by every process of one deployment.
       JWT_SECRET: "integration-secret-integration-secret-0123456789",
       // No activity worker: these control planes must not take control-plane activities of other test files.
@@ -73,12 +77,14 @@ export function useControlPlaneApi(db: DatabaseCase) {
 
   beforeAll(async () => {
     api.dir = await mkdtemp(join(tmpdir(), "cp-api-"));
+    api.inbox = await startSmtpInbox();
     api.databaseUrl = await db.url(api.dir);
     api.cp = await createControlPlane(configFor());
     api.kws = await readFile(KWS_TFLITE);
   });
   afterAll(async () => {
     await api.cp?.close();
+    await api.inbox?.close();
     await rm(api.dir, { recursive: true, force: true });
   });
 

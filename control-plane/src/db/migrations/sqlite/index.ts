@@ -1,6 +1,7 @@
 import { Migration20261125004138 } from "./Migration20261125004138.js";
 import { Migration20261125032043 } from "./Migration20261125032043.js";
 import { Migration20261202132500 } from "./Migration20261202132500.js";
+import { Migration20261202161338 } from "./Migration20261202161338.js";
 
 /** Every SQLite migration, in order (run at start). */
 export const SQLITE_MIGRATIONS = [
@@ -9,4 +10,6 @@ export const SQLITE_MIGRATIONS = [
   { name: "Migration20261125032043", class: Migration20261125032043 },
   /** Job specs: targetSizeKb (KB of 1000 bytes) becomes targetSizeBytes. */
   { name: "Migration20261202132500", class: Migration20261202132500 },
+  /** Accounts: e-mail verification, session generations, an outbox without bodies; operators revoked. */
+  { name: "Migration20261202161338", class: Migration20261202161338 },
 ];
