@@ -36,11 +36,7 @@ function weightProblems(node: Node, w: Tensor): string[] {
   return [];
 }
 
-function biasProblems(
-  node: Node,
-  [x, w, b, y]: [Tensor, Tensor, Tensor, Tensor],
-  activations: keyof typeof BIAS_DTYPE,
-): string[] {
+function biasProblems([x, w, b, y]: [Tensor, Tensor, Tensor, Tensor], activations: keyof typeof BIAS_DTYPE): string[] {
   const problems: string[] = [];
   const wq = w.quant as QuantParams;
   const bq = b.quant;
@@ -74,7 +70,7 @@ function layerProblems(node: Node, graph: Graph): string[] {
   const y = tensorOf(graph, node.outputs[0] as string);
   const problems = weightProblems(node, w);
   const bias = node.inputs[2] ? tensorOf(graph, node.inputs[2]) : undefined;
-  if (problems.length === 0 && bias) problems.push(...biasProblems(node, [x, w, bias, y], x.dtype));
+  if (problems.length === 0 && bias) problems.push(...biasProblems([x, w, bias, y], x.dtype));
   if (x.dtype === "int16") {
     for (const t of [x, y]) {
       if (t.quant?.zeroPoint.some((z) => z !== 0))
