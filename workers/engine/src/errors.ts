@@ -19,6 +19,11 @@ const ENGINE_ERROR_CODES = [
   "INVALID_DATASET",
   /** The requested optimization cannot be met (e.g. a size budget below the smallest precision). */
   "UNSATISFIABLE",
+  /**
+   * The engine failed on its own output, not on the user's input: the C it generated does not build or link (a
+   * missing library, a toolchain fault). A bug to report; retrying elsewhere may help, changing the model does not.
+   */
+  "INTERNAL",
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 

@@ -19,10 +19,11 @@ export function badInput(message: string, details: Record<string, unknown> = {})
 /**
  * An engine error is about the user's input (model, dataset, spec, a model too big for the target): BadInput. So is
  * a blob the store refuses for good (a 4xx: an expired URL, a blob that is gone): asking again cannot help. A
- * transient transfer failure stays retryable.
+ * transient transfer failure stays retryable, and so does the engine's INTERNAL error (its own generated code did
+ * not build): the user's input is not at fault, and another worker's toolchain may succeed.
  */
 export function toActivityFailure(e: unknown): unknown {
-  if (isEngineError(e)) return badInput(e.message, { code: e.code, ...e.details });
+  if (isEngineError(e) && e.code !== "INTERNAL") return badInput(e.message, { code: e.code, ...e.details });
   if (e instanceof BlobTransferError && e.permanent) return badInput(e.message, { key: e.key, status: e.status });
   return e;
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TargetId } from "@tinyml/workflows/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildHostRunner } from "../codegen/host-build.js";
 import { EngineError } from "../errors.js";
 import { OptimizationReportSchema } from "../report.js";
 import { FIRMWARE_DIR } from "../testing/fixtures.js";
@@ -272,6 +273,31 @@ int tml_model_run(const void *input, void *output) {
     const failure = await benchmark({ firmwareDir: FIRMWARE_DIR, dir, target: "riscv", dataset: data }).catch((e) => e);
     expect(failure).toBeInstanceOf(EngineError);
     expect(failure.message).toMatch(/the model wrote past its arena \(guard byte 40\)/);
+  });
+
+  it("a model folder whose code does not link is an internal error, not the user's unsupported model", async () => {
+    // Generated code that fails to build is the engine's fault (as a firmware not linked with the math library
+    // was): INTERNAL, with the linker's words, never UNSUPPORTED_MODEL or a bad-input code.
+    const dir = join(work, "unlinkable");
+    await writeTestModel(
+      dir,
+      `extern int tml_kernel_nobody_wrote(const void *input, void *output);
+int tml_model_init(uint8_t *arena, size_t arena_size) { return arena && arena_size >= 16 ? 0 : -1; }
+int tml_model_run(const void *input, void *output) { return tml_kernel_nobody_wrote(input, output); }`,
+    );
+    const data = npzOf({ x_int8: { descr: "|i1", shape: [1, 4], data: Int8Array.from([1, 2, 3, 4]) } });
+    const failure = await benchmark({ firmwareDir: FIRMWARE_DIR, dir, target: "cortex-m4", dataset: data }).catch(
+      (e) => e,
+    );
+    expect(failure).toBeInstanceOf(EngineError);
+    expect(failure.code).toBe("INTERNAL");
+    expect(failure.message).toMatch(/building the firmware failed for mps2-an386/);
+    expect(failure.message).toMatch(/undefined reference to `tml_kernel_nobody_wrote'/);
+    // The host build of the same folder (the bench's reference, the evaluator of --emit c) says the same.
+    const host = await buildHostRunner(join(dir, "c"), { inputBytes: 4, outputBytes: 4 }).catch((e) => e);
+    expect(host).toBeInstanceOf(EngineError);
+    expect(host.code).toBe("INTERNAL");
+    expect(host.message).toMatch(/the generated C did not compile with the host compiler: .*tml_kernel_nobody_wrote/s);
   });
 
   it("builds with the firmware folder it is given, and names a wrong one", async () => {

@@ -29,7 +29,9 @@ export interface FirmwareBuild {
 /**
  * Configures and builds the firmware (CMake, Ninja when installed) for `board` with
  * the model folder `modelDir` and the runtime's kernel family `arch`. A model too big for the board's memory
- * fails with UNSATISFIABLE naming each overflowed region and by how many bytes.
+ * fails with UNSATISFIABLE naming each overflowed region and by how many bytes. Any other failure to configure,
+ * compile or link is INTERNAL: the folder holds the engine's own generated code, so a build that fails is the
+ * engine's bug (or its toolchain's), never the user's model.
  */
 export async function buildFirmware(options: {
   /** hardware-farm/firmware: the boards' support and the harness. */
@@ -78,13 +80,13 @@ export async function buildFirmware(options: {
         });
       }
       const tail = output.trim().split("\n").slice(-15).join("\n");
-      throw new EngineError("UNSUPPORTED_MODEL", `${what} failed for ${board}:\n${tail || err.message}`);
+      throw new EngineError("INTERNAL", `${what} failed for ${board}:\n${tail || err.message}`);
     }
   };
   await step(configure, "configuring the firmware");
   await step(["--build", buildDir], "building the firmware");
   const executable = join(buildDir, "fw.elf");
-  if (!existsSync(executable)) throw new EngineError("UNSUPPORTED_MODEL", `the build left no ${executable}`);
+  if (!existsSync(executable)) throw new EngineError("INTERNAL", `the build left no ${executable}`);
   return { executable };
 }
 

@@ -200,8 +200,9 @@ async function compileHostRunner(
   await run(options.compiler ?? "cc", args, { maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) }).catch(
     (e: Error & { stderr?: string }) => {
       if (signal?.aborted) throw signal.reason ?? e;
+      // The engine's own generated code: a failure to build it is the engine's bug, not the user's model.
       throw new EngineError(
-        "INVALID_GRAPH",
+        "INTERNAL",
         `the generated C did not compile with the host compiler: ${e.stderr ?? e.message}`,
       );
     },

@@ -3,8 +3,16 @@ import type { RuntimeFiles } from "./runtime-sources.js";
 
 /** The build file and the user's README that ship beside model.c. */
 
-/** A CMake variable reference, `${NAME}`. */
-const cmakeVar = (name: string) => `$\{${name}}`;
+/**
+ * int16 Softmax builds its tables with expf at init: the library links the C math library by name, so that every
+ * toolchain's linker finds its own (newlib's and picolibc's libm.a on a board, glibc's on the host). Not through
+ * find_library: a cross build searches the host's folders, finds nothing, and the firmware failed to link.
+ */
+const LINK_LIBM = `# tml_gen_lut_s16 fills the int16 softmax tables with expf in tml_model_init: link the C math library.
+if(NOT MSVC)
+  target_link_libraries(tinyml_model PUBLIC m)
+endif()
+`;
 
 export function cmakeLists(sources: RuntimeFiles["sources"], needsLibm: boolean): string {
   const list = (paths: string[]) => paths.map((p) => `    tinyml/${p}`).join("\n");
@@ -30,7 +38,7 @@ target_include_directories(tinyml_model PUBLIC
     \${CMAKE_CURRENT_SOURCE_DIR}/tinyml/include
 )
 set_target_properties(tinyml_model PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON)
-${needsLibm ? `find_library(TML_LIBM m)\nif(TML_LIBM)\n  target_link_libraries(tinyml_model PUBLIC ${cmakeVar("TML_LIBM")})\nendif()\n` : ""}
+${needsLibm ? LINK_LIBM : ""}
 if(TML_ARCH STREQUAL "armv7em")
   target_compile_definitions(tinyml_model PUBLIC TML_ARCH_ARMV7EM)
 ${twin("armv7em")}elseif(TML_ARCH STREQUAL "rv32im")

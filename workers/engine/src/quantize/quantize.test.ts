@@ -98,6 +98,22 @@ describe("quantizeInteger", () => {
     });
   });
 
+  it("the bias has the weights' granularity: a per-tensor FC's bias carries one scale, no axis", () => {
+    // TFLite's FULLY_CONNECTED reads a per-tensor layer's bias scale as one value; a bias carrying one scale per
+    // output channel made LiteRT's builtin and reference kernels refuse the exported file.
+    for (const defaultBits of [8, 16] as const) {
+      const q = quantizeInteger(smallGraph(), ranges, { defaultBits });
+      const [x, w, b] = (q.nodes.find((n) => n.name === "fc")?.inputs ?? []).map((n) => q.tensors.get(n) as Tensor);
+      expect(w?.quant?.scale).toHaveLength(1);
+      expect(w?.quant?.axis).toBeUndefined();
+      expect(b?.quant).toEqual({
+        scale: [(x?.quant?.scale[0] as number) * (w?.quant?.scale[0] as number)],
+        zeroPoint: [0],
+      });
+      expect(b?.shape).toEqual([3]);
+    }
+  });
+
   it("int16x8: int16 activations with zero point 0 and int64 bias", () => {
     const q = quantizeInteger(smallGraph(), ranges, { defaultBits: 16 });
     expect(q.tensors.get("h")?.dtype).toBe("int16");

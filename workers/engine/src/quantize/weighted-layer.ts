@@ -8,8 +8,9 @@ import type { ConstantsContext } from "./quant-rule.js";
 
 /**
  * The constants of a weighted layer: weights int8 symmetric, one scale per output channel or per tensor; bias
- * int32 (int64 under 16-bit activations) with scale = input scale × weight scale and zero point 0, as the
- * TFLite integer specification wants. A layer without bias gets a zero one: the kernels always read one.
+ * int32 (int64 under 16-bit activations) with scale = input scale × weight scale, of the weights' granularity, and
+ * zero point 0, as the TFLite integer specification wants. A layer without bias gets a zero one: the kernels always
+ * read one.
  */
 export const weightedLayerOperands =
   (granularity: "per-channel" | "per-tensor") =>
@@ -33,14 +34,13 @@ function quantizeWeightedOperands(
   const channels = weightChannels(node.op, w.shape).count;
   const biasName = node.inputs[2] ?? "";
   const biasReal = biasName ? realValues(graph.tensors.get(biasName) as Tensor) : new Float32Array(channels);
-  const biasScale = Array.from(
-    { length: channels },
-    (_, c) => inScale * ((wq.quant.scale.length === 1 ? wq.quant.scale[0] : wq.quant.scale[c]) as number),
-  );
+  // The bias has the weights' granularity: one scale per output channel beside per-channel weights, one scale
+  // (no axis) beside per-tensor weights. TFLite's builtin kernels read a per-tensor layer's bias scale as a single
+  // value, and refuse a layer whose bias carries a vector of them.
+  const biasScale = wq.quant.scale.map((s) => inScale * s);
+  const biasScaleOf = (c: number) => (biasScale.length === 1 ? biasScale[0] : biasScale[c]) as number;
   const newBias = uniqueName(graph, `${node.name}_bias_q`);
-  const values = Array.from({ length: channels }, (_, c) =>
-    Math.round((biasReal[c] as number) / (biasScale[c] as number)),
-  );
+  const values = Array.from({ length: channels }, (_, c) => Math.round((biasReal[c] as number) / biasScaleOf(c)));
   graph.tensors.set(newBias, {
     name: newBias,
     dtype: bits === 16 ? "int64" : "int32",
@@ -51,8 +51,8 @@ function quantizeWeightedOperands(
         : Int32Array.from(values, (v) => Math.max(-2147483648, Math.min(2147483647, v))),
     quant: {
       scale: biasScale,
-      zeroPoint: new Array<number>(channels).fill(0),
-      ...(channels > 1 ? { axis: 0 } : {}),
+      zeroPoint: new Array<number>(biasScale.length).fill(0),
+      ...(wq.quant.axis === undefined ? {} : { axis: 0 }),
     },
   });
   node.inputs = [node.inputs[0] as string, wName, newBias];

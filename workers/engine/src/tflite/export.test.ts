@@ -129,3 +129,47 @@ describe("exportTflite: the file's structure", () => {
     }
   });
 });
+
+describe("exportTflite: the quantization TFLite's kernels require", () => {
+  const refusal = (g: ReturnType<typeof int8Network>): EngineError => {
+    try {
+      exportTflite(g);
+    } catch (e) {
+      if (e instanceof EngineError) return e;
+      throw e;
+    }
+    throw new Error("exported");
+  };
+
+  it("refuses a per-tensor FullyConnected whose bias carries one scale per output channel", () => {
+    // The file LiteRT's builtin and reference kernels refused ("FULLY_CONNECTED failed to prepare"): they read
+    // the bias scale as one value, and a vector of scales reads as 0.
+    const g = int8Network();
+    const bias = g.tensors.get("fc/b");
+    if (!bias?.quant) throw new Error("int8Network has no quantized fc/b");
+    bias.quant = { scale: new Array(10).fill(bias.quant.scale[0]), zeroPoint: new Array(10).fill(0), axis: 0 };
+    const e = refusal(g);
+    expect(e.code).toBe("INVALID_GRAPH");
+    expect(e.details.problems).toEqual([
+      'FullyConnected "fc": bias "fc/b" carries 10 scales; it takes one (its weights are per tensor)',
+    ]);
+  });
+
+  it("refuses, together and by layer, a bias off input × weight scale and 16x8 tensors off zero point 0", () => {
+    const g = int8Network();
+    const fcBias = g.tensors.get("fc/b");
+    if (fcBias?.quant) fcBias.quant = { scale: [0.01], zeroPoint: [0] }; // 25 × input scale × weight scale
+    const h = int16x8Network();
+    const conv = h.tensors.get("conv");
+    if (conv?.quant) conv.quant = { scale: conv.quant.scale, zeroPoint: [3] };
+    const convBias = h.tensors.get("conv/b");
+    if (convBias?.data) Object.assign(convBias, { dtype: "int32", data: Int32Array.from([1, 2, 3, 4]) });
+    expect(refusal(g).details.problems).toEqual([
+      'FullyConnected "fc": bias "fc/b" scale 0.01 (channel 0) is not input scale × weight scale (0.0004)',
+    ]);
+    expect(refusal(h).details.problems).toEqual([
+      'Conv2D "conv": bias "conv/b" is int32; int16 activations take int64',
+      'Conv2D "conv": int16 tensor "conv" has a zero point other than 0',
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { cloneGraph, type Graph, tensorOf } from "../ir/graph.js";
 import { inferShapes } from "../ir/shape-inference.js";
 import { verifyGraph } from "../ir/verify.js";
 import { ExportPlan, type OpExporter } from "./export-plan.js";
+import { checkQuantizationForTflite } from "./export-quantization.js";
 import { EXPORTERS, unexportable } from "./export-registry.js";
 import { serialize } from "./export-serialize.js";
 
@@ -48,13 +49,14 @@ function refuseUnexportable(graph: Graph): void {
  * quantization with its dimension, shape/axes/paddings/permutation as int32 constant inputs, explicit
  * convolution padding as PAD + VALID convolution. Ops TFLite cannot express are refused together, by name.
  *
- * The stages: check (verify, refuse, shapes), plan (each node through its exporter in export-registry.ts;
+ * The stages: check (verify, refuse, shapes, the quantization TFLite's kernels require: export-quantization.ts), plan (each node through its exporter in export-registry.ts;
  * graph inputs take the first tensor indices), serialize (export-serialize.ts).
  */
 export function exportTflite(graph: Graph): Uint8Array {
   verifyGraph(graph);
   refuseUnexportable(graph);
   checkShapes(graph);
+  checkQuantizationForTflite(graph);
   const plan = new ExportPlan(graph);
   for (const name of graph.inputs) plan.index(name);
   for (const node of graph.nodes) {
