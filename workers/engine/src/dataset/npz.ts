@@ -1,34 +1,33 @@
-import { type Entry, Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
+import { tiers } from "@tinyml/workflows/contracts";
+import { isDatasetRefusal, readNpz } from "@tinyml/workflows/datasets";
 import { EngineError } from "../errors.js";
-import { type NpyArray, parseNpy } from "./npy.js";
+import { type NpyArray, npyArrayOf } from "./npy.js";
 
-const bad = (why: string): never => {
-  throw new EngineError("INVALID_DATASET", `the dataset is not a valid .npz file: ${why}`);
-};
-const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** The most a dataset may inflate to unless the caller says otherwise: what the largest tier allows. */
+export const DEFAULT_MAX_DATASET_BYTES = Math.max(...tiers().map((t) => t.maxDatasetInflatedBytes));
+
+export interface DatasetLimits {
+  /** The most bytes the arrays may take once inflated (.npy headers included); a tier's `maxDatasetInflatedBytes`. */
+  maxInflatedBytes: number;
+}
 
 /**
- * Reads a NumPy .npz archive (np.savez or np.savez_compressed): a zip whose entries `<key>.npy` are arrays.
- * zip.js reads the entries through the zip's central directory (data descriptors and Zip64 included) and checks
- * each array's CRC-32, so a damaged archive is refused rather than read as other numbers.
+ * Reads a NumPy .npz archive (np.savez or np.savez_compressed): a zip whose entries `<key>.npy` are arrays. The
+ * shared reader (`@tinyml/workflows/datasets`, the one the control plane checks uploads with) checks each array's
+ * declared size against the limit before inflating it, bounds the inflation by that size, checks each CRC-32 and
+ * the central directory, so a damaged archive or a zip bomb is refused with INVALID_DATASET rather than read.
  */
-export async function parseNpz(bytes: Uint8Array): Promise<Map<string, NpyArray>> {
-  const zip = new ZipReader(new Uint8ArrayReader(bytes), { useWebWorkers: false, checkSignature: true });
-  try {
-    const entries: Entry[] = await zip
-      .getEntries()
-      .catch((e: unknown) => bad(`${reason(e)} (not a zip archive, or truncated)`));
-    const arrays = new Map<string, NpyArray>();
-    for (const entry of entries) {
-      if (entry.directory || !entry.filename.endsWith(".npy")) continue; // np.savez writes only .npy files
-      const key = entry.filename.slice(0, -4);
-      const content = await entry
-        .getData(new Uint8ArrayWriter())
-        .catch((e: unknown) => bad(`entry ${entry.filename} cannot be read: ${reason(e)}`));
-      arrays.set(key, parseNpy(content, `${key} (in the .npz)`));
-    }
-    return arrays;
-  } finally {
-    await zip.close();
-  }
+export async function parseNpz(
+  bytes: Uint8Array,
+  limits: DatasetLimits = { maxInflatedBytes: DEFAULT_MAX_DATASET_BYTES },
+): Promise<Map<string, NpyArray>> {
+  const contents = await readNpz(bytes, { mode: "keep", maxInflatedBytes: limits.maxInflatedBytes }).catch(
+    (e: unknown) => {
+      if (isDatasetRefusal(e)) throw new EngineError("INVALID_DATASET", e.message, { refusal: e.kind });
+      throw e;
+    },
+  );
+  const arrays = new Map<string, NpyArray>();
+  for (const { key, header, data } of contents.arrays) arrays.set(key, npyArrayOf(header, data as Uint8Array));
+  return arrays;
 }
