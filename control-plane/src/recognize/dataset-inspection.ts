@@ -16,6 +16,9 @@ export class DatasetInspection extends Transform {
     super();
     this.result = readNpz(this.feed, { mode: "verify", maxInflatedBytes });
     this.result.catch((e: unknown) => this.destroy(e as Error));
+    // The refusal reaches the upload as the store's rejection and as `result`; a store that has already let go of
+    // the stream (the local store's pipeline settles on the destroy itself) must not make it an uncaught error.
+    this.on("error", () => {});
     // an upload that ends early (client gone) ends the reading too
     this.once("close", () => this.feed.destroy());
   }

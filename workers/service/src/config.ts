@@ -8,7 +8,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 const MiB = 1024 * 1024;
 
 /** Half the cores (at least one): a quantization keeps a core busy, and ONNX Runtime takes more for a while. */
-export const defaultHeavyActivities = (): number => Math.max(1, Math.floor(availableParallelism() / 2));
+const defaultHeavyActivities = (): number => Math.max(1, Math.floor(availableParallelism() / 2));
 /** Three quarters of the machine's memory, the rest left to the system and the other processes. */
 const defaultMemoryMb = (): number => Math.floor((totalmem() * 0.75) / MiB);
 

@@ -29,7 +29,7 @@ export interface ZipEntryRecord {
 }
 
 export const LOCAL_HEADER_BYTES = 30;
-export const CENTRAL_RECORD_BYTES = 46;
+const CENTRAL_RECORD_BYTES = 46;
 export const FLAG_ENCRYPTED = 0x0001;
 export const FLAG_DATA_DESCRIPTOR = 0x0008;
 const FLAG_UTF8 = 0x0800;

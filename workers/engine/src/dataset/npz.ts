@@ -4,7 +4,7 @@ import { EngineError } from "../errors.js";
 import { type NpyArray, npyArrayOf } from "./npy.js";
 
 /** The most a dataset may inflate to unless the caller says otherwise: what the largest tier allows. */
-export const DEFAULT_MAX_DATASET_BYTES = Math.max(...tiers().map((t) => t.maxDatasetInflatedBytes));
+const DEFAULT_MAX_DATASET_BYTES = Math.max(...tiers().map((t) => t.maxDatasetInflatedBytes));
 
 export interface DatasetLimits {
   /** The most bytes the arrays may take once inflated (.npy headers included); a tier's `maxDatasetInflatedBytes`. */
