@@ -6,6 +6,8 @@ import { invalid, type ZipEntryRecord } from "./zip-records.js";
 
 /** Compressed bytes handed to the inflater at once; what it makes of them is checked chunk by chunk (64 KiB). */
 const PIECE_BYTES = 64 * 1024;
+/** Smaller pieces until the .npy header is read: no more is inflated than the header needs, give or take 4 MiB. */
+const HEADER_PIECE_BYTES = 4 * 1024;
 const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
 
@@ -89,7 +91,8 @@ async function readDeflated(input: ByteInput, entry: ZipEntryRecord, sink: Entry
   let streamEnded = false;
   try {
     while (inflateAll || sink.wantsMore) {
-      const want = known === null ? PIECE_BYTES : Math.min(PIECE_BYTES, known - given);
+      const pieceBytes = sink.header ? PIECE_BYTES : HEADER_PIECE_BYTES;
+      const want = known === null ? pieceBytes : Math.min(pieceBytes, known - given);
       if (want === 0) break;
       const piece = await input.takeSome(want);
       if (!piece.length) truncated(entry);
