@@ -62,7 +62,7 @@ const controlPlane = proxyActivities<ControlPlaneActivities>({
 
 const engine = (startToCloseTimeout: string) =>
   proxyActivities<EngineActivities>({
-    taskQueue: TASK_QUEUES.optimize,
+    taskQueue: TASK_QUEUES.engine,
     startToCloseTimeout,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: RETRY,

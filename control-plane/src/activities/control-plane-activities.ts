@@ -19,6 +19,7 @@ import {
   jobArtifactKey,
   jobArtifactPrefix,
   type StartJobRunResult,
+  TIERS,
 } from "@tinyml/workflows/contracts";
 import { z } from "zod";
 import type { BlobStore } from "../blob/blob-store.js";
@@ -145,6 +146,7 @@ export function createControlPlaneActivities(
                 key: job.datasetBlobKey,
                 url: datasetUrl,
                 fileName: job.datasetFileName ?? basename(job.datasetBlobKey),
+                maxInflatedBytes: TIERS[job.tier].maxDatasetInflatedBytes,
               }
             : null,
         artifactUploads: artifacts.uploads,

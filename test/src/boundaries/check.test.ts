@@ -30,6 +30,9 @@ const planted: Record<string, string> = {
   "workflows/src/contracts/uses-zip.ts": `import { ZipReader } from "@zip.js/zip.js";\nexport { ZipReader };\n`,
   "workflows/src/model-files-like.ts": `import { ZipReader } from "@zip.js/zip.js";\nexport { ZipReader };\n`,
   "workflows/src/model-files/uses-fs.ts": `import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n`,
+  "workflows/src/datasets/good.ts": `import { crc32 } from "node:zlib";\nexport { crc32 };\n`,
+  "workflows/src/datasets/uses-fs.ts": `import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n`,
+  "workflows/src/contracts/uses-zlib.ts": `import { crc32 } from "node:zlib";\nexport { crc32 };\n`,
   "workers/engine/src/recognizes.ts": `import { recognizeModelFile } from "@tinyml/workflows/model-files";\nexport { recognizeModelFile };\n`,
   "hardware-farm/agent/src/recognizes.ts": `import { recognizeModelFile } from "@tinyml/workflows/model-files";\nexport { recognizeModelFile };\n`,
   "workflows/src/good.test.ts": `import { describe } from "vitest";\nimport { readFileSync } from "node:fs";\nexport { describe, readFileSync };\n`,
@@ -61,6 +64,8 @@ describe("import boundary check", () => {
       "workers/engine/src/uses-temporal.ts forbidden-external @temporalio/client",
       "workers/service/src/deep.ts deep-import @tinyml/engine/src/importers/tflite.js",
       "workflows/src/contracts/uses-zip.ts external-not-allowed @zip.js/zip.js",
+      "workflows/src/contracts/uses-zlib.ts external-not-allowed node:zlib",
+      "workflows/src/datasets/uses-fs.ts external-not-allowed node:fs",
       "workflows/src/model-files-like.ts external-not-allowed @zip.js/zip.js",
       "workflows/src/model-files/uses-fs.ts external-not-allowed node:fs",
       "workflows/src/uses-fs.ts external-not-allowed node:fs",
@@ -76,7 +81,7 @@ describe("import boundary check", () => {
     const cli = join(REPO_ROOT, "test/dist/boundaries/cli.js");
     const bad = await run(process.execPath, [cli, root]).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(1);
-    expect((bad as { stderr: string }).stderr).toMatch(/16 import boundary violation\(s\)/);
+    expect((bad as { stderr: string }).stderr).toMatch(/18 import boundary violation\(s\)/);
     const good = await run(process.execPath, [cli, REPO_ROOT]);
     expect(good.stdout).toMatch(/import boundaries: ok/);
   });

@@ -139,13 +139,11 @@ function checkPackage(root: string, rule: PackageRule): Violation[] {
           "forbidden-external",
           `${rule.name} may not import ${spec}: it must stay free of Temporal, ORM, database and HTTP code`,
         );
-      } else if (
-        rule.onlyExternal &&
-        !spec.startsWith("node:") &&
-        ![...rule.onlyExternal, ...externalAllowedIn(pkgDir, file, rule)].some((re) => re.test(spec))
-      ) {
+      } else if (!rule.onlyExternal || externalAllowedIn(pkgDir, file, rule).some((re) => re.test(spec))) {
+        // allowed: no list of externals, or one its folder may use
+      } else if (!spec.startsWith("node:") && !rule.onlyExternal.some((re) => re.test(spec))) {
         v("external-not-allowed", `${rule.name} may import only ${rule.onlyExternal.map((r) => r.source).join(", ")}`);
-      } else if (rule.onlyExternal && spec.startsWith("node:")) {
+      } else if (spec.startsWith("node:")) {
         v("external-not-allowed", `${rule.name} runs in the deterministic workflow sandbox: no Node.js built-ins`);
       }
     }

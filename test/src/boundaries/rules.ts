@@ -26,6 +26,7 @@ export const PUBLIC_ENTRIES = new Set([
   "@tinyml/workflows",
   "@tinyml/workflows/contracts",
   "@tinyml/workflows/model-files",
+  "@tinyml/workflows/datasets",
   "@tinyml/engine",
   "@tinyml/emulator",
   "@tinyml/workers",
@@ -50,8 +51,9 @@ export const PACKAGE_RULES: PackageRule[] = [
     dir: "workflows",
     mayImport: [],
     onlyExternal: [/^@temporalio\/workflow$/, /^zod$/],
-    // The model-file recognizer reads zips with zip.js; it is its own entry, never imported by workflow code.
-    externalIn: { "model-files": [/^@zip\.js\/zip\.js$/] },
+    // The model-file recognizer reads zips with zip.js, the dataset reader inflates with node:zlib; each is its own
+    // entry, never imported by workflow code.
+    externalIn: { "model-files": [/^@zip\.js\/zip\.js$/], datasets: [/^node:zlib$/] },
   },
   {
     // runs firmware on QEMU for the engine's bench and the farm agent's emulated boards
@@ -63,7 +65,12 @@ export const PACKAGE_RULES: PackageRule[] = [
   {
     name: "@tinyml/engine",
     dir: "workers/engine",
-    mayImport: ["@tinyml/workflows/contracts", "@tinyml/workflows/model-files", "@tinyml/emulator"],
+    mayImport: [
+      "@tinyml/workflows/contracts",
+      "@tinyml/workflows/model-files",
+      "@tinyml/workflows/datasets",
+      "@tinyml/emulator",
+    ],
     forbidden: TEMPORAL_ORM_DB_HTTP,
   },
   {
@@ -79,7 +86,12 @@ export const PACKAGE_RULES: PackageRule[] = [
   {
     name: "@tinyml/control-plane",
     dir: "control-plane",
-    mayImport: ["@tinyml/workflows", "@tinyml/workflows/contracts", "@tinyml/workflows/model-files"],
+    mayImport: [
+      "@tinyml/workflows",
+      "@tinyml/workflows/contracts",
+      "@tinyml/workflows/model-files",
+      "@tinyml/workflows/datasets",
+    ],
   },
   {
     name: "@tinyml/sdk",

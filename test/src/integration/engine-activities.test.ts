@@ -13,6 +13,7 @@ import {
   FINISH_BENCHMARK_UPLOADS,
   JobSpec,
   jobArtifactKey,
+  TIERS,
 } from "@tinyml/workflows/contracts";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../services/launch.js";
@@ -41,12 +42,16 @@ import {
  */
 
 const SAMPLES = 50;
+useJobBucket();
 const activities = createEngineActivities({
   folders: { runtimeDir: join(REPO_ROOT, "sdk/embedded"), firmwareDir: join(REPO_ROOT, "hardware-farm/firmware") },
+  get workDir() {
+    return workDir();
+  },
   heartbeatIntervalMs: 1_000,
 });
-
-useJobBucket();
+/** The Free tier's limit on a dataset's inflated arrays, as the control plane sets it on a job's dataset. */
+const FREE_DATASET_BYTES = TIERS.free.maxDatasetInflatedBytes;
 
 /** The CLI on the same files, run beside the job: `optimize --emit c` into `cliDir`, then `bench` on it. */
 async function cliOptimizeAndBench(cliDir: string) {
@@ -200,7 +205,11 @@ describe("engine activities over presigned S3 URLs", () => {
     const jobId = `int8-${randomUUID()}`;
     const spec = JobSpec.parse({ hardwareTarget: "cortex-m4", modelFramework: "tflite", quantizationType: "int8" });
     const model = { ...(await ref("inputs/kws.tflite")), fileName: "kws_ref_model_float32.tflite" };
-    const dataset = { ...(await ref("inputs/kws_eembc.npz")), fileName: "kws_eembc.npz" };
+    const dataset = {
+      ...(await ref("inputs/kws_eembc.npz")),
+      fileName: "kws_eembc.npz",
+      maxInflatedBytes: FREE_DATASET_BYTES,
+    };
 
     // the CLI on the same files, run beside the job
     const cliDir = join(workDir(), "cli");
@@ -250,7 +259,11 @@ describe("engine activities over presigned S3 URLs", () => {
     const jobId = `mismatch-${randomUUID()}`;
     const spec = JobSpec.parse({ hardwareTarget: "riscv", modelFramework: "tflite" });
     const model = { ...(await ref("inputs/kws.tflite")), fileName: "kws.tflite" };
-    const dataset = { ...(await ref("inputs/kws_eembc.npz")), fileName: "kws_eembc.npz" };
+    const dataset = {
+      ...(await ref("inputs/kws_eembc.npz")),
+      fileName: "kws_eembc.npz",
+      maxInflatedBytes: FREE_DATASET_BYTES,
+    };
     await inActivity(activities.quantizeModel, {
       jobId,
       spec,
@@ -319,7 +332,11 @@ describe("engine activities over presigned S3 URLs", () => {
       jobId,
       spec: JobSpec.parse({ hardwareTarget: "cortex-m7", modelFramework: "tflite", quantizationType: "fp16" }),
       model: { ...(await ref("inputs/kws.tflite")), fileName: "kws.tflite" },
-      dataset: { ...(await ref("inputs/kws_eembc.npz")), fileName: "kws_eembc.npz" },
+      dataset: {
+        ...(await ref("inputs/kws_eembc.npz")),
+        fileName: "kws_eembc.npz",
+        maxInflatedBytes: FREE_DATASET_BYTES,
+      },
       uploads: await uploadsOf(jobId, ["model.tflite", "model.onnx", "report.json", "c.tar.gz"]),
     });
     expect(result.generatedC).toBe(false);
@@ -351,7 +368,7 @@ describe("engine activities over presigned S3 URLs", () => {
       jobId,
       target: "cortex-m4",
       c: await ref(jobArtifactKey(jobId, "c.tar.gz")),
-      dataset: { ...(await ref(`inputs/${jobId}.npz`)), fileName: "x.npz" },
+      dataset: { ...(await ref(`inputs/${jobId}.npz`)), fileName: "x.npz", maxInflatedBytes: FREE_DATASET_BYTES },
       samples: 1,
       uploads: await uploadsOf(jobId, ["firmware.elf", "firmware.map", "inputs.bin", "expected.bin"]),
     }).catch((e) => e);

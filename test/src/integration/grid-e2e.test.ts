@@ -50,6 +50,7 @@ const processes: GridProcess[] = [];
 
 const gridEnv = () => ({
   TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS as string,
+  WORK_DIR: join(dir, "work"),
   TEMPORAL_NAMESPACE: namespace,
   CONTROL_PLANE_URL: url,
   FARM_TOKEN,

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -57,8 +58,28 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
   });
 }
 
+/**
+ * The CLI's scratch folder (host builds of the generated C), made on first use in the system's temporary folder
+ * and removed when the command ends: a command writes nothing else outside its --out folder. (The worker passes
+ * its own work folder instead.)
+ */
+let scratch: Promise<string> | null = null;
+const scratchFolder = (): Promise<string> => {
+  scratch ??= mkdtemp(join(tmpdir(), "tinyml-engine-"));
+  return scratch;
+};
+
 /** Runs the CLI; returns the process exit code. Errors are printed once, here. */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } finally {
+    if (scratch) await rm(await scratch, { recursive: true, force: true });
+    scratch = null;
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -184,7 +205,7 @@ async function optimizeCommand(args: string[]): Promise<number> {
     ...(calibrationSamples ? { calibrationSamples: Math.floor(calibrationSamples) } : {}),
     biasCorrection: !values["no-bias-correction"],
     ...(evaluationLimit ? { evaluationLimit: Math.floor(evaluationLimit) } : {}),
-    ...(values.emit === "c" ? { emitC: { runtimeDir: FOLDERS.runtimeDir } } : {}),
+    ...(values.emit === "c" ? { emitC: { runtimeDir: FOLDERS.runtimeDir, workDir: await scratchFolder() } } : {}),
     onProgress: values.json ? undefined : (stage, message) => console.error(`[${stage}] ${message}`),
   });
   // Outputs are written only once everything succeeded: a failed run leaves nothing behind.
@@ -253,7 +274,7 @@ async function codegenCommand(args: string[]): Promise<number> {
   let quality: Quality | undefined;
   if (values.dataset) {
     const data = await datasetFromNpz(await readInput(values.dataset, "dataset"), c.input.shape);
-    const host = await cHostExecutor(c);
+    const host = await cHostExecutor(c, { workDir: await scratchFolder() });
     try {
       quality = qualityOf(await host.runAll(data), data);
     } finally {

@@ -26,6 +26,12 @@ export type { SizeBudget } from "./size-budget.js";
 export const PRECISIONS = ["int8", "int16x8", "fp16", "mixed"] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
+/**
+ * C generation's options, and the caller's work folder: the generated C is built for the host there (to evaluate
+ * it), and nothing is written elsewhere.
+ */
+export type EmitCOptions = CodegenOptions & { workDir: string };
+
 export interface OptimizeRequest {
   model: Uint8Array;
   modelName: string;
@@ -46,7 +52,7 @@ export interface OptimizeRequest {
    * quality is that of the code that ships (ONNX Runtime's figure stays as `evaluation.crossCheck`). Integer
    * precisions only.
    */
-  emitC?: CodegenOptions;
+  emitC?: EmitCOptions;
   onProgress?: (stage: string, message: string) => void;
 }
 
@@ -302,9 +308,9 @@ async function generateCStage(
   evalSet: Dataset,
   stages: Stages,
 ): Promise<{ c: GeneratedC; outputs: Float32Array[]; onnxQuality: Quality | undefined }> {
-  const c = await stages.run("codegen", "generating C", () => generateC(kept.graph, request.emitC as CodegenOptions));
+  const c = await stages.run("codegen", "generating C", () => generateC(kept.graph, request.emitC as EmitCOptions));
   const outputs = await stages.run("evaluate-c", "evaluating the generated C (host build)", async () => {
-    const host = await cHostExecutor(c);
+    const host = await cHostExecutor(c, { workDir: (request.emitC as EmitCOptions).workDir });
     try {
       return await host.runAll(evalSet);
     } finally {

@@ -1,5 +1,7 @@
+import { availableParallelism, homedir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadWorkerConfig } from "./config.js";
+import { activityBudget, loadWorkerConfig } from "./config.js";
 
 describe("loadWorkerConfig", () => {
   it("defaults to a local Temporal server and takes the environment's address", () => {
@@ -17,5 +19,20 @@ describe("loadWorkerConfig", () => {
       METRICS_PORT: 9100,
       TASK_QUEUE: "optimize-dev",
     });
+  });
+
+  it("works under ~/.cache/tinyml-worker (or $XDG_CACHE_HOME), never the system's temporary folder", () => {
+    expect(loadWorkerConfig({ HOME: "/home/w" }).WORK_DIR).toBe("/home/w/.cache/tinyml-worker");
+    expect(loadWorkerConfig({ XDG_CACHE_HOME: "/var/cache/w" }).WORK_DIR).toBe("/var/cache/w/tinyml-worker");
+    expect(loadWorkerConfig({}).WORK_DIR).toBe(join(homedir(), ".cache", "tinyml-worker"));
+    expect(loadWorkerConfig({ WORK_DIR: "/srv/work" }).WORK_DIR).toBe("/srv/work");
+  });
+  it("runs half as many heavy activities at once as there are cores, and shares its memory among them", () => {
+    const defaults = loadWorkerConfig({});
+    expect(defaults.MAX_CONCURRENT_HEAVY_ACTIVITIES).toBe(Math.max(1, Math.floor(availableParallelism() / 2)));
+    const config = loadWorkerConfig({ MAX_CONCURRENT_HEAVY_ACTIVITIES: "4", WORKER_MEMORY_MB: "8192" });
+    expect(activityBudget(config)).toEqual({ memoryMb: 2048, maxDatasetBytes: 512 * 1024 * 1024 });
+    expect(() => loadWorkerConfig({ MAX_CONCURRENT_HEAVY_ACTIVITIES: "0" })).toThrow(/MAX_CONCURRENT_HEAVY_ACTIVITIES/);
+    expect(() => loadWorkerConfig({ WORKER_MEMORY_MB: "100" })).toThrow(/WORKER_MEMORY_MB/);
   });
 });

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ApplicationFailure, CancelledFailure } from "@temporalio/activity";
 import { MockActivityEnvironment } from "@temporalio/testing";
 import { analyzeGraph, importModel, isEngineError, runPasses } from "@tinyml/engine";
@@ -6,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineFolders, loadWorkerConfig } from "./config.js";
 import { createEngineActivities, DATASET_REQUIRED, NOTES } from "./engine-activities.js";
 import { startTestBlobServer, type TestBlobServer } from "./testing/blob-server.js";
-import { generatedPath, KWS_FLOAT, readFixture } from "./testing/fixtures.js";
+import { generatedPath, KWS_FLOAT, REPO, readFixture } from "./testing/fixtures.js";
 
 /**
  * The engine activities over real HTTP (an in-memory blob server) and the real engine: analysis, bad input failing
@@ -16,14 +20,24 @@ import { generatedPath, KWS_FLOAT, readFixture } from "./testing/fixtures.js";
 
 let store: TestBlobServer;
 const kws = readFixture(KWS_FLOAT);
-const activities = createEngineActivities({ folders: engineFolders(loadWorkerConfig({})), heartbeatIntervalMs: 200 });
+const work = mkdtempSync(join(tmpdir(), "engine-activities-unit-"));
+const activities = createEngineActivities({
+  folders: engineFolders(loadWorkerConfig({})),
+  workDir: work,
+  heartbeatIntervalMs: 200,
+});
+/** The Free tier's limit, as the control plane puts it on a job's dataset. */
+const FREE_DATASET_BYTES = 100_000_000;
 
 beforeAll(async () => {
   store = await startTestBlobServer();
   store.blobs.set("in/kws.tflite", kws);
   store.blobs.set("in/kws.npz", readFixture(generatedPath("kws_eembc.npz")));
 });
-afterAll(() => store.close());
+afterAll(async () => {
+  await store.close();
+  rmSync(work, { recursive: true, force: true });
+});
 
 /** Runs an activity in a mock activity context (typed by the activity, not by its argument literal). */
 const inActivity = <A extends unknown[], R>(
@@ -62,7 +76,9 @@ const quantizeRequest = (jobId: string, spec: Partial<JobSpec>, dataset = true):
   jobId,
   spec: JobSpec.parse({ hardwareTarget: "cortex-m4", modelFramework: "tflite", ...spec }),
   model: { ...store.ref("in/kws.tflite"), fileName: "kws_ref_model_float32.tflite" },
-  dataset: dataset ? { ...store.ref("in/kws.npz"), fileName: "kws_eembc.npz" } : null,
+  dataset: dataset
+    ? { ...store.ref("in/kws.npz"), fileName: "kws_eembc.npz", maxInflatedBytes: FREE_DATASET_BYTES }
+    : null,
   uploads: {
     "model.tflite": store.upload(`jobs/${jobId}/model.tflite`),
     "model.onnx": store.upload(`jobs/${jobId}/model.onnx`),
@@ -209,7 +225,7 @@ describe("quantizeModel", () => {
 
   it("a dataset the store refuses (403) fails the activity at once, non-retryably", async () => {
     const request = quantizeRequest("q7", {});
-    request.dataset = { ...store.ref("refused/kws.npz"), fileName: "kws_eembc.npz" };
+    request.dataset = { ...store.ref("refused/kws.npz"), fileName: "kws_eembc.npz", maxInflatedBytes: 1e8 };
     await expectBadInput(
       inActivity(new MockActivityEnvironment(), activities.quantizeModel, request),
       "cannot download blob refused/kws.npz: HTTP 403 Forbidden (SignatureDoesNotMatch)",
@@ -221,8 +237,34 @@ describe("quantizeModel", () => {
   it("fails a dataset the engine cannot read with its message, across the optimize thread", async () => {
     store.blobs.set("in/not-a-dataset.npz", Buffer.from("x,y\n1,2\n"));
     const request = quantizeRequest("q4", {});
-    request.dataset = { ...store.ref("in/not-a-dataset.npz"), fileName: "data.csv" };
+    request.dataset = { ...store.ref("in/not-a-dataset.npz"), fileName: "data.csv", maxInflatedBytes: 1e8 };
     await expectBadInput(inActivity(new MockActivityEnvironment(), activities.quantizeModel, request), /npz|zip/i);
+  });
+
+  it("a 1 MiB dataset that inflates to 1 GiB fails at once as bad input, from its headers, in bounded memory", async () => {
+    // Python's zipfile writes it (every header honest): x of the model's input shape, zeros, 1 MiB at a time.
+    const path = join(work, "bomb.npz");
+    const script =
+      "import sys, zipfile, numpy.lib.format as f\n" +
+      "n = 547828\n" +
+      "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z, z.open('x.npy', 'w', force_zip64=True) as e:\n" +
+      "  f.write_array_header_1_0(e, {'descr': '<f4', 'fortran_order': False, 'shape': (n, 49, 10, 1)})\n" +
+      "  for _ in range(n * 1960 // 2**20): e.write(bytes(2**20))\n" +
+      "  e.write(bytes(n * 1960 % 2**20))\n";
+    execFileSync(join(REPO, ".venv/bin/python"), ["-c", script, path]);
+    store.blobs.set("in/bomb.npz", readFileSync(path));
+    expect(store.blobs.get("in/bomb.npz")?.length).toBeLessThan(1.5 * 1024 * 1024);
+    const request = quantizeRequest("q9", {});
+    request.dataset = { ...store.ref("in/bomb.npz"), fileName: "bomb.npz", maxInflatedBytes: FREE_DATASET_BYTES };
+    const before = process.memoryUsage().arrayBuffers;
+    const started = performance.now();
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.quantizeModel, request),
+      /more than 100 MB once decompressed: x\.npy declares shape \(547828, 49, 10, 1\) of float32, 1073\.7 MB/,
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+    expect(readdirSync(work)).toEqual(["bomb.npz"]); // no work folder left
   });
 
   it("mixed: target_size_kb=40 reaches the engine as 40,000 bytes, and its refusal names target_size_kb", async () => {

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   analyzeGraph,
@@ -7,6 +6,7 @@ import {
   detectModelFormat,
   evaluateFloatModel,
   importModel,
+  inspectNpz,
   type KernelArch,
   packGeneratedC,
   prepareBenchmark,
@@ -19,6 +19,7 @@ import {
   type BlobUpload,
   type CompileFirmwareRequest,
   type CompileFirmwareResult,
+  type DatasetRef,
   downloadBlob,
   type EngineActivities,
   type FinishBenchmarkRequest,
@@ -38,8 +39,13 @@ export interface EngineActivityDeps {
   folders: { runtimeDir: string; firmwareDir: string };
   /** HTTP client for the signed blob URLs (global fetch by default). */
   fetch?: typeof fetch;
-  /** Where per-activity work folders are made (the OS temp folder by default). */
-  workDir?: string;
+  /**
+   * The worker's own folder (`claimWorkerFolder`): each activity works in a fresh folder inside it, removed when
+   * it ends, and the engine writes nothing elsewhere.
+   */
+  workDir: string;
+  /** What one activity may use (`activityBudget` of the worker's configuration); unbounded when absent. */
+  budget?: { memoryMb: number; maxDatasetBytes: number };
   heartbeatIntervalMs?: number;
 }
 
@@ -82,11 +88,22 @@ export function createEngineActivities(deps: EngineActivityDeps): EngineActiviti
   const get = (ref: BlobRef, signal?: AbortSignal) => downloadBlob(ref, transfer(signal));
   const put = (upload: BlobUpload, bytes: Uint8Array | string, signal?: AbortSignal) =>
     uploadBlob(upload, bytes, transfer(signal));
+  /**
+   * Downloads a dataset and checks it from its headers against the job's tier and this worker's budget, before
+   * the engine reads it: a dataset that would inflate past them fails the activity at once as bad input.
+   */
+  const getDataset = async (ref: DatasetRef, signal?: AbortSignal): Promise<Uint8Array> => {
+    const bytes = await get(ref, signal);
+    const tier = Number.isFinite(ref.maxInflatedBytes) ? ref.maxInflatedBytes : Number.POSITIVE_INFINITY;
+    const maxInflatedBytes = Math.min(tier, deps.budget?.maxDatasetBytes ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(maxInflatedBytes)) await inspectNpz(bytes, { maxInflatedBytes });
+    return bytes;
+  };
 
   /** A fresh folder for one activity, removed when it ends whatever the outcome. */
   async function inWorkFolder<T>(jobId: string, what: string, fn: (dir: string) => Promise<T>): Promise<T> {
     const safeId = jobId.replace(/[^\w.-]/g, "_").slice(0, 64);
-    const dir = await mkdtemp(join(deps.workDir ?? tmpdir(), `tinyml-${what}-${safeId}-`));
+    const dir = await mkdtemp(join(deps.workDir, `${what}-${safeId}-`));
     try {
       return await fn(dir);
     } finally {
@@ -122,7 +139,7 @@ export function createEngineActivities(deps: EngineActivityDeps): EngineActiviti
       if (spec.enableNas) notes.push(NOTES.nas);
       return withHeartbeats(async ({ signal, progress }) => {
         progress(`downloading ${request.model.fileName} and ${datasetRef.fileName}`);
-        const [model, dataset] = await Promise.all([get(request.model, signal), get(datasetRef, signal)]);
+        const [model, dataset] = await Promise.all([get(request.model, signal), getDataset(datasetRef, signal)]);
         if (!spec.enableQuantization) {
           notes.push(NOTES.noQuantization);
           return evaluateFloat(request, model, dataset, notes, progress, signal);
@@ -130,32 +147,36 @@ export function createEngineActivities(deps: EngineActivityDeps): EngineActiviti
         const precision = spec.quantizationType;
         const emitC = precision !== "fp16";
         if (!emitC) notes.push(NOTES.fp16);
-        // in a worker thread: heartbeats keep flowing while the engine holds the CPU, and cancelling stops it
-        const result = await optimizeInThread(
-          {
-            model,
-            modelName: request.model.fileName,
-            dataset,
-            target: spec.hardwareTarget,
-            precision,
-            sizeBudget: { bytes: spec.targetSizeBytes, option: TARGET_SIZE_OPTION, whenOver: "note" },
-            ...CLI_DEFAULTS,
-            ...(emitC ? { emitC: { runtimeDir: deps.folders.runtimeDir } } : {}),
-          },
-          { signal, onProgress: (stage, message) => progress(`[${stage}] ${message}`) },
-        );
-        const report = result.report;
-        notes.push(...report.notes);
-        if (
-          report.optimized.quality?.metric === "top1" &&
-          report.optimized.quality.value < spec.targetAccuracyThreshold
-        ) {
-          notes.push(
-            `top-1 after optimization is ${(report.optimized.quality.value * 100).toFixed(2)} %, below the target accuracy of ${(spec.targetAccuracyThreshold * 100).toFixed(2)} %`,
+        return inWorkFolder(request.jobId, "quantize", async (dir) => {
+          // in a worker thread: heartbeats keep flowing while the engine holds the CPU, and cancelling stops it
+          const result = await optimizeInThread(
+            {
+              model,
+              modelName: request.model.fileName,
+              dataset,
+              target: spec.hardwareTarget,
+              precision,
+              sizeBudget: { bytes: spec.targetSizeBytes, option: TARGET_SIZE_OPTION, whenOver: "note" },
+              ...CLI_DEFAULTS,
+              ...(emitC ? { emitC: { runtimeDir: deps.folders.runtimeDir, workDir: dir } } : {}),
+            },
+            {
+              signal,
+              onProgress: (stage, message) => progress(`[${stage}] ${message}`),
+              ...(deps.budget ? { memoryMb: deps.budget.memoryMb } : {}),
+            },
           );
-        }
-        progress(`uploading model.tflite, model.onnx, report.json${result.cFiles ? " and c.tar.gz" : ""}`);
-        await inWorkFolder(request.jobId, "quantize", async (dir) => {
+          const report = result.report;
+          notes.push(...report.notes);
+          if (
+            report.optimized.quality?.metric === "top1" &&
+            report.optimized.quality.value < spec.targetAccuracyThreshold
+          ) {
+            notes.push(
+              `top-1 after optimization is ${(report.optimized.quality.value * 100).toFixed(2)} %, below the target accuracy of ${(spec.targetAccuracyThreshold * 100).toFixed(2)} %`,
+            );
+          }
+          progress(`uploading model.tflite, model.onnx, report.json${result.cFiles ? " and c.tar.gz" : ""}`);
           // the archive first: every upload starts only once all the bytes are ready
           const c = result.cFiles ? await packGeneratedC(result.cFiles, dir, signal) : null;
           await Promise.all([
@@ -164,8 +185,8 @@ export function createEngineActivities(deps: EngineActivityDeps): EngineActiviti
             put(request.uploads["report.json"], `${JSON.stringify(report, null, 2)}\n`, signal),
             ...(c ? [put(request.uploads["c.tar.gz"], c, signal)] : []),
           ]);
+          return { metrics: optimizationFigures(report), generatedC: result.cFiles !== null, notes };
         });
-        return { metrics: optimizationFigures(report), generatedC: result.cFiles !== null, notes };
       }, interval);
     },
 
@@ -174,7 +195,7 @@ export function createEngineActivities(deps: EngineActivityDeps): EngineActiviti
         ({ signal, progress }) =>
           inWorkFolder(request.jobId, "compile", async (dir) => {
             progress("downloading the generated C and the dataset");
-            const [c, dataset] = await Promise.all([get(request.c, signal), get(request.dataset, signal)]);
+            const [c, dataset] = await Promise.all([get(request.c, signal), getDataset(request.dataset, signal)]);
             await unpackGeneratedC(c, { workDir: dir }, signal);
             const prepared = await prepareBenchmark({
               firmwareDir: deps.folders.firmwareDir,
@@ -222,7 +243,7 @@ export function createEngineActivities(deps: EngineActivityDeps): EngineActiviti
               get(reads["report.json"], signal),
               get(reads["c.tar.gz"], signal),
               get(reads["model.tflite"], signal),
-              get(request.dataset, signal),
+              getDataset(request.dataset, signal),
               modelOnnx ? get(modelOnnx, signal) : Promise.resolve(null),
             ]);
             progress(`analyzing ${run.perInference.length} inferences from board ${run.boardId} of ${run.host}`);

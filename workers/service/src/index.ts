@@ -5,7 +5,7 @@ export {
   toActivityFailure,
   withHeartbeats,
 } from "./activity-context.js";
-export { loadWorkerConfig, WorkerConfig } from "./config.js";
+export { activityBudget, loadWorkerConfig, WorkerConfig } from "./config.js";
 export { createEngineActivities, DATASET_REQUIRED, type EngineActivityDeps, NOTES } from "./engine-activities.js";
 export { deploymentFigures, deploymentNotes, optimizationFigures } from "./figures.js";
 export {
@@ -17,4 +17,11 @@ export {
   serveMetrics,
   type WorkerMetrics,
 } from "./metrics.js";
-export { createOptimizeWorker, type OptimizeWorkerOptions, SHUTDOWN_GRACE_TIME, workflowsPath } from "./worker.js";
+export { claimWorkerFolder, type WorkerFolder } from "./work-folder.js";
+export {
+  createEngineWorker,
+  createOptimizeWorker,
+  type OptimizeWorkerOptions,
+  SHUTDOWN_GRACE_TIME,
+  workflowsPath,
+} from "./worker.js";

@@ -37,19 +37,23 @@ function threadEntry(): URL {
  * Runs the engine's `optimize` in a worker thread: the same function with the same request (the results equal an
  * in-process call), while the caller's event loop stays free for heartbeats. Progress arrives through
  * `onProgress`; an aborted `signal` terminates the thread and rejects with the signal's reason. Engine errors come
- * back as `EngineError`s with their code, message and details.
+ * back as `EngineError`s with their code, message and details. `memoryMb` caps the thread's JavaScript heap (the
+ * activity's share of the worker's memory): past it the thread is stopped and the call rejects, naming the cap.
  */
 export function optimizeInThread(
   request: Omit<OptimizeRequest, "onProgress">,
-  options: { signal?: AbortSignal; onProgress?: (stage: string, message: string) => void } = {},
+  options: { signal?: AbortSignal; onProgress?: (stage: string, message: string) => void; memoryMb?: number } = {},
 ): Promise<OptimizeThreadResult> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress, memoryMb } = options;
   return new Promise<OptimizeThreadResult>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    const worker = new Worker(threadEntry(), { workerData: request });
+    const worker = new Worker(threadEntry(), {
+      workerData: request,
+      ...(memoryMb ? { resourceLimits: { maxOldGenerationSizeMb: memoryMb } } : {}),
+    });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -71,7 +75,11 @@ export function optimizeInThread(
       else if (m.kind === "engine-error") settle(() => reject(new EngineError(m.code, m.message, m.details)));
       else settle(() => reject(new Error(`the optimize thread failed: ${m.message}`)));
     });
-    worker.on("error", (e) => settle(() => reject(e)));
+    worker.on("error", (e: Error & { code?: string }) => {
+      if (e.code !== "ERR_WORKER_OUT_OF_MEMORY") return settle(() => reject(e));
+      const why = `the optimization needed more than the ${memoryMb} MB of memory one activity of this worker may use (WORKER_MEMORY_MB / MAX_CONCURRENT_HEAVY_ACTIVITIES)`;
+      settle(() => reject(new Error(why, { cause: e })));
+    });
     worker.on("exit", (code) =>
       settle(() => reject(new Error(`the optimize thread exited (code ${code}) before it answered`))),
     );

@@ -1,11 +1,12 @@
-import { mkdir } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { NativeConnection, Runtime, Worker } from "@temporalio/worker";
-import { createHealthActivities, TASK_QUEUES } from "@tinyml/workflows/contracts";
-import { engineFolders, loadWorkerConfig } from "./config.js";
+import { createHealthActivities, engineTaskQueue, TASK_QUEUES } from "@tinyml/workflows/contracts";
+import { activityBudget, engineFolders, loadWorkerConfig } from "./config.js";
 import { createEngineActivities, type EngineActivityDeps } from "./engine-activities.js";
 import { activityMetricsInterceptor, createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics.js";
+import { claimWorkerFolder } from "./work-folder.js";
 
 const require = createRequire(import.meta.url);
 
@@ -20,25 +21,43 @@ export interface OptimizeWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   identity?: string;
-  /** The engine activities' dependencies (default: the folders of the worker's configuration, nothing else). */
-  engine?: EngineActivityDeps;
   /** Counts and times every activity (tinyml_worker_activities_total, tinyml_worker_activity_duration_seconds). */
   metrics?: WorkerMetrics;
 }
 
-/** The worker of the `optimize` task queue: hosts the workflows, the health check and the engine's activities. */
+const interceptors = (metrics?: WorkerMetrics) =>
+  metrics ? { interceptors: { activity: [activityMetricsInterceptor(metrics)] } } : {};
+
+/** The worker of the `optimize` task queue: hosts the workflows and the health check, never held up by heavy work. */
 export async function createOptimizeWorker(options: OptimizeWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? "default",
     taskQueue: options.taskQueue ?? TASK_QUEUES.optimize,
     workflowsPath: workflowsPath(),
-    activities: {
-      ...createHealthActivities({ hostname }),
-      ...createEngineActivities(options.engine ?? { folders: engineFolders(loadWorkerConfig()) }),
-    },
+    activities: createHealthActivities({ hostname }),
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
-    ...(options.metrics ? { interceptors: { activity: [activityMetricsInterceptor(options.metrics)] } } : {}),
+    ...interceptors(options.metrics),
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}
+
+/**
+ * The worker of the engine's queue (`engineTaskQueue(taskQueue)`): the heavy activities, at most
+ * `maxConcurrentActivities` at once. Temporal hands this worker no further task while its slots are taken, so the
+ * others wait on the queue for any worker with a free slot.
+ */
+export async function createEngineWorker(
+  options: OptimizeWorkerOptions & { engine: EngineActivityDeps; maxConcurrentActivities: number },
+): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? "default",
+    taskQueue: engineTaskQueue(options.taskQueue ?? TASK_QUEUES.optimize),
+    activities: createEngineActivities(options.engine),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    ...interceptors(options.metrics),
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }
@@ -62,22 +81,29 @@ async function run(): Promise<void> {
     ...(temporalMetrics ? { alsoScrape: `http://${temporalMetrics}/metrics` } : {}),
   });
   try {
-    // The work folder is made here, so a fresh path in WORK_DIR works (activities make their folders inside it).
-    if (config.WORK_DIR) await mkdir(config.WORK_DIR, { recursive: true });
+    // This worker's own folder under WORK_DIR; the folders of this host's workers that are gone are removed first.
+    const folder = await claimWorkerFolder(config.WORK_DIR);
+    for (const path of folder.removed) console.log(`removed ${path}, left by a worker that is gone`);
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     try {
-      const worker = await createOptimizeWorker({
-        connection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue: config.TASK_QUEUE,
-        metrics,
-        engine: { folders: engineFolders(config), ...(config.WORK_DIR ? { workDir: config.WORK_DIR } : {}) },
+      const common = { connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE, metrics };
+      const main = await createOptimizeWorker(common);
+      const engine = await createEngineWorker({
+        ...common,
+        engine: { folders: engineFolders(config), workDir: folder.path, budget: activityBudget(config) },
+        maxConcurrentActivities: config.MAX_CONCURRENT_HEAVY_ACTIVITIES,
       });
       console.log(
-        `worker polling task queue ${config.TASK_QUEUE} of ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}); metrics at ${endpoint.url}${temporalMetrics ? ` (Temporal runtime's also at http://${temporalMetrics}/metrics)` : ""}`,
+        `worker polling task queue ${config.TASK_QUEUE} and ${engineTaskQueue(config.TASK_QUEUE)} (at most ${config.MAX_CONCURRENT_HEAVY_ACTIVITIES} at once, ${config.WORKER_MEMORY_MB} MB) of ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}); work folder ${folder.path}; metrics at ${endpoint.url}${temporalMetrics ? ` (Temporal runtime's also at http://${temporalMetrics}/metrics)` : ""}`,
       );
-      // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done or the grace time is over.
-      await worker.run();
+      // run() resolves after SIGINT/SIGTERM once in-flight tasks are done or the grace time is over; one worker
+      // that fails stops the other, and the process exits with the failure.
+      const stopBoth = (e: unknown): never => {
+        for (const w of [main, engine]) if (w.getState() === "RUNNING") w.shutdown();
+        throw e;
+      };
+      await Promise.all([main.run().catch(stopBoth), engine.run().catch(stopBoth)]);
+      await rm(folder.path, { recursive: true, force: true });
       console.log("worker stopped");
     } finally {
       await connection.close();

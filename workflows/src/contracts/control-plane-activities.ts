@@ -1,4 +1,5 @@
 import type { BlobRef, BlobUpload, JobArtifactName } from "./blobs.js";
+import type { DatasetRef } from "./engine-activities.js";
 import type { JobMetrics } from "./figures.js";
 import type { JobSpec, JobStage, JobStatus } from "./job-spec.js";
 import type { TierId } from "./tiers.js";
@@ -20,7 +21,7 @@ export interface JobRun {
   tier: TierId;
   spec: JobSpec;
   model: BlobRef & { fileName: string; bytes: number; sha256: string };
-  dataset: (BlobRef & { fileName: string }) | null;
+  dataset: DatasetRef | null;
   /** Signed PUT URLs for each artifact of the run (keys under `jobArtifactPrefix(jobId)`). */
   artifactUploads: Record<JobArtifactName, BlobUpload>;
   /** Signed GET URLs for the same keys (to read back what an earlier activity wrote). */

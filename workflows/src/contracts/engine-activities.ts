@@ -15,6 +15,13 @@ export interface ModelSummary {
   modelBytes: number;
 }
 
+/**
+ * A job's dataset as the activities receive it: its signed URL, and the most bytes its arrays may take once
+ * inflated (the tier's `maxDatasetInflatedBytes`, set by the control plane): a worker refuses a dataset over it
+ * from its headers, before reading it.
+ */
+export type DatasetRef = BlobRef & { fileName: string; maxInflatedBytes: number };
+
 export interface AnalyzeModelRequest {
   jobId: string;
   model: BlobRef & { fileName: string };
@@ -25,7 +32,7 @@ export interface QuantizeModelRequest {
   jobId: string;
   spec: JobSpec;
   model: BlobRef & { fileName: string };
-  dataset: (BlobRef & { fileName: string }) | null;
+  dataset: DatasetRef | null;
   /** Where to write model.tflite, model.onnx, report.json and c.tar.gz (the latter only for integer precisions). */
   uploads: Pick<Record<JobArtifactName, BlobUpload>, "model.tflite" | "model.onnx" | "report.json" | "c.tar.gz">;
 }
@@ -43,7 +50,7 @@ export interface CompileFirmwareRequest {
   target: TargetId;
   /** The generated C (`c.tar.gz` of quantizeModel). */
   c: BlobRef;
-  dataset: BlobRef & { fileName: string };
+  dataset: DatasetRef;
   /** Benchmark on the first `samples` inputs of the dataset. */
   samples: number;
   uploads: Pick<Record<JobArtifactName, BlobUpload>, "firmware.elf" | "firmware.map" | "inputs.bin" | "expected.bin">;
@@ -80,7 +87,7 @@ export const FINISH_BENCHMARK_UPLOADS = [
 export interface FinishBenchmarkRequest {
   jobId: string;
   target: TargetId;
-  dataset: BlobRef & { fileName: string };
+  dataset: DatasetRef;
   samples: number;
   compiled: CompileFirmwareResult;
   run: FarmRunResult;

@@ -13,6 +13,11 @@ export const Tier = z.object({
   monthlyOptimizations: z.number().int().positive().nullable(),
   /** Largest model upload in bytes; `null` is unlimited. */
   maxModelBytes: z.number().int().positive().nullable(),
+  /**
+   * Most bytes a dataset's arrays may take once decompressed (.npy headers included): a .npz is checked against it
+   * from its headers before it is read, at upload and by the worker, and its inflation is bounded by it.
+   */
+  maxDatasetInflatedBytes: z.number().int().positive(),
   /** Hardware-aware neural architecture search. */
   nas: z.boolean(),
   /** Farm priority: a busy board serves these jobs first. */
@@ -32,6 +37,7 @@ export const TIERS: Readonly<Record<TierId, Tier>> = Object.freeze({
     name: "Free",
     monthlyOptimizations: 5,
     maxModelBytes: 10 * MB,
+    maxDatasetInflatedBytes: 100 * MB,
     nas: false,
     farmPriority: false,
     farmReservations: false,
@@ -42,6 +48,7 @@ export const TIERS: Readonly<Record<TierId, Tier>> = Object.freeze({
     name: "Basic",
     monthlyOptimizations: 50,
     maxModelBytes: 100 * MB,
+    maxDatasetInflatedBytes: 250 * MB,
     nas: false,
     farmPriority: false,
     farmReservations: false,
@@ -52,6 +59,7 @@ export const TIERS: Readonly<Record<TierId, Tier>> = Object.freeze({
     name: "Pro",
     monthlyOptimizations: 200,
     maxModelBytes: 500 * MB,
+    maxDatasetInflatedBytes: 500 * MB,
     nas: true,
     farmPriority: true,
     farmReservations: false,
@@ -62,6 +70,7 @@ export const TIERS: Readonly<Record<TierId, Tier>> = Object.freeze({
     name: "Enterprise",
     monthlyOptimizations: null,
     maxModelBytes: null,
+    maxDatasetInflatedBytes: 1000 * MB,
     nas: true,
     farmPriority: true,
     farmReservations: true,

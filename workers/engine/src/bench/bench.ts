@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EngineError } from "../errors.js";
 import { OptimizationReportSchema } from "../report.js";
@@ -19,7 +18,7 @@ export async function benchmark(request: BenchRequest): Promise<BenchResult> {
   const { dir, target, onProgress, signal } = request;
   const board = benchmarkBoard(target);
   const prepared = await prepareBenchmark(request);
-  const work = await mkdtemp(join(tmpdir(), "tinyml-bench-run-"));
+  const work = await mkdtemp(join(dir, "bench-run-")); // inside the bench folder, removed when done
   try {
     const elf = join(work, "fw.elf");
     await writeFile(elf, prepared.elf);

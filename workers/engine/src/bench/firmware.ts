@@ -67,7 +67,7 @@ export async function buildFirmware(options: {
   ];
   const step = async (args: string[], what: string) => {
     try {
-      await runInProcessGroup("cmake", args, signal);
+      await runInProcessGroup("cmake", args, buildDir, signal);
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
       const err = e as { stdout?: string; stderr?: string; message: string };
@@ -92,15 +92,17 @@ export async function buildFirmware(options: {
 
 /**
  * Runs a build command as the leader of its own process group, so that an aborted `signal` kills the whole build
- * (cmake, ninja and the compilers they started), not cmake alone. Rejects like execFile: with stdout and stderr.
+ * (cmake, ninja and the compilers they started), not cmake alone. The compilers' temporary files go to `tmpDir`
+ * (TMPDIR), inside the build, not to the system's temporary folder. Rejects like execFile: with stdout and stderr.
  */
-function runInProcessGroup(command: string, args: string[], signal?: AbortSignal): Promise<void> {
+function runInProcessGroup(command: string, args: string[], tmpDir: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, TMPDIR: tmpDir };
+    const child = spawn(command, args, { detached: true, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     const limit = 16 * 1024 * 1024;

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { TargetId } from "@tinyml/workflows/contracts";
 import { buildHostRunner } from "../codegen/host-build.js";
@@ -99,7 +98,7 @@ export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promis
   const header = parseModelHeader(await readFile(join(modelDir, "model.h"), "utf8"));
   const { bytes: inputs, count, labels } = await quantizedInputs(request.dataset, header, request.limit);
   const arch: KernelArch = request.arch ?? (hasKernels(modelDir, board.arch) ? board.arch : "ref");
-  const work = await mkdtemp(join(tmpdir(), "tinyml-bench-"));
+  const work = await mkdtemp(join(dir, "bench-build-")); // inside the caller's folder, removed when done
   try {
     onProgress?.(`building the firmware for ${board.board} (${arch} kernels)`);
     const fw = await buildFirmware({
@@ -111,7 +110,7 @@ export async function prepareBenchmark(request: PrepareBenchmarkRequest): Promis
       ...(signal ? { signal } : {}),
     });
     onProgress?.("building the model for the host");
-    const host = await buildHostRunner(modelDir, header, signal ? { signal } : {});
+    const host = await buildHostRunner(modelDir, header, { workDir: work, ...(signal ? { signal } : {}) });
     const expected = await host.runRaw(inputs, signal).finally(() => host.dispose());
     const elf = new Uint8Array(await readFile(fw.executable));
     const mapPath = join(dirname(fw.executable), "fw.map");

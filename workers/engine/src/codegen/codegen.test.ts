@@ -45,7 +45,7 @@ describe("KWS reference model (already int8) → C", () => {
     c = generateC(await imported(fixture("mlperf-tiny/kws/kws_ref_model.tflite"), "kws_ref_model.tflite"), {
       runtimeDir: RUNTIME_DIR,
     });
-    host = await buildHost(c);
+    host = await buildHost(c, { workDir: work });
     builds.push(host);
   }, 120_000);
 
@@ -54,7 +54,7 @@ describe("KWS reference model (already int8) → C", () => {
     const inputs = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
     const ref = await host.runRaw(inputs);
     for (const arch of ["armv7em", "rv32im"] as const) {
-      const twin = await buildHost(c, { arch });
+      const twin = await buildHost(c, { workDir: work, arch });
       builds.push(twin);
       // Init asked each linked kernel for its scratch and accepted the plan; the harness's guard bytes after the
       // arena are intact; the bytes are the reference's.
@@ -230,7 +230,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
       ...(precision === "mixed"
         ? { sizeBudget: { bytes: Math.floor(46.5 * 1024), option: "--size-budget-kb", whenOver: "refuse" as const } }
         : {}),
-      emitC: { runtimeDir: RUNTIME_DIR },
+      emitC: { runtimeDir: RUNTIME_DIR, workDir: work },
     });
 
   for (const precision of ["int8", "int16x8", "mixed"] as const) {
@@ -252,7 +252,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
       const model = join(work, `kws-${precision}.tflite`);
       writeFileSync(model, result.tflite);
       const tflm = await runTflite(model, generatedPath("kws_eembc.npz"), "tflm");
-      const host = await buildHost(c);
+      const host = await buildHost(c, { workDir: work });
       builds.push(host);
       const data = await datasetFromNpz(generated("kws_eembc.npz"), c.input.shape);
       const outputs = await host.runRaw(quantizeSamples(data, c.input));
@@ -272,7 +272,7 @@ describe("the engine's own KWS through optimize --emit c", () => {
         dataset: new Uint8Array(),
         target: "cortex-m4",
         precision: "fp16",
-        emitC: { runtimeDir: RUNTIME_DIR },
+        emitC: { runtimeDir: RUNTIME_DIR, workDir: work },
       }),
     ).rejects.toMatchObject({ code: "USAGE" });
   });

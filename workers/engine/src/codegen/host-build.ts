@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { promisify } from "node:util";
 import type { Dataset } from "../dataset/dataset.js";
@@ -97,6 +96,11 @@ int main(int argc, char **argv) {
 `;
 
 export interface HostBuildOptions {
+  /**
+   * The caller's work folder: the build is made in a fresh folder inside it, and the compiler's own temporary
+   * files go there too (TMPDIR), so nothing is written elsewhere (a worker cleans its work folder after a crash).
+   */
+  workDir: string;
   /** The C compiler (default `cc`). */
   compiler?: string;
   /**
@@ -129,9 +133,9 @@ export async function writeGeneratedFiles(c: GeneratedC, dir: string): Promise<v
   }
 }
 
-/** Compiles the generated C and the harness into an executable in a fresh temporary folder. */
-export async function buildHost(c: GeneratedC, options: HostBuildOptions = {}): Promise<HostBuild> {
-  const dir = await mkdtemp(join(tmpdir(), "tinyml-c-host-"));
+/** Compiles the generated C and the harness into an executable in a fresh folder of `options.workDir`. */
+export async function buildHost(c: GeneratedC, options: HostBuildOptions): Promise<HostBuild> {
+  const dir = await mkdtemp(join(options.workDir, "c-host-"));
   try {
     await writeGeneratedFiles(c, join(dir, "c"));
     return await compileHostRunner(
@@ -148,14 +152,14 @@ export async function buildHost(c: GeneratedC, options: HostBuildOptions = {}): 
 
 /**
  * The same runner over a model folder on disk (an `optimize --emit c` output's `c/`, or any folder with model.c
- * and model.h implementing the generated model API), built in a fresh temporary folder.
+ * and model.h implementing the generated model API), built in a fresh folder of `options.workDir`.
  */
 export async function buildHostRunner(
   modelDir: string,
   io: { inputBytes: number; outputBytes: number },
-  options: HostBuildOptions = {},
+  options: HostBuildOptions,
 ): Promise<HostBuild> {
-  const dir = await mkdtemp(join(tmpdir(), "tinyml-c-host-"));
+  const dir = await mkdtemp(join(options.workDir, "c-host-"));
   try {
     return await compileHostRunner(dir, modelDir, io, options);
   } catch (e) {
@@ -197,7 +201,8 @@ async function compileHostRunner(
     "-lm",
   ];
   const { signal } = options;
-  await run(options.compiler ?? "cc", args, { maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) }).catch(
+  const env = { ...process.env, TMPDIR: dir };
+  await run(options.compiler ?? "cc", args, { env, maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) }).catch(
     (e: Error & { stderr?: string }) => {
       if (signal?.aborted) throw signal.reason ?? e;
       // The engine's own generated code: a failure to build it is the engine's bug, not the user's model.
@@ -271,7 +276,7 @@ export function dequantizeOutputs(bytes: Uint8Array, io: ModelIo): Float32Array[
 }
 
 /** The "c-host" Executor: the generated C compiled for this machine, run over a dataset. */
-export async function cHostExecutor(c: GeneratedC, options: HostBuildOptions = {}): Promise<Executor & HostBuild> {
+export async function cHostExecutor(c: GeneratedC, options: HostBuildOptions): Promise<Executor & HostBuild> {
   const build = await buildHost(c, options);
   return {
     ...build,

@@ -35,7 +35,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       const model = testdata(`codegen_zoo_${precision}.tflite`);
       const c = generateC(await imported(readFileSync(model), `codegen_zoo_${precision}`), { runtimeDir: RUNTIME_DIR });
       expect(c.kernels.filter((k) => k !== "tml_gen_lut_s16")).toHaveLength(kernels);
-      const host = await buildHost(c);
+      const host = await buildHost(c, { workDir: work });
       builds.push(host);
       // Inputs spread a little past the calibration range (uniform in ±1), so clamps and saturation are hit too.
       const inputs = join(work, "codegen_zoo_inputs.npz");
@@ -66,7 +66,7 @@ describe("every runtime kernel against TFLite Micro", () => {
     expect(c.kernels).not.toContain("tml_quantize_f32_s8");
     // The converter's default per-channel fully connected weights.
     expect(c.kernels).toContain("tml_fully_connected_per_channel_s8");
-    const host = await buildHost(c);
+    const host = await buildHost(c, { workDir: work });
     builds.push(host);
     const inputs = join(work, "codegen_zoo_inputs_float_io.npz");
     await exec(`${REPO_ROOT}.venv/bin/python`, [
@@ -90,7 +90,7 @@ describe("every runtime kernel against TFLite Micro", () => {
       `import numpy as np; np.savez("${npz}", x=np.random.default_rng(3).integers(-128, 128, (300, 1, 1960)).astype(np.int8))`,
     ]);
     const c = generateC(await imported(readFileSync(model), "micro_speech"), { runtimeDir: RUNTIME_DIR });
-    const host = await buildHost(c);
+    const host = await buildHost(c, { workDir: work });
     builds.push(host);
     const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
     const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
@@ -104,13 +104,13 @@ describe("every runtime kernel against TFLite Micro", () => {
       dataset: generated("ad_windows.npz"),
       target: "cortex-m4",
       precision: "int8",
-      emitC: { runtimeDir: RUNTIME_DIR },
+      emitC: { runtimeDir: RUNTIME_DIR, workDir: work },
     });
     const c = result.c as GeneratedC;
     const model = join(work, "ad-int8.tflite");
     writeFileSync(model, result.tflite);
     const tflm = await runTflite(model, generatedPath("ad_windows.npz"), "tflm");
-    const host = await buildHost(c);
+    const host = await buildHost(c, { workDir: work });
     builds.push(host);
     const data = await datasetFromNpz(generated("ad_windows.npz"), c.input.shape);
     expect(sha256(await host.runRaw(quantizeSamples(data, c.input)))).toBe(tflm.outputs_sha256);
@@ -130,7 +130,7 @@ noise = np.random.default_rng(7).integers(-128, 128, (6, 96, 96, 1)).astype(np.i
 np.savez("${npz}", x=np.concatenate([np.stack(images), noise]))`,
     ]);
     const c = generateC(await imported(readFileSync(model), "person_detect"), { runtimeDir: RUNTIME_DIR });
-    const host = await buildHost(c);
+    const host = await buildHost(c, { workDir: work });
     builds.push(host);
     const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
     const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
@@ -159,7 +159,7 @@ describe("in-place Reshape at the model's edges", () => {
     expect(c.layout.aliased.size).toBe(0);
     expect(c.layout.arenaBytes).toBe(0);
     expect(c.arenaBytes).toBe(16); // the smallest arena that is still a valid C array
-    const host = await buildHost(c);
+    const host = await buildHost(c, { workDir: work });
     builds.push(host);
     const inputs = Uint8Array.from({ length: 6 * 5 }, (_, i) => (i * 37) & 0xff);
     expect(await host.runRaw(inputs)).toEqual(inputs);
@@ -208,7 +208,7 @@ describe("in-place Reshape at the model's edges", () => {
       "-c",
       `import numpy as np; np.savez("${npz}", x=np.random.default_rng(4).integers(-128, 128, (100, 1, 8)).astype(np.int8))`,
     ]);
-    const host = await buildHost(c);
+    const host = await buildHost(c, { workDir: work });
     builds.push(host);
     const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
     const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
@@ -247,7 +247,7 @@ describe("MEAN with and without shared quantization", () => {
         "-c",
         `import numpy as np; np.savez("${npz}", x=np.random.default_rng(5).integers(-128, 128, (200, 5, 7, 6)).astype(np.int8))`,
       ]);
-      const host = await buildHost(c);
+      const host = await buildHost(c, { workDir: work });
       builds.push(host);
       const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array;
       const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
@@ -295,7 +295,7 @@ describe("broadcasting ADD / MUL with a constant, CONCATENATION on H, multi-row 
         "-c",
         `import numpy as np; np.savez("${npz}", x=np.random.default_rng(6).integers(${lo}, ${hi}, (100, 4, 5, 3)).astype(np.${dtype}))`,
       ]);
-      const host = await buildHost(c);
+      const host = await buildHost(c, { workDir: work });
       builds.push(host);
       const x = (await parseNpz(readFileSync(npz))).get("x")?.data as Int8Array | Int16Array;
       const outputs = await host.runRaw(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));

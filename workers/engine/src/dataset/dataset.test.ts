@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
 import { generated } from "../testing/fixtures.js";
-import { npyOf, npzOf } from "../testing/npz.js";
+import { npyOf, npzBombOf, npzOf } from "../testing/npz.js";
 import { datasetFromNpz, sampleOf } from "./dataset.js";
 import { parseNpz } from "./npz.js";
 
@@ -107,6 +107,56 @@ describe("datasetFromNpz", () => {
   it("refuses an archive whose array bytes no longer match their CRC-32", async () => {
     const npz = npzOf({ x: npyOf({ descr: "<f4", shape: [100, 1], data: new Float32Array(100) }) });
     npz[300] = (npz[300] as number) ^ 0xff; // inside x's data: 30 + 5 bytes of local header, 128 of .npy header
-    expect((await failure(() => datasetFromNpz(npz, [1, 1]))).message).toMatch(/entry x\.npy cannot be read/);
+    expect((await failure(() => datasetFromNpz(npz, [1, 1]))).message).toMatch(
+      /x\.npy.s data does not match its CRC-32/,
+    );
+  });
+});
+
+describe("datasets that inflate beyond their limit (zip bombs)", () => {
+  const GiB = 1024 ** 3;
+  const limit = { maxInflatedBytes: 100_000_000 };
+  /** The largest arrayBuffers figure seen while `work` runs, over what it was before. */
+  async function peakArrayBuffers(work: () => Promise<unknown>): Promise<number> {
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 1);
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
+    return Math.max(peak, process.memoryUsage().arrayBuffers) - before;
+  }
+
+  it("refuses a 1 MiB archive whose x (shaped as the model's input) inflates to 1 GiB, from its header, at once", async () => {
+    const samples = Math.ceil(GiB / (490 * 4));
+    const bomb = npzBombOf("x", [samples, 49, 10, 1], samples * 490 * 4);
+    expect(bomb.length).toBeLessThan(1.5 * 1024 * 1024);
+    const started = performance.now();
+    let error: EngineError | null = null;
+    const grown = await peakArrayBuffers(async () => {
+      error = await failure(() => datasetFromNpz(bomb, [1, 49, 10, 1], limit));
+    });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(grown).toBeLessThan(32 * 1024 * 1024);
+    expect((error as EngineError | null)?.code).toBe("INVALID_DATASET");
+    expect((error as EngineError | null)?.message).toMatch(
+      /more than 100 MB once decompressed: x\.npy declares shape \(547828, 49, 10, 1\) of float32, 1073\.7 MB/,
+    );
+  });
+
+  it("refuses an archive whose x says 490 floats but inflates to 1 GiB, at the excess, in bounded memory", async () => {
+    const lying = npzBombOf("x", [1, 49, 10, 1], GiB);
+    let error: EngineError | null = null;
+    const grown = await peakArrayBuffers(async () => {
+      error = await failure(() => parseNpz(lying, limit));
+    });
+    expect(grown).toBeLessThan(32 * 1024 * 1024);
+    expect((error as EngineError | null)?.message).toMatch(
+      /x\.npy inflates to more than the 2088 bytes its \.npy header declares/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { EngineError } from "../errors.js";
 import type { NpyArray } from "./npy.js";
-import { parseNpz } from "./npz.js";
+import { type DatasetLimits, parseNpz } from "./npz.js";
 
 /**
  * A dataset for one model input: `count` samples of `sampleShape` (the model input's shape, batch of 1)
@@ -32,10 +32,15 @@ export const sampleOf = (d: Dataset, i: number): Float32Array => {
 /**
  * Reads a dataset from .npz bytes and checks it against the model input shape `inputShape` (batch first, 1):
  * `x` must be N × the input shape (with or without the batch dimension of 1) and of a float dtype; `y`, when
- * present, must have N entries: integers are class labels, floats are regression targets.
+ * present, must have N entries: integers are class labels, floats are regression targets. The arrays may inflate to
+ * `limits.maxInflatedBytes` at most (by default what the largest tier allows; `parseNpz`).
  */
-export async function datasetFromNpz(bytes: Uint8Array, inputShape: readonly number[]): Promise<Dataset> {
-  const arrays = await parseNpz(bytes);
+export async function datasetFromNpz(
+  bytes: Uint8Array,
+  inputShape: readonly number[],
+  limits?: DatasetLimits,
+): Promise<Dataset> {
+  const arrays = await parseNpz(bytes, limits);
   const x = arrays.get("x");
   const sample = inputShape[0] === 1 ? inputShape.slice(1) : [...inputShape];
   const expected = `x of shape (N, ${sample.join(", ")}) and dtype float32`;

@@ -1,34 +1,44 @@
-import { type Entry, Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
+import { tiers } from "@tinyml/workflows/contracts";
+import { isDatasetRefusal, readNpz } from "@tinyml/workflows/datasets";
 import { EngineError } from "../errors.js";
-import { type NpyArray, parseNpy } from "./npy.js";
+import { type NpyArray, npyArrayOf } from "./npy.js";
 
-const bad = (why: string): never => {
-  throw new EngineError("INVALID_DATASET", `the dataset is not a valid .npz file: ${why}`);
+/** The most a dataset may inflate to unless the caller says otherwise: what the largest tier allows. */
+const DEFAULT_MAX_DATASET_BYTES = Math.max(...tiers().map((t) => t.maxDatasetInflatedBytes));
+
+export interface DatasetLimits {
+  /** The most bytes the arrays may take once inflated (.npy headers included); a tier's `maxDatasetInflatedBytes`. */
+  maxInflatedBytes: number;
+}
+
+const asEngineError = (e: unknown): never => {
+  if (isDatasetRefusal(e)) throw new EngineError("INVALID_DATASET", e.message, { refusal: e.kind });
+  throw e;
 };
-const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
- * Reads a NumPy .npz archive (np.savez or np.savez_compressed): a zip whose entries `<key>.npy` are arrays.
- * zip.js reads the entries through the zip's central directory (data descriptors and Zip64 included) and checks
- * each array's CRC-32, so a damaged archive is refused rather than read as other numbers.
+ * Checks a dataset against `limits` from its headers, at once: each array's .npy header (shape, dtype, size)
+ * and the zip's records, without inflating the data where the zip says where it ends. What a worker does before
+ * it hands a dataset to the engine, so a bomb fails the job at once; the reading (`parseNpz`) bounds the
+ * inflation by the same headers. Returns the arrays' inflated size.
  */
-export async function parseNpz(bytes: Uint8Array): Promise<Map<string, NpyArray>> {
-  const zip = new ZipReader(new Uint8ArrayReader(bytes), { useWebWorkers: false, checkSignature: true });
-  try {
-    const entries: Entry[] = await zip
-      .getEntries()
-      .catch((e: unknown) => bad(`${reason(e)} (not a zip archive, or truncated)`));
-    const arrays = new Map<string, NpyArray>();
-    for (const entry of entries) {
-      if (entry.directory || !entry.filename.endsWith(".npy")) continue; // np.savez writes only .npy files
-      const key = entry.filename.slice(0, -4);
-      const content = await entry
-        .getData(new Uint8ArrayWriter())
-        .catch((e: unknown) => bad(`entry ${entry.filename} cannot be read: ${reason(e)}`));
-      arrays.set(key, parseNpy(content, `${key} (in the .npz)`));
-    }
-    return arrays;
-  } finally {
-    await zip.close();
-  }
+export async function inspectNpz(bytes: Uint8Array, limits: DatasetLimits): Promise<{ inflatedBytes: number }> {
+  const { inflatedBytes } = await readNpz(bytes, { mode: "headers", ...limits }).catch(asEngineError);
+  return { inflatedBytes };
+}
+
+/**
+ * Reads a NumPy .npz archive (np.savez or np.savez_compressed): a zip whose entries `<key>.npy` are arrays. The
+ * shared reader (`@tinyml/workflows/datasets`, the one the control plane checks uploads with) checks each array's
+ * declared size against the limit before inflating it, bounds the inflation by that size, checks each CRC-32 and
+ * the central directory, so a damaged archive or a zip bomb is refused with INVALID_DATASET rather than read.
+ */
+export async function parseNpz(
+  bytes: Uint8Array,
+  limits: DatasetLimits = { maxInflatedBytes: DEFAULT_MAX_DATASET_BYTES },
+): Promise<Map<string, NpyArray>> {
+  const contents = await readNpz(bytes, { mode: "keep", ...limits }).catch(asEngineError);
+  const arrays = new Map<string, NpyArray>();
+  for (const { key, header, data } of contents.arrays) arrays.set(key, npyArrayOf(header, data as Uint8Array));
+  return arrays;
 }

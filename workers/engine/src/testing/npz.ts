@@ -1,4 +1,4 @@
-import { crc32, deflateRawSync } from "node:zlib";
+import { constants, crc32, deflateRawSync } from "node:zlib";
 
 /** One array of a test .npz: NumPy dtype descriptor ("<f4", "|i1", "<i8", …), shape and raw little-endian data. */
 export interface NpyEntry {
@@ -61,4 +61,49 @@ export function npzOf(entries: Record<string, NpyEntry | Buffer>, compress = fal
   end.writeUInt32LE(dirBytes.length, 12);
   end.writeUInt32LE(offset, 16);
   return new Uint8Array(Buffer.concat([...parts, dirBytes, end]));
+}
+
+/**
+ * A zip bomb: one deflated entry `<key>.npy` whose .npy header says `shape` of float32 and whose deflate stream
+ * holds that header then `zeros` zero bytes, made 1 MiB at a time (about 1 KB compressed per MiB). The zip's
+ * headers give the size the .npy header declares, so with `zeros` equal to that size every header is honest, and
+ * with more the archive lies. CRC-32 of what the stream really holds.
+ */
+export function npzBombOf(key: string, shape: number[], zeros: number): Uint8Array {
+  const head = npyOf({ descr: "<f4", shape, data: new Uint8Array(0) });
+  const declared = head.length + shape.reduce((a, b) => a * b, 4);
+  const MiB = 1024 * 1024;
+  const block = Buffer.alloc(MiB);
+  const full = deflateRawSync(block, { finishFlush: constants.Z_FULL_FLUSH });
+  const parts = [deflateRawSync(head, { finishFlush: constants.Z_FULL_FLUSH })];
+  let crc = crc32(head);
+  for (let left = zeros; left > 0; left -= MiB) {
+    const part = block.subarray(0, Math.min(left, MiB));
+    parts.push(left >= MiB ? full : deflateRawSync(part, { finishFlush: constants.Z_FULL_FLUSH }));
+    crc = crc32(part, crc);
+  }
+  parts.push(deflateRawSync(Buffer.alloc(0)));
+  const body = Buffer.concat(parts);
+  const name = Buffer.from(`${key}.npy`);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(body.length, 18);
+  local.writeUInt32LE(declared, 22);
+  local.writeUInt16LE(name.length, 26);
+  const dir = Buffer.alloc(46);
+  dir.writeUInt32LE(0x02014b50, 0);
+  dir.writeUInt16LE(8, 10);
+  dir.writeUInt32LE(crc, 16);
+  dir.writeUInt32LE(body.length, 20);
+  dir.writeUInt32LE(declared, 24);
+  dir.writeUInt16LE(name.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(46 + name.length, 12);
+  end.writeUInt32LE(30 + name.length + body.length, 16);
+  return new Uint8Array(Buffer.concat([local, name, body, dir, name, end]));
 }

@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 
 /** Test support: the repository's fixtures (shared models, and the datasets ops/fixtures makes under .tmp). */
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/** The repository's root folder (its .venv holds NumPy). */
+export const REPO = REPO_ROOT;
 const FIXTURES = process.env.TINYML_FIXTURES ?? `${REPO_ROOT}../shared/fixtures`;
 const GENERATED = process.env.TINYML_FIXTURES_OUT ?? `${REPO_ROOT}.tmp/fixtures`;
 
