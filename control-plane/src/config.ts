@@ -46,6 +46,8 @@ export const ControlPlaneConfig = z
     PASSWORD_RESET_TTL_S: z.coerce.number().int().positive().default(3600),
     /** Requests per minute per API key (or access token's user) and per IP. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    /** How long an upload's client may pause in the middle of its body before it is answered 400 (stalled). */
+    UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Comma-separated e-mail addresses that sign up as operators (may set the Enterprise tier). */
     OPERATOR_EMAILS: z
       .string()
