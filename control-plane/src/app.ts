@@ -8,6 +8,7 @@ import type { AppEnv } from "./http/env.js";
 import { errorResponse } from "./http/error-response.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestMetrics } from "./http/request-metrics.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { openApiDocument } from "./openapi/openapi-document.js";
 import { catalogRoutes } from "./rest/catalog.js";
@@ -50,7 +51,8 @@ const UNLIMITED = new Set(["/health", "/metrics"]);
 
 /**
  * The HTTP application: the public REST API of the original specification and tRPC at /trpc over the same
- * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: metrics → rate limit → authentication.
+ * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: security headers → metrics → rate limit →
+ * authentication.
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const { services } = options;
@@ -62,6 +64,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     metrics,
   });
   const app = new OpenAPIHono<AppEnv>();
+  app.use(securityHeaders());
   app.use(requestMetrics(metrics));
   app.use((c, next) => (UNLIMITED.has(c.req.path) ? next() : limiter(c, next)));
   if (options.corsOrigins?.length) {
