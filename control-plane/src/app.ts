@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { AppError } from "./errors.js";
@@ -18,10 +17,10 @@ import { jobRoutes } from "./rest/jobs.js";
 import { projectRoutes } from "./rest/projects.js";
 import { signedBlobRoutes } from "./rest/signed-blobs.js";
 import { subscriptionRoutes } from "./rest/subscription.js";
-import { appRouter } from "./routers/_app.js";
 import { API_VERSION, SERVICE_NAME } from "./service-info.js";
 import type { Services } from "./services/index.js";
 import { createContextInner } from "./trpc/context.js";
+import { answerTrpc } from "./trpc/endpoint.js";
 
 export { API_VERSION, SERVICE_NAME };
 
@@ -116,14 +115,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     app.route("/", farmRoutes(services));
     app.route("/", jobRoutes(services));
     app.route("/", subscriptionRoutes(services));
-    app.all("/trpc/*", (c) =>
-      fetchRequestHandler({
-        endpoint: "/trpc",
-        req: c.req.raw,
-        router: appRouter,
-        createContext: () => createContextInner({ services, caller: c.get("caller") }),
-      }),
-    );
+    app.all("/trpc/*", (c) => answerTrpc(c.req.raw, () => createContextInner({ services, caller: c.get("caller") })));
   }
   return app;
 }
