@@ -20,14 +20,14 @@ import { subscriptionRoutes } from "./rest/subscription.js";
 import { API_VERSION, SERVICE_NAME } from "./service-info.js";
 import type { Services } from "./services/index.js";
 import { createContextInner } from "./trpc/context.js";
-import { answerTrpc } from "./trpc/endpoint.js";
+import { answerTrpc, TRPC_PROCEDURES } from "./trpc/endpoint.js";
 
 export { API_VERSION, SERVICE_NAME };
 
 export interface AppOptions {
-  /** The services behind the stateful routes; without them only the catalog, health, docs and metrics answer. */
+  /** The services behind the stateful routes; without them only the catalog, health and docs answer. */
   services?: Services;
-  /** The registry /metrics serves and the HTTP middleware counts in (a fresh one by default). */
+  /** The registry the HTTP middleware counts in (a fresh one by default), served apart by `serveMetrics`. */
   metrics?: Metrics;
   /** Requests per minute per credential and per IP (default 600). */
   rateLimitPerMinute?: number;
@@ -45,13 +45,13 @@ const isUpload = (method: string, path: string) =>
   (method === "POST" && /^\/api\/projects\/[^/]+\/optimize$/.test(path)) ||
   (method === "PUT" && path.startsWith("/internal/blobs/"));
 
-/** Routes that are never rate limited: probes and the metrics scraper. */
-const UNLIMITED = new Set(["/health", "/metrics"]);
+/** Routes that are never rate limited: the probes. */
+const UNLIMITED = new Set(["/health"]);
 
 /**
  * The HTTP application: the public REST API of the original specification and tRPC at /trpc over the same
- * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: security headers → metrics → rate limit →
- * authentication.
+ * services, OpenAPI at /api/docs (Prometheus metrics are served apart, by `serveMetrics`). Middleware: security
+ * headers → metrics → rate limit → authentication.
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const { services } = options;
@@ -64,7 +64,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   });
   const app = new OpenAPIHono<AppEnv>();
   app.use(securityHeaders());
-  app.use(requestMetrics(metrics));
+  app.use(requestMetrics(metrics, { trpcProcedures: TRPC_PROCEDURES }));
   app.use((c, next) => (UNLIMITED.has(c.req.path) ? next() : limiter(c, next)));
   if (options.corsOrigins?.length) {
     app.use(
@@ -99,9 +99,6 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.route(
     "/",
     coreRoutes((origin) => openApiDocument(app, origin)),
-  );
-  app.get("/metrics", async (c) =>
-    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   );
   app.route("/", catalogRoutes());
 

@@ -15,6 +15,10 @@ export const ControlPlaneConfig = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     HOST: z.string().min(1).default("127.0.0.1"),
+    /** The Prometheus listener (GET /metrics), apart from the API's port; 0 picks a free port (logged). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9463),
+    /** Its interface: loopback by default; a wildcard (0.0.0.0) only where the network keeps it private. */
+    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     /** Where the embedded defaults keep their state (SQLite file, blob folder). */
     DATA_DIR: z.string().min(1).default(".data"),

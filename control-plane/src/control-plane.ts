@@ -9,7 +9,7 @@ import type { ControlPlaneConfig } from "./config.js";
 import { databaseTarget } from "./db/dialect.js";
 import { openDatabase } from "./db/orm.js";
 import type { AppEnv } from "./http/env.js";
-import { createMetrics } from "./metrics/metrics.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createServices, type Services } from "./services/index.js";
 import { createTemporalOrchestrator, type Orchestrator } from "./services/orchestrator.js";
 import { deliverOutbox, printMessage } from "./services/outbox.js";
@@ -19,6 +19,8 @@ export interface ControlPlane {
   services: Services;
   orm: MikroORM;
   blobStore: BlobStore;
+  /** The Prometheus registry the app counts in; the server serves it on its own listener (METRICS_PORT). */
+  metrics: Metrics;
   /** The control-plane activity worker (`null` when CONTROL_PLANE_WORKER=false). */
   activityWorker: ActivityWorker | null;
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function createControlPlane(
     services,
     orm,
     blobStore,
+    metrics,
     activityWorker,
     async close() {
       await activityWorker?.stop();
