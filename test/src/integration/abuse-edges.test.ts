@@ -305,7 +305,7 @@ describe.each(STACKS)("the HTTP edge of the control plane process on $name", (st
       });
       await fetch(`${cp.url}/trpc/no.such.procedure`, { headers: auth });
       for (let i = 0; i < 20; i++) await fetch(`${cp.url}/probe-${i}/x${i}`);
-      const text = await (await fetch(cp.metricsUrl)).text();
+      const text = await (await fetch(cp.metricsUrl || `${cp.url}/metrics`)).text();
       const routes = [...new Set([...text.matchAll(/^http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]))];
       const trpcRoutes = routes.filter((r) => r?.startsWith("/trpc"));
       expect(trpcRoutes).toEqual(
