@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { AppError } from "./errors.js";
@@ -9,6 +8,7 @@ import { errorResponse } from "./http/error-response.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestMetrics } from "./http/request-metrics.js";
 import { TRPC_MAX_BATCH, trpcBatchLimit, trpcCalls } from "./http/trpc-batch.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { openApiDocument } from "./openapi/openapi-document.js";
 import { catalogRoutes } from "./rest/catalog.js";
@@ -18,18 +18,17 @@ import { jobRoutes } from "./rest/jobs.js";
 import { projectRoutes } from "./rest/projects.js";
 import { signedBlobRoutes } from "./rest/signed-blobs.js";
 import { subscriptionRoutes } from "./rest/subscription.js";
-import { appRouter } from "./routers/_app.js";
 import { API_VERSION, SERVICE_NAME } from "./service-info.js";
 import type { Services } from "./services/index.js";
 import { createContextInner } from "./trpc/context.js";
-import { errorHeaders } from "./trpc/error-headers.js";
+import { answerTrpc, TRPC_PROCEDURES } from "./trpc/endpoint.js";
 
 export { API_VERSION, SERVICE_NAME };
 
 export interface AppOptions {
-  /** The services behind the stateful routes; without them only the catalog, health, docs and metrics answer. */
+  /** The services behind the stateful routes; without them only the catalog, health and docs answer. */
   services?: Services;
-  /** The registry /metrics serves and the HTTP middleware counts in (a fresh one by default). */
+  /** The registry the HTTP middleware counts in (a fresh one by default), served apart by `serveMetrics`. */
   metrics?: Metrics;
   /** Requests per minute per credential and per IP (default 600). */
   rateLimitPerMinute?: number;
@@ -47,13 +46,13 @@ const isUpload = (method: string, path: string) =>
   (method === "POST" && /^\/api\/projects\/[^/]+\/optimize$/.test(path)) ||
   (method === "PUT" && path.startsWith("/internal/blobs/"));
 
-/** Routes that are never rate limited: probes and the metrics scraper. */
-const UNLIMITED = new Set(["/health", "/metrics"]);
+/** Routes that are never rate limited: the probes. */
+const UNLIMITED = new Set(["/health"]);
 
 /**
  * The HTTP application: the public REST API of the original specification and tRPC at /trpc over the same
- * services, OpenAPI at /api/docs, Prometheus at /metrics. Middleware: metrics → tRPC batch size → rate limit (each
- * call of a tRPC batch counts) → authentication.
+ * services, OpenAPI at /api/docs (Prometheus metrics are served apart, by `serveMetrics`). Middleware: security
+ * headers → metrics → tRPC batch size → rate limit (each call of a tRPC batch counts) → authentication.
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const { services } = options;
@@ -66,7 +65,8 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     cost: (c) => trpcCalls(c.req.url),
   });
   const app = new OpenAPIHono<AppEnv>();
-  app.use(requestMetrics(metrics));
+  app.use(securityHeaders());
+  app.use(requestMetrics(metrics, { trpcProcedures: TRPC_PROCEDURES }));
   app.use("/trpc/*", trpcBatchLimit(TRPC_MAX_BATCH));
   app.use((c, next) => (UNLIMITED.has(c.req.path) ? next() : limiter(c, next)));
   if (options.corsOrigins?.length) {
@@ -103,9 +103,6 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     "/",
     coreRoutes((origin) => openApiDocument(app, origin)),
   );
-  app.get("/metrics", async (c) =>
-    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
-  );
   app.route("/", catalogRoutes());
 
   if (services) {
@@ -119,14 +116,11 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     app.route("/", jobRoutes(services));
     app.route("/", subscriptionRoutes(services));
     app.all("/trpc/*", (c) =>
-      fetchRequestHandler({
-        endpoint: "/trpc",
-        req: c.req.raw,
-        router: appRouter,
-        maxBatchSize: TRPC_MAX_BATCH,
-        createContext: () => createContextInner({ services, caller: c.get("caller"), clientIp: c.get("clientIp") }),
-        responseMeta: errorHeaders,
-      }),
+      answerTrpc(
+        c.req.raw,
+        () => createContextInner({ services, caller: c.get("caller"), clientIp: c.get("clientIp") }),
+        TRPC_MAX_BATCH,
+      ),
     );
   }
   return app;

@@ -15,6 +15,10 @@ export const ControlPlaneConfig = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     HOST: z.string().min(1).default("127.0.0.1"),
+    /** The Prometheus listener (GET /metrics), apart from the API's port; 0 picks a free port (logged). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9463),
+    /** Its interface: loopback by default; a wildcard (0.0.0.0) only where the network keeps it private. */
+    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     /** Where the embedded defaults keep their state (SQLite file, blob folder). */
     DATA_DIR: z.string().min(1).default(".data"),
@@ -46,6 +50,8 @@ export const ControlPlaneConfig = z
     PASSWORD_RESET_TTL_S: z.coerce.number().int().positive().default(3600),
     /** Requests per minute per API key (or access token's user) and per IP. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    /** How long an upload's client may pause in the middle of its body before it is answered 400 (stalled). */
+    UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Failed sign-ins allowed per account (e-mail address) and per client address in LOGIN_FAILURE_WINDOW_S. */
     LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
     LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(100),

@@ -9,7 +9,7 @@ import type { ControlPlaneConfig } from "./config.js";
 import { databaseTarget } from "./db/dialect.js";
 import { openDatabase } from "./db/orm.js";
 import type { AppEnv } from "./http/env.js";
-import { createMetrics } from "./metrics/metrics.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createServices, type Services } from "./services/index.js";
 import { createTemporalOrchestrator, type Orchestrator } from "./services/orchestrator.js";
 
@@ -18,6 +18,8 @@ export interface ControlPlane {
   services: Services;
   orm: MikroORM;
   blobStore: BlobStore;
+  /** The Prometheus registry the app counts in; the server serves it on its own listener (METRICS_PORT). */
+  metrics: Metrics;
   /** The control-plane activity worker (`null` when CONTROL_PLANE_WORKER=false). */
   activityWorker: ActivityWorker | null;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function createControlPlane(
     services,
     orm,
     blobStore,
+    metrics,
     activityWorker,
     async close() {
       await activityWorker?.stop();

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
@@ -26,11 +27,16 @@ export function createLocalBlobStore(root: string, urls?: BlobUrlSigner): BlobSt
       await mkdir(incoming, { recursive: true });
       const temporary = join(incoming, randomUUID());
       const meter = new MeteredStream(options.maxBytes);
+      const file = createWriteStream(temporary);
       try {
-        await pipeline(body, meter, createWriteStream(temporary));
+        await pipeline(body, meter, file);
         await mkdir(dirname(target), { recursive: true });
         await rename(temporary, target);
       } catch (e) {
+        // A body that failed (cut off, too large) ends the write: its descriptor closed, then its file removed,
+        // in that order, so that a file still being opened cannot reappear after the removal.
+        file.destroy();
+        if (!file.closed) await once(file, "close").catch(() => {});
         await rm(temporary, { force: true });
         body.destroy();
         throw e;

@@ -2,8 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/env.js";
 import { documentedOperations, openApiDocument } from "./openapi-document.js";
 
-/** Served on purpose without a place in the public document: tRPC, Prometheus, the grid's internal routes. */
-const OUTSIDE_DOCUMENT: readonly RegExp[] = [/^\/trpc(\/|$)/, /^\/metrics$/, /^\/internal\//];
+/** Served on purpose without a place in the public document: tRPC, the grid's internal routes. */
+const OUTSIDE_DOCUMENT: readonly RegExp[] = [/^\/trpc(\/|$)/, /^\/internal\//];
 
 /** `METHOD /path/{param}` of every route `app` serves (middleware left out). */
 export const servedOperations = (app: OpenAPIHono<AppEnv>) => [

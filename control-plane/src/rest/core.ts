@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { docsPage } from "../openapi/docs-page.js";
+import { DOCS_PAGE_CSP, docsPage } from "../openapi/docs-page.js";
 import { documentedOperations, type OpenApiDocument } from "../openapi/openapi-document.js";
 import { API_VERSION, SERVICE_NAME } from "../service-info.js";
 import { defineRoute, jsonAnswer, restRouter } from "./openapi-route.js";
@@ -64,6 +64,8 @@ export const coreRoutes = (documentOf: (origin: string) => OpenApiDocument) =>
     .openapi(health, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(docs, (c) => {
       const doc = documentOf(new URL(c.req.url).origin);
-      return (c.req.header("accept") ?? "").includes("text/html") ? c.html(docsPage(doc)) : c.json(doc);
+      return (c.req.header("accept") ?? "").includes("text/html")
+        ? c.html(docsPage(doc), 200, { "content-security-policy": DOCS_PAGE_CSP })
+        : c.json(doc);
     })
     .openapi(docsJson, (c) => c.json(documentOf(new URL(c.req.url).origin)));

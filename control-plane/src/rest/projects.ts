@@ -76,6 +76,9 @@ const optimize = defineRoute({
   },
 });
 
+/** The optimize form's fields, as its schema (and so the OpenAPI document) lists them: no other is taken. */
+const OPTIMIZE_FORM_FIELDS = Object.keys(OptimizeForm.shape);
+
 /** Projects and job submission of the public REST API. */
 export const projectRoutes = (services: Services) =>
   restRouter()
@@ -91,8 +94,10 @@ export const projectRoutes = (services: Services) =>
       const upload = await services.uploads.begin(caller, projectId);
       upload.checkDeclaredSize(Number(c.req.header("content-length") ?? Number.NaN));
       const form = await readMultipartForm(c.req.raw, upload.stage, {
+        fieldNames: OPTIMIZE_FORM_FIELDS,
         maxBytes: upload.maxBodyBytes,
         tooLarge: upload.tooLarge,
+        idleTimeoutMs: upload.idleTimeoutMs,
       });
       // The rest of the body was not read: the connection cannot carry another request after the answer.
       if (form.bodyLeftUnread) c.header("connection", "close");

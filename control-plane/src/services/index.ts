@@ -60,7 +60,7 @@ export function createServices(deps: ServiceDeps) {
     subscription: createSubscriptionService(deps),
     stats: createStatsService(deps),
     farm: createFarmService({ ...deps, farmToken: config.FARM_TOKEN }),
-    uploads: createUploadService(deps),
+    uploads: createUploadService({ ...deps, idleTimeoutMs: config.UPLOAD_IDLE_TIMEOUT_MS }),
     /** The local store's signed URLs (`null` for S3, whose presigned URLs S3 itself serves). */
     signedBlobs:
       deps.blobStore.kind === "local"

@@ -15,7 +15,13 @@ import { type StagedFile, stageUpload } from "./staged-upload.js";
  * streamed into the blob store's staging area as it arrives, and the staged files removed again when the job
  * is not submitted.
  */
-export function createUploadService(deps: { orm: MikroORM; blobStore: BlobStore; metrics: Metrics }) {
+export function createUploadService(deps: {
+  orm: MikroORM;
+  blobStore: BlobStore;
+  metrics: Metrics;
+  /** The longest pause of a client mid-body before its upload is given up as stalled. */
+  idleTimeoutMs: number;
+}) {
   const { blobStore, metrics } = deps;
 
   /** An upload to `projectId`: 404 before anything is read when the project is not the caller's. */
@@ -34,6 +40,7 @@ export function createUploadService(deps: { orm: MikroORM; blobStore: BlobStore;
       );
     return {
       maxBodyBytes,
+      idleTimeoutMs: deps.idleTimeoutMs,
       /** Refuses a body whose declared size (Content-Length; NaN when absent) is over the limit. */
       checkDeclaredSize(declared: number) {
         if (maxBodyBytes !== null && declared > maxBodyBytes) throw tooLarge(`${declared} bytes`);

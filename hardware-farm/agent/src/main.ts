@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { parseArgs } from "node:util";
 import { NativeConnection } from "@temporalio/worker";
 import { z } from "zod";
 import { createFarmAgent } from "./agent.js";
 import { parseAgentConfig } from "./agent-config.js";
 import { consoleLog } from "./log.js";
-import type { AgentMetrics } from "./metrics.js";
+import { serveMetrics } from "./metrics-listener.js";
 
 const USAGE = `usage: tinyml-farm-agent --config farm.json
 
@@ -15,7 +14,8 @@ environment:
   TEMPORAL_NAMESPACE   Temporal namespace (default "default")
   CONTROL_PLANE_URL    where board reports go (POST ${"$"}{CONTROL_PLANE_URL}/internal/farm/boards)
   FARM_TOKEN           bearer token of those reports (the control plane's FARM_TOKEN)
-  METRICS_PORT         serve Prometheus metrics on this port at /metrics (none when unset)`;
+  METRICS_PORT         serve Prometheus metrics on this port at /metrics (none when unset)
+  METRICS_HOST         the interface of that listener (default 127.0.0.1, loopback only)`;
 
 /** The agent process's environment, read once and validated. */
 export const AgentEnv = z.object({
@@ -24,6 +24,7 @@ export const AgentEnv = z.object({
   CONTROL_PLANE_URL: z.string().url(),
   FARM_TOKEN: z.string().min(1),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
 });
 export type AgentEnv = z.infer<typeof AgentEnv>;
 
@@ -48,23 +49,6 @@ export async function loadAgentConfigFile(path: string) {
     throw new Error(`the farm agent configuration ${path} is not JSON: ${(e as Error).message}`);
   }
   return parseAgentConfig(json);
-}
-
-function serveMetrics(metrics: AgentMetrics, port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("not found\n");
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
-      (e: Error) => res.writeHead(500).end(e.message),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, () => resolve(server));
-  });
 }
 
 /** The `tinyml-farm-agent` program; returns its exit code. Errors are printed once, here. */
@@ -97,18 +81,18 @@ export async function main(argv: string[]): Promise<number> {
       controlPlane: { url: env.CONTROL_PLANE_URL, token: env.FARM_TOKEN },
       log,
     });
-    const metricsServer = env.METRICS_PORT !== undefined ? await serveMetrics(agent.metrics, env.METRICS_PORT) : null;
-    if (metricsServer) {
-      const address = metricsServer.address();
-      log.info(`metrics on :${typeof address === "object" && address ? address.port : env.METRICS_PORT}/metrics`);
-    }
+    const metrics =
+      env.METRICS_PORT !== undefined
+        ? await serveMetrics(agent.metrics.registry, env.METRICS_PORT, env.METRICS_HOST)
+        : null;
+    if (metrics) log.info(`metrics on ${metrics.url}`);
     const stop = () => void agent.shutdown();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     await agent.start();
     log.info("ready");
     await agent.done();
-    metricsServer?.close();
+    await metrics?.close();
     await connection.close();
     return 0;
   } catch (e) {

@@ -1,6 +1,7 @@
 import type { AppRouter } from "@tinyml/control-plane";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
+import { refusedSubscriptionsAsErrors } from "./refused-subscription.js";
 import { createTinymlRestClient, type TinymlClientOptions, type TinymlRestClient } from "./rest-client.js";
 
 /** The tRPC procedures (`client.projects.list.query()`, …) and the REST helpers (`client.optimize(…)`, …) in one. */
@@ -26,11 +27,11 @@ export function createTinymlClient(options: TinymlClientOptions): TinymlClient {
           url,
           EventSource,
           eventSourceOptions: () => ({
-            fetch: (input, init) => {
+            fetch: refusedSubscriptionsAsErrors((input, init) => {
               const headers = new Headers(init?.headers);
               for (const [name, value] of Object.entries(auth)) headers.set(name, value);
               return doFetch(input, { ...init, headers });
-            },
+            }),
           }),
         }),
         // The control plane refuses batches of more calls than TRPC_MAX_BATCH (10): stay within it.

@@ -280,8 +280,8 @@ describe.each(DATABASES)("control plane on $name", (db) => {
   });
 
   describe("metrics and rate limiting", () => {
-    it("/metrics exposes request, job, quota and upload counters in Prometheus format", async () => {
-      const text = await (await api.cp.app.request("/metrics")).text();
+    it("the metrics registry (served apart, on METRICS_PORT) has request, job, quota and upload counters", async () => {
+      const text = await api.cp.metrics.registry.metrics();
       expect(text).toMatch(
         /http_requests_total\{method="POST",route="\/api\/projects\/:id\/optimize",status="202"\} \d+/,
       );

@@ -36,7 +36,7 @@ describe.each(DATABASES)("control plane on $name", (db) => {
       expect(await trpc(caller).jobs.list({ projectId: project.id })).toHaveLength(5);
       // Refused submissions left no blobs behind: one model per accepted job.
       expect(await blobsOf(caller.organizationId)).toHaveLength(5);
-      const metrics = await (await api.cp.app.request("/metrics")).text();
+      const metrics = await api.cp.metrics.registry.metrics();
       expect(metrics).toMatch(/tinyml_quota_rejections_total\{tier="free"\} ([1-9]\d*)/);
     });
 

@@ -73,7 +73,7 @@ describe.each(DATABASES)("cancellation and progress on $name", (db) => {
     expect(await trpc.jobs.cancel({ id: orphan.id })).toMatchObject({ status: "cancelled" });
     expect(await cp.blobStore.list(jobArtifactPrefix(orphan.id))).toEqual([]);
     expect(await usage(t.owner.caller)).toBe(before);
-    const metrics = await (await cp.app.request("/metrics")).text();
+    const metrics = await cp.metrics.registry.metrics();
     expect(metrics).toMatch(/tinyml_jobs_cancelled_total\{tier="basic"\} [1-9]/);
   });
 

@@ -128,7 +128,7 @@ describe.each(DATABASES)("the farm registry on $name", (db) => {
         ],
       });
       const gauge = async () => {
-        const text = await (await cp.app.request("/metrics")).text();
+        const text = await cp.metrics.registry.metrics();
         const value = (status: string) =>
           Number(new RegExp(`tinyml_farm_boards\\{target="cortex-m7",status="${status}"\\} (\\d+)`).exec(text)?.[1]);
         return { busy: value("busy"), idle: value("idle"), offline: value("offline") };

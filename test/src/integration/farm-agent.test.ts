@@ -92,8 +92,9 @@ describe("hardware-farm agent (real Temporal, QEMU boards, agents as processes)"
 
     // a good run after it, then the agent's Prometheus metrics
     await (await startBenchmark(await benchmarkRequest(`${jobId}-ok`, 5), farmPriorityKey("pro"))).result();
-    const port = agent.log().match(/metrics on :(\d+)\/metrics/)?.[1];
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // the listener is on loopback only (METRICS_HOST's default), as the worker's
+    const url = agent.log().match(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/)?.[1] as string;
+    const metrics = await (await fetch(url)).text();
     const line = (outcome: string) =>
       new RegExp(
         `tinyml_farm_benchmarks_total\\{target="cortex-m4",board="m4-bad",outcome="${outcome}",host="farm-bad"\\} 1`,

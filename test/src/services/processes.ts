@@ -82,6 +82,16 @@ function startGridProcess(
   };
 }
 
+/** The control plane's server process (control-plane/dist/server.js), configured by `env`; `nodeArgs` go to node. */
+export function startControlPlane(
+  name: string,
+  env: Record<string, string>,
+  logDir: string,
+  nodeArgs: string[] = [],
+): GridProcess {
+  return startGridProcess(name, [...nodeArgs, join(REPO_ROOT, "control-plane/dist/server.js")], { env, logDir });
+}
+
 /** The optimize worker process (workers/service). */
 export function startWorker(name: string, env: Record<string, string>, logDir: string): GridProcess {
   return startGridProcess(name, [join(REPO_ROOT, "workers/service/dist/worker.js")], { env, logDir });
