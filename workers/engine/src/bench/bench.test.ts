@@ -294,7 +294,9 @@ int tml_model_run(const void *input, void *output) { return tml_kernel_nobody_wr
     expect(failure.message).toMatch(/building the firmware failed for mps2-an386/);
     expect(failure.message).toMatch(/undefined reference to `tml_kernel_nobody_wrote'/);
     // The host build of the same folder (the bench's reference, the evaluator of --emit c) says the same.
-    const host = await buildHostRunner(join(dir, "c"), { inputBytes: 4, outputBytes: 4 }).catch((e) => e);
+    const host = await buildHostRunner(join(dir, "c"), { inputBytes: 4, outputBytes: 4 }, { workDir: work }).catch(
+      (e) => e,
+    );
     expect(host).toBeInstanceOf(EngineError);
     expect(host.code).toBe("INTERNAL");
     expect(host.message).toMatch(/the generated C did not compile with the host compiler: .*tml_kernel_nobody_wrote/s);

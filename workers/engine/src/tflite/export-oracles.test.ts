@@ -93,7 +93,7 @@ async function optimizedCase(name: string, model: string, data: string, precisio
     precision,
     calibrationSamples: 64,
     evaluationLimit: SAMPLES,
-    ...(precision === "fp16" ? {} : { emitC: { runtimeDir: RUNTIME_DIR } }),
+    ...(precision === "fp16" ? {} : { emitC: { runtimeDir: RUNTIME_DIR, workDir: work } }),
   });
   const path = join(work, `${name}-${precision}.tflite`);
   writeFileSync(path, result.tflite);
@@ -157,7 +157,7 @@ async function allCases(): Promise<Case[]> {
 /** The generated C's raw outputs on the case's first SAMPLES samples, quantized as the oracle quantizes them. */
 async function generatedOutputsSha256(c: GeneratedC, data: string): Promise<string> {
   const dataset = await datasetFromNpz(readFileSync(data), c.input.shape);
-  const host = await buildHost(c);
+  const host = await buildHost(c, { workDir: work });
   builds.push(host);
   const inputs = quantizeSamples(dataset, c.input).subarray(0, SAMPLES * c.input.bytes);
   return sha256(await host.runRaw(inputs));
