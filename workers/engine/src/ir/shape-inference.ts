@@ -1,5 +1,6 @@
 import { EngineError } from "../errors.js";
 import { type Graph, tensorOf } from "./graph.js";
+import { checkShapeLimits, checkWindowLimits } from "./limits.js";
 import type { Node, NodeOf, OpType, Padding } from "./ops.js";
 import { elementCount } from "./tensor.js";
 
@@ -197,13 +198,19 @@ function poolShape(node: NodeOf<"AveragePool2D" | "MaxPool2D">, x: number[]): nu
   return [fromNhwc([n, windowOutput(h, f[0], s[0], 1, p, 0), windowOutput(w, f[1], s[1], 1, p, 1), c], nchw)];
 }
 
-/** Output shapes of one node, from the current shapes of its inputs. */
+/**
+ * Output shapes of one node, from the current shapes of its inputs. Kernel, stride, dilation and padding
+ * attributes, and every output shape, must be within the engine's bounds (MODEL_LIMITS): an absurd attribute is
+ * refused here, where each importer first computes what it implies.
+ */
 export function inferNodeShapes(graph: Graph, node: Node): number[][] {
+  checkWindowLimits(node);
   const inputs = node.inputs.filter((i) => i !== "").map((i) => tensorOf(graph, i).shape);
   const rule = SHAPE_RULES[node.op] as ShapeRule<OpType>;
   const shapes = rule(node, inputs, graph);
   for (const s of shapes) {
     if (s.some((d) => !Number.isInteger(d) || d <= 0)) fail(node, `produces an invalid shape [${s.join(", ")}]`);
+    checkShapeLimits(s, `the output of ${node.op} "${node.name}" ([${s.join(", ")}])`);
   }
   return shapes;
 }

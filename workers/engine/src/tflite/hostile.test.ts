@@ -1,6 +1,7 @@
 import { Builder } from "flatbuffers";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { MODEL_LIMITS } from "../ir/limits.js";
 import { importTflite } from "./import.js";
 import { readTflite } from "./reader.js";
 import { BUFFER, MODEL, OPERATOR, OPERATOR_CODE, SUBGRAPH, TENSOR, TENSOR_TYPE } from "./schema.js";
@@ -269,6 +270,24 @@ describe("importTflite on hand-written models", () => {
     );
     expect(dangling.code).toBe("CORRUPT_MODEL");
     expect(dangling.message).toContain("before it is computed");
+  });
+
+  it("refuses a huge dimension, and a shape of too many values, as OVER_LIMITS before building anything", () => {
+    const huge = errorOf(
+      build(addModel({ tensors: [{ shape: [1, 2 ** 30] }, { shape: [1, 2], buffer: 1 }, { shape: [1, 2 ** 30] }] })),
+    );
+    expect(huge.code).toBe("OVER_LIMITS");
+    expect(huge.details).toMatchObject({ limit: "dimension", value: 2 ** 30 });
+    expect(huge.message).toContain("a dimension of 1,073,741,824");
+    const many = errorOf(
+      build(addModel({ tensors: [{ shape: [8192, 8192] }, { shape: [1, 2], buffer: 1 }, { shape: [8192, 8192] }] })),
+    );
+    expect(many.details).toMatchObject({ limit: "tensorElements", value: 8192 * 8192 });
+  });
+
+  it("refuses a file listing more operators than the bound", () => {
+    const e = errorOf(build(addModel({ repeatFirstOperator: MODEL_LIMITS.ops + 1 })));
+    expect(e.details).toMatchObject({ limit: "ops", value: MODEL_LIMITS.ops + 1 });
   });
 
   it("refuses shapes that disagree with what the op computes", () => {
