@@ -76,13 +76,21 @@ const axisOf = (node: Node, axis: number, rank: number): number => {
 
 const unary: ShapeRule<OpType> = (_n, [x]) => [x as number[]];
 
+/** A weighted layer's bias (its third input, when present) holds one value per output channel. */
+function checkBias(node: Node, bias: number[] | undefined, channels: number): void {
+  if (bias && elementCount(bias) !== channels) {
+    fail(node, `bias of shape [${bias.join(", ")}] for ${channels} output channels`);
+  }
+}
+
 const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
-  Conv2D: (node, [x, w]) => {
+  Conv2D: (node, [x, w, bias]) => {
     const nchw = node.attrs.layout === "NCHW";
     const [n, h, wd, c] = spatial(node, x as number[], nchw);
     if (!w || w.length !== 4) return fail(node, "weights must be 4-D");
     const [o, kh, kw, i] = nchw ? [w[0], w[2], w[3], w[1]] : w;
     if (i !== c) fail(node, `weights take ${i} input channels, the input has ${c}`);
+    checkBias(node, bias, o as number);
     const { strides: s, dilations: d, padding: p } = node.attrs;
     const out: [number, number, number, number] = [
       n,
@@ -92,7 +100,7 @@ const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
     ];
     return [fromNhwc(out, nchw)];
   },
-  DepthwiseConv2D: (node, [x, w]) => {
+  DepthwiseConv2D: (node, [x, w, bias]) => {
     const nchw = node.attrs.layout === "NCHW";
     const [n, h, wd, c] = spatial(node, x as number[], nchw);
     if (!w || w.length !== 4) return fail(node, "weights must be 4-D");
@@ -100,6 +108,7 @@ const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
     if (oc !== c * node.attrs.depthMultiplier) {
       fail(node, `weights give ${oc} channels, expected ${c} × ${node.attrs.depthMultiplier}`);
     }
+    checkBias(node, bias, oc as number);
     const { strides: s, dilations: d, padding: p } = node.attrs;
     const out: [number, number, number, number] = [
       n,
@@ -109,9 +118,10 @@ const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
     ];
     return [fromNhwc(out, nchw)];
   },
-  FullyConnected: (node, [x, w]) => {
+  FullyConnected: (node, [x, w, bias]) => {
     if (!w || w.length !== 2) return fail(node, "weights must be [out, in]");
     const [units, depth] = w as [number, number];
+    checkBias(node, bias, units);
     const total = elementCount(x as number[]);
     if (total % depth !== 0) fail(node, `input of ${total} elements is not a whole number of rows of ${depth}`);
     if (node.attrs.keepNumDims) return [[...(x as number[]).slice(0, -1), units]];

@@ -1,7 +1,10 @@
 import { Builder } from "flatbuffers";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { writeTfliteUnchecked } from "../fuzz/mutate-tflite.js";
+import type { Graph } from "../ir/graph.js";
 import { MODEL_LIMITS } from "../ir/limits.js";
+import type { Tensor } from "../ir/tensor.js";
 import { importTflite } from "./import.js";
 import { readTflite } from "./reader.js";
 import { BUFFER, MODEL, OPERATOR, OPERATOR_CODE, SUBGRAPH, TENSOR, TENSOR_TYPE } from "./schema.js";
@@ -288,6 +291,57 @@ describe("importTflite on hand-written models", () => {
   it("refuses a file listing more operators than the bound", () => {
     const e = errorOf(build(addModel({ repeatFirstOperator: MODEL_LIMITS.ops + 1 })));
     expect(e.details).toMatchObject({ limit: "ops", value: MODEL_LIMITS.ops + 1 });
+  });
+
+  it("refuses numbers no kernel can compute with: a NaN softmax beta, a zero point outside int8, a bias of the wrong size", () => {
+    // Each imported before, and failed later: the NaN beta as generated C that does not compile (`= NaN`), the
+    // bias size as ONNX Runtime's "Invalid bias shape" on the exported model.
+    const fc = (over: { beta?: number; zeroPoint?: number; bias?: readonly number[] } = {}): Graph => {
+      const t = (name: string, shape: number[], extra: Partial<Tensor> = {}): [string, Tensor] => [
+        name,
+        { name, dtype: "float32", shape, ...extra },
+      ];
+      return {
+        name: "fc",
+        tensors: new Map([
+          t("x", [1, 4]),
+          t("w", [3, 4], { data: new Float32Array(12).fill(0.5) }),
+          t("b", [...(over.bias ?? [3])], { data: new Float32Array((over.bias ?? [3]).reduce((a, c) => a * c, 1)) }),
+          t(
+            "h",
+            [1, 3],
+            over.zeroPoint === undefined ? {} : { dtype: "int8", quant: { scale: [0.1], zeroPoint: [over.zeroPoint] } },
+          ),
+          t("y", [1, 3]),
+        ]),
+        nodes: [
+          {
+            name: "fc",
+            op: "FullyConnected",
+            inputs: ["x", "w", "b"],
+            outputs: ["h"],
+            attrs: { activation: "none", keepNumDims: false },
+          },
+          { name: "sm", op: "Softmax", inputs: ["h"], outputs: ["y"], attrs: { beta: over.beta ?? 1 } },
+        ],
+        inputs: ["x"],
+        outputs: ["y"],
+      };
+    };
+    expect(importTflite(writeTfliteUnchecked(fc()), "fc").nodes.map((n) => n.op)).toEqual([
+      "FullyConnected",
+      "Softmax",
+    ]);
+    for (const [over, says] of [
+      [{ beta: Number.NaN }, 'Softmax "Softmax_1" has beta NaN'],
+      [{ beta: 0 }, "has beta 0"],
+      [{ zeroPoint: 300 }, "has a zero point outside its int8 range [-128, 127]"],
+      [{ bias: [1, 41] }, "bias of shape [1, 41] for 3 output channels"],
+    ] as const) {
+      const e = errorOf(writeTfliteUnchecked(fc(over)));
+      expect(e.code).toBe("CORRUPT_MODEL");
+      expect(e.message).toContain(says);
+    }
   });
 
   it("refuses shapes that disagree with what the op computes", () => {
