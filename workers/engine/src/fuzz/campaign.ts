@@ -77,9 +77,11 @@ function schedule(o: Options): BatchMessage[] {
     return list;
   };
   const [a, b] = [of("import"), of("full")];
+  const [totalA, totalB] = [a.length, b.length];
   const merged: BatchMessage[] = [];
   while (a.length + b.length > 0) {
-    const next = b.length === 0 || (a.length > 0 && a.length / (a.length + b.length) > 0.5) ? a : b;
+    // the lane with the larger share still to run goes next
+    const next = b.length === 0 || (a.length > 0 && a.length / totalA >= b.length / totalB) ? a : b;
     merged.push(next.shift() as BatchMessage);
   }
   return merged;
