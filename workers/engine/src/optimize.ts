@@ -178,6 +178,14 @@ async function importFloat(request: OptimizeRequest): Promise<{ graph: Graph; fo
       `the engine optimizes single-input models; ${request.modelName} has ${float.inputs.length}`,
     );
   }
+  const input = float.tensors.get(float.inputs[0] as string) as Tensor;
+  if (input.dtype !== "float32") {
+    // the dataset's samples are float32, and so is what calibration and evaluation feed the model
+    throw new EngineError(
+      "UNSUPPORTED_MODEL",
+      `the engine optimizes models with a float32 input; input "${input.name}" of ${request.modelName} is ${input.dtype}: export the model with a float32 input`,
+    );
+  }
   return imported;
 }
 
