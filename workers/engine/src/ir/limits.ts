@@ -26,8 +26,8 @@ export const MODEL_LIMITS = Object.freeze({
   /** Values of all constants together (weights, biases and the like): 64 MB as float32. */
   parameters: 16_777_216,
   /**
-   * Values of the constants the ONNX importer holds at once while it folds the file's constant arithmetic
-   * (initializers and folded results).
+   * Values of the constants held at once while constant arithmetic is folded: by the ONNX importer (initializers
+   * and folded results) and by the constant-folding pass.
    */
   importConstants: 33_554_432,
   /** Multiply-accumulates of one inference. */
