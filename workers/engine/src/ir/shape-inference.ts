@@ -124,7 +124,12 @@ const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
     checkBias(node, bias, units);
     const total = elementCount(x as number[]);
     if (total % depth !== 0) fail(node, `input of ${total} elements is not a whole number of rows of ${depth}`);
-    if (node.attrs.keepNumDims) return [[...(x as number[]).slice(0, -1), units]];
+    if (node.attrs.keepNumDims) {
+      // the input's dimensions are kept: its last one is the row (TFLite's keep_num_dims requires it)
+      if ((x as number[]).at(-1) !== depth)
+        fail(node, `keeps the input's dimensions, but its last one is not ${depth}`);
+      return [[...(x as number[]).slice(0, -1), units]];
+    }
     return [[total / depth, units]];
   },
   MatMul: (node, [a, b]) => {

@@ -344,6 +344,33 @@ describe("importTflite on hand-written models", () => {
     }
   });
 
+  it("refuses a FullyConnected keeping its input's dimensions whose last one is not the weights' depth", () => {
+    // Found by the fuzz campaign: [16, 1] × weights [1, 16] was shaped [16, 1] but computes one value (the kernel
+    // reads rows of 16), so folding or running it wrote 1 value where 16 were expected.
+    const graph: Graph = {
+      name: "keep",
+      tensors: new Map<string, Tensor>([
+        ["x", { name: "x", dtype: "float32", shape: [16, 1] }],
+        ["w", { name: "w", dtype: "float32", shape: [1, 16], data: new Float32Array(16).fill(1) }],
+        ["y", { name: "y", dtype: "float32", shape: [16, 1] }],
+      ]),
+      nodes: [
+        {
+          name: "fc",
+          op: "FullyConnected",
+          inputs: ["x", "w"],
+          outputs: ["y"],
+          attrs: { activation: "none", keepNumDims: true },
+        },
+      ],
+      inputs: ["x"],
+      outputs: ["y"],
+    };
+    const e = errorOf(writeTfliteUnchecked(graph));
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain("keeps the input's dimensions, but its last one is not 16");
+  });
+
   it("refuses shapes that disagree with what the op computes", () => {
     const e = errorOf(
       build(addModel({ tensors: [{ shape: [1, 2] }, { shape: [1, 2], buffer: 1 }, { shape: [1, 3] }] })),
