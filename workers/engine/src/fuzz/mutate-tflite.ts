@@ -1,3 +1,4 @@
+import { isEngineError } from "../errors.js";
 import { cloneGraph, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
@@ -89,13 +90,24 @@ export function writeTfliteUnchecked(graph: Graph): Uint8Array {
   return serialize(plan, graph);
 }
 
-/** A structurally damaged TFLite file made from `graph` (NHWC, as after the engine's passes). */
+/**
+ * A structurally damaged TFLite file made from `graph` (NHWC, as after the engine's passes). Damage that TFLite
+ * has no way to write (the writer refuses it: a float16 Pad with a fill value) is drawn again, up to three times,
+ * then the graph is written undamaged.
+ */
 export function mutateTfliteGraph(graph: Graph, rng: Rng): Uint8Array {
-  const g = cloneGraph(graph);
-  for (let k = rng.range(1, 3); k > 0; k--) rng.weighted(MUTATIONS)(g, rng);
-  if (rng.chance(0.8)) {
-    const inputs = new Set(g.inputs);
-    for (const t of activations(g)) if (!inputs.has(t.name)) t.shape = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const g = cloneGraph(graph);
+    for (let k = rng.range(1, 3); k > 0; k--) rng.weighted(MUTATIONS)(g, rng);
+    if (rng.chance(0.8)) {
+      const inputs = new Set(g.inputs);
+      for (const t of activations(g)) if (!inputs.has(t.name)) t.shape = [];
+    }
+    try {
+      return writeTfliteUnchecked(g);
+    } catch (e) {
+      if (!isEngineError(e)) throw e;
+    }
   }
-  return writeTfliteUnchecked(g);
+  return writeTfliteUnchecked(graph);
 }

@@ -1,7 +1,7 @@
 import { EngineError } from "../errors.js";
 import { DTYPES } from "./dtype.js";
 import type { Graph } from "./graph.js";
-import { FUSABLE_ACTIVATION_OPS, OP_TYPES, OPS, type OpAttrs, type OpType } from "./ops.js";
+import { FUSABLE_ACTIVATION_OPS, type Node, OP_TYPES, OPS, type OpAttrs, type OpType } from "./ops.js";
 import { elementCount } from "./tensor.js";
 
 /**
@@ -12,7 +12,8 @@ import { elementCount } from "./tensor.js";
  * - constant data holds exactly one element per element of the shape; dtypes are known;
  * - quantization parameters have matching scale/zero-point lengths, equal to the quantized axis's size, positive
  *   scales and zero points within their dtype's range;
- * - real-valued attributes are numbers the op can compute with (ATTRIBUTE_RULES).
+ * - real-valued attributes are numbers the op can compute with (ATTRIBUTE_RULES);
+ * - only conversions change a value's dtype.
  * Run between passes: a pass that breaks the graph is caught where it happened.
  */
 export function verifyGraph(graph: Graph): void {
@@ -90,6 +91,21 @@ function checkTensors(graph: Graph, problems: string[], available: Set<string>):
   }
 }
 
+/**
+ * Only the conversions (Quantize, Dequantize) change a value's dtype: every other op writes what its first input
+ * is (an int8 convolution writes int8, a float Softmax float32), as TFLite's kernels require when they prepare.
+ */
+function checkDtypes(graph: Graph, node: Node, problems: string[]): void {
+  if (OPS[node.op].conversion) return;
+  const dtype = graph.tensors.get(node.inputs[0] ?? "")?.dtype;
+  for (const output of node.outputs) {
+    const written = graph.tensors.get(output)?.dtype;
+    if (dtype && written && written !== dtype) {
+      problems.push(`${node.op} "${node.name}" reads ${dtype} and writes ${written} ("${output}")`);
+    }
+  }
+}
+
 /** Nodes in order: names, ops, arity, inputs computed before they are read, outputs written once. */
 function checkNodes(graph: Graph, problems: string[], available: Set<string>): void {
   const ops = new Set<string>(OP_TYPES);
@@ -126,6 +142,7 @@ function checkNodes(graph: Graph, problems: string[], available: Set<string>): v
       produced.add(output);
       available.add(output);
     }
+    checkDtypes(graph, node, problems);
     const rule = ATTRIBUTE_RULES[node.op] as ((attrs: unknown) => string | undefined) | undefined;
     const wrong = rule?.(node.attrs);
     if (wrong) problems.push(`${node.op} "${node.name}" ${wrong}`);

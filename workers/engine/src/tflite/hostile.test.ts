@@ -344,6 +344,24 @@ describe("importTflite on hand-written models", () => {
     }
   });
 
+  it("refuses an op that changes its value's dtype (only Quantize and Dequantize do)", () => {
+    // Found by the fuzz campaign: a float Softmax writing bool imported, and the ONNX export then failed
+    // ("read before it is computed") on the output it could not type.
+    const graph: Graph = {
+      name: "typed",
+      tensors: new Map<string, Tensor>([
+        ["x", { name: "x", dtype: "float32", shape: [1, 4] }],
+        ["y", { name: "y", dtype: "bool", shape: [1, 4] }],
+      ]),
+      nodes: [{ name: "sm", op: "Softmax", inputs: ["x"], outputs: ["y"], attrs: { beta: 1 } }],
+      inputs: ["x"],
+      outputs: ["y"],
+    };
+    const e = errorOf(writeTfliteUnchecked(graph));
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain('Softmax "Softmax_0" reads float32 and writes bool ("y")');
+  });
+
   it("refuses a FullyConnected keeping its input's dimensions whose last one is not the weights' depth", () => {
     // Found by the fuzz campaign: [16, 1] × weights [1, 16] was shaped [16, 1] but computes one value (the kernel
     // reads rows of 16), so folding or running it wrote 1 value where 16 were expected.
