@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./testing/cli.js";
 import { FIXTURES, generatedPath } from "./testing/fixtures.js";
+import { npzOf } from "./testing/npz.js";
+import { floats, ints, model, node } from "./testing/onnx-models.js";
 
 const work = mkdtempSync(join(tmpdir(), "engine-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -71,6 +73,32 @@ describe("tinyml-engine CLI", () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/INVALID_DATASET.*x has shape \(1000, 49, 10, 1\): expected x of shape \(N, 1\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses a Conv padded by 2^31 with the clear OVER_LIMITS message: no stack, no ONNX Runtime error", async () => {
+    const path = join(work, "conv-pads.onnx");
+    writeFileSync(
+      path,
+      model({
+        opset: 13,
+        inputs: [["x", [1, 1, 8, 8]]],
+        outputs: ["y"],
+        initializers: [floats("w", [4, 1, 3, 3])],
+        nodes: [node("Conv", ["x", "w"], ["y"], [ints("pads", [2 ** 31, 2 ** 31, 2 ** 31, 2 ** 31])])],
+      }),
+    );
+    const dataset = join(work, "x-1x1x8x8.npz");
+    writeFileSync(dataset, npzOf({ x: { descr: "<f4", shape: [4, 1, 8, 8], data: new Float32Array(256) } }));
+    const out = join(work, "conv-pads");
+    const args = ["--dataset", dataset, "--target", "cortex-m4", "--quantize", "int8", "--emit", "c", "--out", out];
+    for (const r of [await runCli(["analyze", path]), await runCli(["optimize", path, ...args])]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^error \[OVER_LIMITS\]: Conv node "Conv_y" \(output "y"\): .*a padding of 2,147,483,648/m,
+      );
+      expect(r.stderr).not.toMatch(/onnxruntime|safeint|\n\s+at /);
+    }
     expect(existsSync(out)).toBe(false);
   });
 

@@ -13,6 +13,11 @@ const ENGINE_ERROR_CODES = [
   "UNSUPPORTED_OPS",
   /** A valid model with a feature outside what the engine handles (e.g. a legacy opset, dynamic shapes). */
   "UNSUPPORTED_MODEL",
+  /**
+   * The model is far beyond what a microcontroller runs: a shape, an attribute or a total (MACs, weights,
+   * activation memory, ops) over the engine's bounds (`MODEL_LIMITS`, ir/limits.ts); `details` names the bound.
+   */
+  "OVER_LIMITS",
   /** A graph broke an IR invariant (a bug in an importer or pass, or a malformed model). */
   "INVALID_GRAPH",
   /** A dataset file is missing a key, or has the wrong shape or dtype for the model. */

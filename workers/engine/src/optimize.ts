@@ -184,6 +184,21 @@ async function importFloat(request: OptimizeRequest): Promise<{ graph: Graph; fo
       `the engine optimizes single-input models; ${request.modelName} has ${float.inputs.length}`,
     );
   }
+  const constant = float.outputs.find((name) => (float.tensors.get(name) as Tensor).data !== undefined);
+  if (constant !== undefined) {
+    throw new EngineError(
+      "UNSUPPORTED_MODEL",
+      `output "${constant}" of ${request.modelName} is a constant: it does not depend on the model's input, so there is nothing to optimize`,
+    );
+  }
+  const input = float.tensors.get(float.inputs[0] as string) as Tensor;
+  if (input.dtype !== "float32") {
+    // the dataset's samples are float32, and so is what calibration and evaluation feed the model
+    throw new EngineError(
+      "UNSUPPORTED_MODEL",
+      `the engine optimizes models with a float32 input; input "${input.name}" of ${request.modelName} is ${input.dtype}: export the model with a float32 input`,
+    );
+  }
   return imported;
 }
 

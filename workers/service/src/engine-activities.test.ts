@@ -11,6 +11,7 @@ import { engineFolders, loadWorkerConfig } from "./config.js";
 import { createEngineActivities, DATASET_REQUIRED, NOTES } from "./engine-activities.js";
 import { startTestBlobServer, type TestBlobServer } from "./testing/blob-server.js";
 import { generatedPath, KWS_FLOAT, REPO, readFixture } from "./testing/fixtures.js";
+import { paddedConvDataset, paddedConvOnnx } from "./testing/padded-conv.js";
 
 /**
  * The engine activities over real HTTP (an in-memory blob server) and the real engine: analysis, bad input failing
@@ -119,6 +120,24 @@ describe("analyzeModel", () => {
       }),
       await engineMessage(corrupt, "corrupt.tflite"),
     );
+  });
+
+  it.each([
+    2 ** 31,
+    65535,
+  ])("fails a Conv padded by %i at once, non-retryably, with the engine's OVER_LIMITS message", async (pad) => {
+    const padded = paddedConvOnnx(pad);
+    store.blobs.set(`in/padded-${pad}.onnx`, padded);
+    const started = performance.now();
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.analyzeModel, {
+        jobId: "a6",
+        model: { ...store.ref(`in/padded-${pad}.onnx`), fileName: "padded.onnx" },
+        target: "cortex-m4",
+      }),
+      await engineMessage(padded, "padded.onnx"),
+    );
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it("asks for a conversion of a Keras file", async () => {
@@ -265,6 +284,20 @@ describe("quantizeModel", () => {
     expect(performance.now() - started).toBeLessThan(2000);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
     expect(readdirSync(work)).toEqual(["bomb.npz"]); // no work folder left
+  });
+
+  it("fails a Conv padded by 2^31 at once with the engine's message, not ONNX Runtime's (a retryable crash before)", async () => {
+    const padded = paddedConvOnnx(2 ** 31);
+    store.blobs.set("in/padded.onnx", padded);
+    store.blobs.set("in/x-1x1x8x8.npz", paddedConvDataset());
+    const request = quantizeRequest("q10", {});
+    request.model = { ...store.ref("in/padded.onnx"), fileName: "padded.onnx" };
+    request.dataset = { ...store.ref("in/x-1x1x8x8.npz"), fileName: "x.npz", maxInflatedBytes: FREE_DATASET_BYTES };
+    await expectBadInput(
+      inActivity(new MockActivityEnvironment(), activities.quantizeModel, request),
+      /^Conv node "conv" \(output "y"\): Conv2D "conv" has a padding of 2,147,483,648, over the engine's limit/,
+    );
+    expect([...store.blobs.keys()].filter((k) => k.startsWith("jobs/q10/"))).toEqual([]);
   });
 
   it("mixed: target_size_kb=40 reaches the engine as 40,000 bytes, and its refusal names target_size_kb", async () => {

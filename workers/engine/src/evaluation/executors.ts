@@ -67,7 +67,11 @@ export async function onnxRuntimeExecutor(
         } else {
           tensor = new ort.Tensor("float32", sample.slice(), data.sampleShape);
         }
-        const result = await session.run({ [inputName as string]: tensor });
+        // A model ONNX Runtime loaded but cannot run (a shape or size it refuses at run time) is the model's
+        // problem, reported as its load failure is; the engine's bounds at import keep absurd sizes from getting here.
+        const result = await session.run({ [inputName as string]: tensor }).catch((e: Error) => {
+          throw new EngineError("INVALID_GRAPH", `ONNX Runtime could not run the exported model: ${e.message}`);
+        });
         const out = (result[outputName as string] as ort.Tensor).data as ArrayLike<number>;
         const o = io.output;
         outputs.push(o ? Float32Array.from(out, (v) => (Number(v) - o.zeroPoint) * o.scale) : Float32Array.from(out));

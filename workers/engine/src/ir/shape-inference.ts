@@ -1,5 +1,6 @@
 import { EngineError } from "../errors.js";
 import { type Graph, tensorOf } from "./graph.js";
+import { checkShapeLimits, checkWindowLimits } from "./limits.js";
 import type { Node, NodeOf, OpType, Padding } from "./ops.js";
 import { elementCount } from "./tensor.js";
 
@@ -75,13 +76,21 @@ const axisOf = (node: Node, axis: number, rank: number): number => {
 
 const unary: ShapeRule<OpType> = (_n, [x]) => [x as number[]];
 
+/** A weighted layer's bias (its third input, when present) holds one value per output channel. */
+function checkBias(node: Node, bias: number[] | undefined, channels: number): void {
+  if (bias && elementCount(bias) !== channels) {
+    fail(node, `bias of shape [${bias.join(", ")}] for ${channels} output channels`);
+  }
+}
+
 const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
-  Conv2D: (node, [x, w]) => {
+  Conv2D: (node, [x, w, bias]) => {
     const nchw = node.attrs.layout === "NCHW";
     const [n, h, wd, c] = spatial(node, x as number[], nchw);
     if (!w || w.length !== 4) return fail(node, "weights must be 4-D");
     const [o, kh, kw, i] = nchw ? [w[0], w[2], w[3], w[1]] : w;
     if (i !== c) fail(node, `weights take ${i} input channels, the input has ${c}`);
+    checkBias(node, bias, o as number);
     const { strides: s, dilations: d, padding: p } = node.attrs;
     const out: [number, number, number, number] = [
       n,
@@ -91,7 +100,7 @@ const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
     ];
     return [fromNhwc(out, nchw)];
   },
-  DepthwiseConv2D: (node, [x, w]) => {
+  DepthwiseConv2D: (node, [x, w, bias]) => {
     const nchw = node.attrs.layout === "NCHW";
     const [n, h, wd, c] = spatial(node, x as number[], nchw);
     if (!w || w.length !== 4) return fail(node, "weights must be 4-D");
@@ -99,6 +108,7 @@ const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
     if (oc !== c * node.attrs.depthMultiplier) {
       fail(node, `weights give ${oc} channels, expected ${c} × ${node.attrs.depthMultiplier}`);
     }
+    checkBias(node, bias, oc as number);
     const { strides: s, dilations: d, padding: p } = node.attrs;
     const out: [number, number, number, number] = [
       n,
@@ -108,12 +118,18 @@ const SHAPE_RULES: { [T in OpType]: ShapeRule<T> } = {
     ];
     return [fromNhwc(out, nchw)];
   },
-  FullyConnected: (node, [x, w]) => {
+  FullyConnected: (node, [x, w, bias]) => {
     if (!w || w.length !== 2) return fail(node, "weights must be [out, in]");
     const [units, depth] = w as [number, number];
+    checkBias(node, bias, units);
     const total = elementCount(x as number[]);
     if (total % depth !== 0) fail(node, `input of ${total} elements is not a whole number of rows of ${depth}`);
-    if (node.attrs.keepNumDims) return [[...(x as number[]).slice(0, -1), units]];
+    if (node.attrs.keepNumDims) {
+      // the input's dimensions are kept: its last one is the row (TFLite's keep_num_dims requires it)
+      if ((x as number[]).at(-1) !== depth)
+        fail(node, `keeps the input's dimensions, but its last one is not ${depth}`);
+      return [[...(x as number[]).slice(0, -1), units]];
+    }
     return [[total / depth, units]];
   },
   MatMul: (node, [a, b]) => {
@@ -197,13 +213,19 @@ function poolShape(node: NodeOf<"AveragePool2D" | "MaxPool2D">, x: number[]): nu
   return [fromNhwc([n, windowOutput(h, f[0], s[0], 1, p, 0), windowOutput(w, f[1], s[1], 1, p, 1), c], nchw)];
 }
 
-/** Output shapes of one node, from the current shapes of its inputs. */
+/**
+ * Output shapes of one node, from the current shapes of its inputs. Kernel, stride, dilation and padding
+ * attributes, and every output shape, must be within the engine's bounds (MODEL_LIMITS): an absurd attribute is
+ * refused here, where each importer first computes what it implies.
+ */
 export function inferNodeShapes(graph: Graph, node: Node): number[][] {
+  checkWindowLimits(node);
   const inputs = node.inputs.filter((i) => i !== "").map((i) => tensorOf(graph, i).shape);
   const rule = SHAPE_RULES[node.op] as ShapeRule<OpType>;
   const shapes = rule(node, inputs, graph);
   for (const s of shapes) {
     if (s.some((d) => !Number.isInteger(d) || d <= 0)) fail(node, `produces an invalid shape [${s.join(", ")}]`);
+    checkShapeLimits(s, `the output of ${node.op} "${node.name}" ([${s.join(", ")}])`);
   }
   return shapes;
 }

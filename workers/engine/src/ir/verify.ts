@@ -1,7 +1,7 @@
 import { EngineError } from "../errors.js";
 import { DTYPES } from "./dtype.js";
 import type { Graph } from "./graph.js";
-import { FUSABLE_ACTIVATION_OPS, OP_TYPES, OPS } from "./ops.js";
+import { FUSABLE_ACTIVATION_OPS, type Node, OP_TYPES, OPS, type OpAttrs, type OpType } from "./ops.js";
 import { elementCount } from "./tensor.js";
 
 /**
@@ -10,7 +10,10 @@ import { elementCount } from "./tensor.js";
  * - every named input exists and is a graph input, a constant, or the output of an earlier node (order);
  * - every tensor is produced at most once; graph outputs are produced; graph inputs are not constants;
  * - constant data holds exactly one element per element of the shape; dtypes are known;
- * - quantization parameters have matching scale/zero-point lengths, equal to the quantized axis's size.
+ * - quantization parameters have matching scale/zero-point lengths, equal to the quantized axis's size, positive
+ *   scales and zero points within their dtype's range;
+ * - real-valued attributes are numbers the op can compute with (ATTRIBUTE_RULES);
+ * - only conversions change a value's dtype.
  * Run between passes: a pass that breaks the graph is caught where it happened.
  */
 export function verifyGraph(graph: Graph): void {
@@ -29,6 +32,26 @@ export function verifyGraph(graph: Graph): void {
     );
   }
 }
+
+/** The values a zero point can take for each integer dtype (a quantized value's own range). */
+const ZERO_POINT_RANGE: Partial<Record<string, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+};
+
+/**
+ * The attributes an op's kernels, quantizer and C emitters can compute with: real numbers where the op's
+ * arithmetic needs them (a NaN softmax beta would reach the generated C as `NaN`), in the ranges the op defines.
+ * Shapes, axes, strides and paddings are checked by the shape rules (shape-inference.ts).
+ */
+const ATTRIBUTE_RULES: { readonly [T in OpType]?: (attrs: OpAttrs[T]) => string | undefined } = {
+  Softmax: ({ beta }) => (Number.isFinite(beta) && beta > 0 ? undefined : `has beta ${beta} (a positive number)`),
+  Clip: ({ min, max }) => (min <= max ? undefined : `clips to [${min}, ${max}]`),
+  Pad: ({ value }) => (Number.isFinite(value) ? undefined : `pads with ${value}`),
+  BatchNorm: ({ epsilon }) => (Number.isFinite(epsilon) && epsilon >= 0 ? undefined : `has epsilon ${epsilon}`),
+};
 
 /** Tensors and graph inputs; adds the constants to `available`. */
 function checkTensors(graph: Graph, problems: string[], available: Set<string>): void {
@@ -55,12 +78,31 @@ function checkTensors(graph: Graph, problems: string[], available: Set<string>):
       }
       if (q.scale.some((s) => !(s > 0) || !Number.isFinite(s)))
         problems.push(`tensor "${name}" has a non-positive scale`);
+      const range = ZERO_POINT_RANGE[t.dtype];
+      if (range && q.zeroPoint.some((z) => !Number.isInteger(z) || z < range[0] || z > range[1])) {
+        problems.push(`tensor "${name}" has a zero point outside its ${t.dtype} range [${range.join(", ")}]`);
+      }
     }
   }
   for (const input of graph.inputs) {
     const t = graph.tensors.get(input);
     if (!t) problems.push(`graph input "${input}" is not a tensor`);
     else if (t.data) problems.push(`graph input "${input}" is a constant`);
+  }
+}
+
+/**
+ * Only the conversions (Quantize, Dequantize) change a value's dtype: every other op writes what its first input
+ * is (an int8 convolution writes int8, a float Softmax float32), as TFLite's kernels require when they prepare.
+ */
+function checkDtypes(graph: Graph, node: Node, problems: string[]): void {
+  if (OPS[node.op].conversion) return;
+  const dtype = graph.tensors.get(node.inputs[0] ?? "")?.dtype;
+  for (const output of node.outputs) {
+    const written = graph.tensors.get(output)?.dtype;
+    if (dtype && written && written !== dtype) {
+      problems.push(`${node.op} "${node.name}" reads ${dtype} and writes ${written} ("${output}")`);
+    }
   }
 }
 
@@ -100,6 +142,10 @@ function checkNodes(graph: Graph, problems: string[], available: Set<string>): v
       produced.add(output);
       available.add(output);
     }
+    checkDtypes(graph, node, problems);
+    const rule = ATTRIBUTE_RULES[node.op] as ((attrs: unknown) => string | undefined) | undefined;
+    const wrong = rule?.(node.attrs);
+    if (wrong) problems.push(`${node.op} "${node.name}" ${wrong}`);
     const activation = (node.attrs as { activation?: string }).activation;
     if (activation !== undefined && activation !== "none" && !FUSABLE_ACTIVATION_OPS.has(node.op)) {
       problems.push(`${node.op} "${node.name}" cannot carry a fused activation`);

@@ -1,6 +1,7 @@
 import { EngineError } from "../errors.js";
 import type { DType, TensorData } from "../ir/dtype.js";
 import type { Graph } from "../ir/graph.js";
+import { MODEL_LIMITS, overLimit } from "../ir/limits.js";
 import type { Node, OpAttrs, OpType } from "../ir/ops.js";
 import { inferNodeShapes } from "../ir/shape-inference.js";
 import type { QuantParams, Tensor } from "../ir/tensor.js";
@@ -23,6 +24,7 @@ export class ImportContext {
   private readonly taken = new Set<string>();
   private readonly materialized = new Map<ConstValue, string>();
   private readonly constNames = new Map<ConstValue, string>();
+  private constantElements = 0;
 
   constructor(
     name: string,
@@ -42,9 +44,20 @@ export class ImportContext {
     return name;
   }
 
+  /**
+   * Names an ONNX value. Every new constant counts against the import's budget of constant values
+   * (MODEL_LIMITS.importConstants), so that folded arithmetic (Expand, Tile, ConstantOfShape…) cannot make a small
+   * file hold gigabytes.
+   */
   setValue(name: string, value: OnnxValue): void {
     this.values.set(name, value);
-    if (value.kind === "const" && !this.constNames.has(value.value)) this.constNames.set(value.value, name);
+    if (value.kind === "const" && !this.constNames.has(value.value)) {
+      this.constNames.set(value.value, name);
+      this.constantElements += value.value.values.length;
+      if (this.constantElements > MODEL_LIMITS.importConstants) {
+        throw overLimit("importConstants", this.constantElements, `the ONNX model "${this.graph.name}"`);
+      }
+    }
   }
 
   /** The value of input `i` of `node`; undefined for an absent optional input. */
@@ -143,7 +156,8 @@ export class ImportContext {
     } catch (e) {
       this.graph.tensors.delete(name);
       if (e instanceof EngineError) {
-        throw new EngineError("INVALID_GRAPH", `${describeNode(onnx)}: ${e.message}`, e.details);
+        // INVALID_GRAPH stays one, OVER_LIMITS too: the error only gains the ONNX node's name
+        throw new EngineError(e.code, `${describeNode(onnx)}: ${e.message}`, e.details);
       }
       throw e;
     }

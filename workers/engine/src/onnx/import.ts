@@ -1,6 +1,8 @@
+import { checkModelLimits } from "../analysis/limits.js";
 import { EngineError } from "../errors.js";
 import type { DType } from "../ir/dtype.js";
 import { type Graph, removeDeadNodes } from "../ir/graph.js";
+import { checkShapeLimits, MODEL_LIMITS, overLimit } from "../ir/limits.js";
 import { verifyGraph } from "../ir/verify.js";
 import { describeNode, NodeAttributes } from "./attributes.js";
 import { ImportContext } from "./context.js";
@@ -17,7 +19,7 @@ import { constOfTensorProto, runtimeDTypeOfOnnx } from "./tensor-proto.js";
  * all known folds to a constant, any other node goes through its converter. Opsets 1–6 are read with their
  * own attribute conventions (legacy `broadcast`, Reshape's `shape` attribute, string Cast targets…), so old
  * models come in as if upgraded. The result is verified and its shapes checked against the shapes the ONNX
- * file declares.
+ * file declares; shapes, attributes and totals must be within the engine's bounds (MODEL_LIMITS, OVER_LIMITS).
  */
 export function importOnnx(bytes: Uint8Array, name: string): Graph {
   if (bytes.length === 0)
@@ -27,6 +29,7 @@ export function importOnnx(bytes: Uint8Array, name: string): Graph {
   if (!graph) throw corrupt("it holds no graph");
   const opset = defaultOpset(model);
   refuseUnsupportedOps(graph);
+  if (graph.nodes.length > MODEL_LIMITS.ops) throw overLimit("ops", graph.nodes.length, `the ONNX model "${name}"`);
   if (graph.sparseInitializerCount > 0) {
     throw new EngineError(
       "UNSUPPORTED_MODEL",
@@ -70,6 +73,7 @@ export function importOnnx(bytes: Uint8Array, name: string): Graph {
   if (ir.outputs.length === 0) throw corrupt("the graph has no outputs");
   removeDeadNodes(ir);
   verifyGraph(ir);
+  checkModelLimits(ir);
   return ir;
 }
 
@@ -173,6 +177,7 @@ function staticInput(
       { input: name, dimension: i },
     );
   });
+  checkShapeLimits(shape, `model input "${name}" ([${shape.join(", ")}])`);
   return { dtype, shape };
 }
 

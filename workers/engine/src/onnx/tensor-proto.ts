@@ -1,5 +1,6 @@
 import { EngineError } from "../errors.js";
 import { bytesOfData, type DType, floatToHalf as floatToHalfBits, halfToFloat, type TensorData } from "../ir/dtype.js";
+import { checkShapeLimits } from "../ir/limits.js";
 import type { Tensor } from "../ir/tensor.js";
 import { corrupt, decodeTensorBytes } from "./decode.js";
 import { emptyTensor, ONNX_DTYPE, type OnnxTensor, onnxDTypeName } from "./schema.js";
@@ -15,9 +16,6 @@ export interface ConstValue {
   shape: number[];
   values: Float64Array;
 }
-
-/** Largest constant the importer materializes or folds (elements): well above any microcontroller model. */
-const MAX_CONST_ELEMENTS = 64 * 1024 * 1024;
 
 const ONNX_TO_DTYPE: Record<number, DType> = {
   [ONNX_DTYPE.FLOAT]: "float32",
@@ -103,19 +101,11 @@ export function castNumber(v: number, dtype: DType): number {
   }
 }
 
+/** Elements of a constant's shape, refused beyond the engine's bounds (MODEL_LIMITS) before anything is allocated. */
 export function elementsOf(dims: readonly number[], what: string): number {
-  let n = 1;
-  for (const d of dims) {
-    if (!Number.isInteger(d) || d < 0) throw corrupt(`${what} has dimension ${d}`);
-    n *= d;
-  }
-  if (n > MAX_CONST_ELEMENTS) {
-    throw new EngineError(
-      "UNSUPPORTED_MODEL",
-      `${what} has ${n} elements, more than the engine holds in one constant (${MAX_CONST_ELEMENTS})`,
-    );
-  }
-  return n;
+  for (const d of dims) if (!Number.isInteger(d) || d < 0) throw corrupt(`${what} has dimension ${d}`);
+  checkShapeLimits(dims, `${what} ([${dims.join(", ")}])`);
+  return dims.reduce((a, b) => a * b, 1);
 }
 
 /** The values of a TensorProto. External data is refused (the engine takes one self-contained file). */

@@ -1,7 +1,8 @@
 import { allocData, type DType } from "../ir/dtype.js";
 import { pruneUnusedTensors } from "../ir/graph.js";
+import { MODEL_LIMITS, overLimit } from "../ir/limits.js";
 import { OPS, type OpType } from "../ir/ops.js";
-import type { Tensor } from "../ir/tensor.js";
+import { elementCount, type Tensor } from "../ir/tensor.js";
 import { realValues } from "../runtime/quant-math.js";
 import { type Kernel, REFERENCE_KERNELS } from "../runtime/reference-kernels.js";
 import type { Pass } from "./pass.js";
@@ -15,12 +16,19 @@ export const foldConstants: Pass = {
   name: "foldConstants",
   run(graph) {
     let changed = false;
+    // Constants held until the pass ends (folded inputs are pruned only then), within the engine's budget: a
+    // file of many small constants each padded to millions of values must not fold into gigabytes.
+    let held = [...graph.tensors.values()].reduce((n, t) => n + (t.data ? elementCount(t.shape) : 0), 0);
     for (const node of [...graph.nodes]) {
       if (node.op === "Quantize") continue;
       const inputs = node.inputs.filter((i) => i !== "").map((i) => graph.tensors.get(i) as Tensor);
       if (inputs.length === 0 || inputs.some((t) => !t.data)) continue;
       const kernel = REFERENCE_KERNELS[node.op] as Kernel<OpType>;
       const outShapes = node.outputs.map((o) => (graph.tensors.get(o) as Tensor).shape);
+      held += outShapes.reduce((n, shape) => n + elementCount(shape), 0);
+      if (held > MODEL_LIMITS.importConstants) {
+        throw overLimit("importConstants", held, `the model "${graph.name}"`);
+      }
       const values = node.inputs.map((i) => {
         if (i === "") return undefined;
         const t = graph.tensors.get(i) as Tensor;

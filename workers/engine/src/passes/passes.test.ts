@@ -1,14 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { EngineError } from "../errors.js";
+import { writeTfliteUnchecked } from "../fuzz/mutate-tflite.js";
 import type { Graph } from "../ir/graph.js";
 import { cloneGraph } from "../ir/graph.js";
 import type { Node } from "../ir/ops.js";
 import type { Tensor } from "../ir/tensor.js";
 import { verifyGraph } from "../ir/verify.js";
 import { ReferenceInterpreter } from "../runtime/interpreter.js";
+import { importTflite } from "../tflite/import.js";
 import { foldBatchNorm } from "./fold-batch-norm.js";
 import { foldConstants } from "./fold-constants.js";
 import { foldScaleShift } from "./fold-scale-shift.js";
 import { fuseActivations } from "./fuse-activations.js";
+import { runPasses } from "./pipeline.js";
 import { removeIdentity } from "./remove-identity.js";
 import { simplifyReshapes } from "./simplify-reshapes.js";
 import { sinkTransposes } from "./sink-transposes.js";
@@ -240,5 +244,51 @@ describe("passes keep the function and do their rewrite", () => {
     );
     expectSameFunction(h, simplifyReshapes);
     expect(h.nodes.map((n) => n.op)).toEqual(["Reshape"]);
+  });
+});
+
+describe("foldConstants within the engine's budget of constant values", () => {
+  it("refuses a small file whose constants, once folded, would hold gigabytes (OVER_LIMITS, not an out-of-memory)", () => {
+    // Twelve one-value constants, each padded to 2048×2048 and added to the input: every branch is within the
+    // bounds at import (32 MB alive at once), but folding the pads would hold 12 × 4 M values at once.
+    const branches = 12;
+    const tensors = [t("x", [1, 1, 1, 1])];
+    const nodes: Node[] = [];
+    const outputs: string[] = [];
+    for (let i = 0; i < branches; i++) {
+      tensors.push(t(`c${i}`, [1, 1, 1, 1], Float32Array.of(i)), t(`p${i}`, [1, 2048, 2048, 1]));
+      tensors.push(t(`s${i}`, [1, 2048, 2048, 1]), t(`m${i}`, [1, 1, 1, 1]));
+      const pads: [number, number][] = [
+        [0, 0],
+        [1024, 1023],
+        [1024, 1023],
+        [0, 0],
+      ];
+      nodes.push({ name: `pad${i}`, op: "Pad", inputs: [`c${i}`], outputs: [`p${i}`], attrs: { pads, value: 0 } });
+      nodes.push({
+        name: `add${i}`,
+        op: "Add",
+        inputs: ["x", `p${i}`],
+        outputs: [`s${i}`],
+        attrs: { activation: "none" },
+      });
+      nodes.push({
+        name: `mean${i}`,
+        op: "Mean",
+        inputs: [`s${i}`],
+        outputs: [`m${i}`],
+        attrs: { axes: [1, 2], keepDims: true },
+      });
+      outputs.push(`m${i}`);
+    }
+    const g = importTflite(writeTfliteUnchecked(graphOf(tensors, nodes, ["x"], outputs)), "padded-constants");
+    let error: unknown;
+    try {
+      runPasses(g);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).details).toMatchObject({ limit: "importConstants" });
   });
 });

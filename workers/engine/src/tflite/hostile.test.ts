@@ -1,6 +1,10 @@
 import { Builder } from "flatbuffers";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
+import { writeTfliteUnchecked } from "../fuzz/mutate-tflite.js";
+import type { Graph } from "../ir/graph.js";
+import { MODEL_LIMITS } from "../ir/limits.js";
+import type { Tensor } from "../ir/tensor.js";
 import { importTflite } from "./import.js";
 import { readTflite } from "./reader.js";
 import { BUFFER, MODEL, OPERATOR, OPERATOR_CODE, SUBGRAPH, TENSOR, TENSOR_TYPE } from "./schema.js";
@@ -269,6 +273,120 @@ describe("importTflite on hand-written models", () => {
     );
     expect(dangling.code).toBe("CORRUPT_MODEL");
     expect(dangling.message).toContain("before it is computed");
+  });
+
+  it("refuses a huge dimension, and a shape of too many values, as OVER_LIMITS before building anything", () => {
+    const huge = errorOf(
+      build(addModel({ tensors: [{ shape: [1, 2 ** 30] }, { shape: [1, 2], buffer: 1 }, { shape: [1, 2 ** 30] }] })),
+    );
+    expect(huge.code).toBe("OVER_LIMITS");
+    expect(huge.details).toMatchObject({ limit: "dimension", value: 2 ** 30 });
+    expect(huge.message).toContain("a dimension of 1,073,741,824");
+    const many = errorOf(
+      build(addModel({ tensors: [{ shape: [8192, 8192] }, { shape: [1, 2], buffer: 1 }, { shape: [8192, 8192] }] })),
+    );
+    expect(many.details).toMatchObject({ limit: "tensorElements", value: 8192 * 8192 });
+  });
+
+  it("refuses a file listing more operators than the bound", () => {
+    const e = errorOf(build(addModel({ repeatFirstOperator: MODEL_LIMITS.ops + 1 })));
+    expect(e.details).toMatchObject({ limit: "ops", value: MODEL_LIMITS.ops + 1 });
+  });
+
+  it("refuses numbers no kernel can compute with: a NaN softmax beta, a zero point outside int8, a bias of the wrong size", () => {
+    // Each imported before, and failed later: the NaN beta as generated C that does not compile (`= NaN`), the
+    // bias size as ONNX Runtime's "Invalid bias shape" on the exported model.
+    const fc = (over: { beta?: number; zeroPoint?: number; bias?: readonly number[] } = {}): Graph => {
+      const t = (name: string, shape: number[], extra: Partial<Tensor> = {}): [string, Tensor] => [
+        name,
+        { name, dtype: "float32", shape, ...extra },
+      ];
+      return {
+        name: "fc",
+        tensors: new Map([
+          t("x", [1, 4]),
+          t("w", [3, 4], { data: new Float32Array(12).fill(0.5) }),
+          t("b", [...(over.bias ?? [3])], { data: new Float32Array((over.bias ?? [3]).reduce((a, c) => a * c, 1)) }),
+          t(
+            "h",
+            [1, 3],
+            over.zeroPoint === undefined ? {} : { dtype: "int8", quant: { scale: [0.1], zeroPoint: [over.zeroPoint] } },
+          ),
+          t("y", [1, 3]),
+        ]),
+        nodes: [
+          {
+            name: "fc",
+            op: "FullyConnected",
+            inputs: ["x", "w", "b"],
+            outputs: ["h"],
+            attrs: { activation: "none", keepNumDims: false },
+          },
+          { name: "sm", op: "Softmax", inputs: ["h"], outputs: ["y"], attrs: { beta: over.beta ?? 1 } },
+        ],
+        inputs: ["x"],
+        outputs: ["y"],
+      };
+    };
+    expect(importTflite(writeTfliteUnchecked(fc()), "fc").nodes.map((n) => n.op)).toEqual([
+      "FullyConnected",
+      "Softmax",
+    ]);
+    for (const [over, says] of [
+      [{ beta: Number.NaN }, 'Softmax "Softmax_1" has beta NaN'],
+      [{ beta: 0 }, "has beta 0"],
+      [{ zeroPoint: 300 }, "has a zero point outside its int8 range [-128, 127]"],
+      [{ bias: [1, 41] }, "bias of shape [1, 41] for 3 output channels"],
+    ] as const) {
+      const e = errorOf(writeTfliteUnchecked(fc(over)));
+      expect(e.code).toBe("CORRUPT_MODEL");
+      expect(e.message).toContain(says);
+    }
+  });
+
+  it("refuses an op that changes its value's dtype (only Quantize and Dequantize do)", () => {
+    // Found by the fuzz campaign: a float Softmax writing bool imported, and the ONNX export then failed
+    // ("read before it is computed") on the output it could not type.
+    const graph: Graph = {
+      name: "typed",
+      tensors: new Map<string, Tensor>([
+        ["x", { name: "x", dtype: "float32", shape: [1, 4] }],
+        ["y", { name: "y", dtype: "bool", shape: [1, 4] }],
+      ]),
+      nodes: [{ name: "sm", op: "Softmax", inputs: ["x"], outputs: ["y"], attrs: { beta: 1 } }],
+      inputs: ["x"],
+      outputs: ["y"],
+    };
+    const e = errorOf(writeTfliteUnchecked(graph));
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain('Softmax "Softmax_0" reads float32 and writes bool ("y")');
+  });
+
+  it("refuses a FullyConnected keeping its input's dimensions whose last one is not the weights' depth", () => {
+    // Found by the fuzz campaign: [16, 1] × weights [1, 16] was shaped [16, 1] but computes one value (the kernel
+    // reads rows of 16), so folding or running it wrote 1 value where 16 were expected.
+    const graph: Graph = {
+      name: "keep",
+      tensors: new Map<string, Tensor>([
+        ["x", { name: "x", dtype: "float32", shape: [16, 1] }],
+        ["w", { name: "w", dtype: "float32", shape: [1, 16], data: new Float32Array(16).fill(1) }],
+        ["y", { name: "y", dtype: "float32", shape: [16, 1] }],
+      ]),
+      nodes: [
+        {
+          name: "fc",
+          op: "FullyConnected",
+          inputs: ["x", "w"],
+          outputs: ["y"],
+          attrs: { activation: "none", keepNumDims: true },
+        },
+      ],
+      inputs: ["x"],
+      outputs: ["y"],
+    };
+    const e = errorOf(writeTfliteUnchecked(graph));
+    expect(e.code).toBe("CORRUPT_MODEL");
+    expect(e.message).toContain("keeps the input's dimensions, but its last one is not 16");
   });
 
   it("refuses shapes that disagree with what the op computes", () => {

@@ -1,6 +1,7 @@
 import { EngineError } from "../errors.js";
 import { DTYPE_BYTES, type DType, dataFromBytes, type TensorData } from "../ir/dtype.js";
 import type { Graph } from "../ir/graph.js";
+import { checkShapeLimits } from "../ir/limits.js";
 import { elementCount, type QuantParams, type Tensor } from "../ir/tensor.js";
 import type { TfliteModel, TfliteOperator, TfliteSubGraph, TfliteTensor } from "./reader.js";
 import { builtinName, TENSOR_TYPE, TENSOR_TYPE_NAMES } from "./schema.js";
@@ -16,9 +17,6 @@ const DTYPE_OF_TENSOR_TYPE: ReadonlyMap<number, DType> = new Map([
   [TENSOR_TYPE.INT16, "int16"],
   [TENSOR_TYPE.INT8, "int8"],
 ]);
-
-const MAX_RANK = 8;
-const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /**
  * The tensors of the subgraph being imported, checked and turned into IR tensors of `graph` on first use (each
@@ -122,7 +120,6 @@ export class TensorImporter {
   }
 
   private checkShape(t: TfliteTensor, index: number): void {
-    if (t.shape.length > MAX_RANK) this.corrupt(`tensor ${index} has rank ${t.shape.length}`);
     if (t.shape.some((d) => d < 0)) {
       throw new EngineError(
         "UNSUPPORTED_MODEL",
@@ -130,7 +127,7 @@ export class TensorImporter {
           "re-export the model with fixed input shapes",
       );
     }
-    if (elementCount(t.shape) > MAX_ELEMENTS) this.corrupt(`tensor ${index} has an impossible shape [${t.shape}]`);
+    checkShapeLimits(t.shape, `tensor ${index} ("${t.name}") of "${this.graph.name}", of shape [${t.shape}],`);
   }
 
   private quantOf(t: TfliteTensor, index: number, dtype: DType): QuantParams | undefined {

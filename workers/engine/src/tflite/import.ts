@@ -1,5 +1,7 @@
+import { checkModelLimits } from "../analysis/limits.js";
 import { EngineError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
+import { MODEL_LIMITS, overLimit } from "../ir/limits.js";
 import { buildGraph } from "./import-graph.js";
 import { TFLITE_IMPORTABLE_OPS } from "./import-registry.js";
 import { readTflite } from "./reader.js";
@@ -11,7 +13,8 @@ import { findUnsupportedOps, unsupportedOpsError } from "./unsupported-ops.js";
  * the primary subgraph's tensors (dtype, shape, per-tensor or per-axis quantization, constant data) and its
  * operators mapped to the IR vocabulary (constant shape, axes, permutation and padding inputs become
  * attributes). Before any other work every unsupported operator is collected and reported in one
- * UNSUPPORTED_OPS error. A file that is not a valid model gives CORRUPT_MODEL.
+ * UNSUPPORTED_OPS error. A file that is not a valid model gives CORRUPT_MODEL; one far beyond a microcontroller
+ * model's size (shapes, attributes, MACs, weights, activation memory: MODEL_LIMITS) gives OVER_LIMITS.
  */
 export function importTflite(bytes: Uint8Array, name: string): Graph {
   const model = readTflite(bytes);
@@ -33,5 +36,10 @@ export function importTflite(bytes: Uint8Array, name: string): Graph {
         "(what every TensorFlow converter since 2018 writes): re-convert the model",
     );
   }
-  return buildGraph(model, subgraph, name, bytes.length);
+  const subject = `the TFLite model "${name}"`;
+  if (subgraph.operators.length > MODEL_LIMITS.ops) throw overLimit("ops", subgraph.operators.length, subject);
+  if (subgraph.tensors.length > MODEL_LIMITS.tensors) throw overLimit("tensors", subgraph.tensors.length, subject);
+  const graph = buildGraph(model, subgraph, name, bytes.length);
+  checkModelLimits(graph);
+  return graph;
 }
