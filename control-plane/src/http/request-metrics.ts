@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes, routePath } from "hono/route";
 import type { Metrics } from "../metrics/metrics.js";
+import { trpcProcedureNames } from "./trpc-batch.js";
 
 /** The one label of every request no route took (unknown paths): however many paths, one series. */
 const UNMATCHED = "unmatched";
@@ -14,13 +15,8 @@ const isMiddlewarePath = (path: string) => path === "*" || path === "/*";
  * does not have; so the labels are bounded by the router's procedures, whatever paths clients send.
  */
 function trpcRoute(path: string, procedures: ReadonlySet<string>): string {
-  let names: string[];
-  try {
-    names = decodeURIComponent(path.slice("/trpc/".length)).split(",");
-  } catch {
-    return "/trpc/(unknown)";
-  }
-  if (!names.every((name) => procedures.has(name))) return "/trpc/(unknown)";
+  const names = trpcProcedureNames(path);
+  if (!names?.every((name) => procedures.has(name))) return "/trpc/(unknown)";
   return new Set(names).size === 1 ? `/trpc/${names[0]}` : "/trpc/(batch)";
 }
 

@@ -7,19 +7,22 @@ import { errorResponse } from "./error-response.js";
 export const TRPC_MAX_BATCH = 10;
 
 /**
- * How many procedure calls a request makes: a request to `/trpc/a,b,c?batch=1` makes three, as tRPC counts them
- * (on the decoded path, so `%2C` separates calls too); any other request one.
+ * The procedure names a request to `/trpc/<a,b,…>` calls, read as tRPC reads them: on the decoded path, so `%2C`
+ * separates calls too. Null when the path does not decode (tRPC refuses such a request itself).
  */
+export function trpcProcedureNames(pathname: string): string[] | null {
+  try {
+    return decodeURIComponent(pathname.slice("/trpc/".length)).split(",");
+  } catch {
+    return null;
+  }
+}
+
+/** How many procedure calls a request makes: one per name of a `/trpc/` path (counted raw when it does not decode). */
 export function trpcCalls(url: string): number {
   const { pathname } = new URL(url);
   if (!pathname.startsWith("/trpc/")) return 1;
-  let path = pathname.slice("/trpc/".length);
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    // tRPC refuses a malformed path itself; count what can be read.
-  }
-  return path.split(",").length;
+  return (trpcProcedureNames(pathname) ?? pathname.slice("/trpc/".length).split(",")).length;
 }
 
 /** Refuses a tRPC batch of more than `max` calls with 400, before it is counted or any call runs. */
